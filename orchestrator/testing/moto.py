@@ -1,0 +1,349 @@
+"""Run an ASL document in moto's Step Functions executor, with Python callables as its Lambdas.
+
+moto 5 interprets ASL itself when started with ``execute_state_machine``; its docker-less Lambda
+backend only echoes the payload, so the harness patches ``LambdaSimpleBackend.invoke`` to call a
+Python handler in-process. A handler that raises produces exactly what Lambda returns for an
+unhandled error (header ``x-amz-function-error: Unhandled`` and the error payload as the body), so
+the state fails with ``Error`` = the exception's class name, as it would in AWS.
+
+moto really sleeps on ``Retry`` intervals and ``Wait`` states; with ``record_sleeps=True`` those
+sleeps are recorded in ``MotoRun.sleeps`` and skipped, so retry tests stay fast. Task
+``TimeoutSeconds`` is left alone: it is measured by moto against the handler's real run time.
+
+Per-state attempts are read from the execution history (see ``MotoRun.attempts_by_state``).
+
+Usage::
+
+    with MotoStepFunctions(record_sleeps=True) as sfn:
+        sm = sfn.deploy(definition, {"CleanFunctionArn": clean})
+        run = sfn.execute(sm, {"n": 3})
+        assert run.status == "SUCCEEDED"
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import os
+import re
+import threading
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+from unittest import mock
+
+from orchestrator.runtime.errors import error_payload
+
+__all__ = ["MotoRun", "MotoStepFunctions", "StateMachine", "PLACEHOLDER"]
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"  # moto's default account
+ROLE_NAME = "orchestrator-test-role"
+
+#: A SAM ``DefinitionSubstitutions`` placeholder, e.g. ``${CleanFunctionArn}``.
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+Handler = Callable[[Any], Any]
+
+# Modules of moto's ASL interpreter whose waits we replace. Imported lazily: importing them pulls
+# in the ANTLR parser, which is slow and not needed by users of `PLACEHOLDER` alone.
+_RETRIER_MODULE = "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl"
+_WAIT_FUNCTION = (
+    "moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function.WaitFunction"
+)
+_LAMBDA_INVOKE = "moto.awslambda_simple.models.LambdaSimpleBackend.invoke"
+
+_TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    """A deployed state machine: its ARN, name and the substituted definition."""
+
+    arn: str
+    name: str
+    definition: dict[str, Any]
+    functions: dict[str, str]  # placeholder / function key -> Lambda ARN
+
+
+@dataclass
+class MotoRun:
+    """The outcome of one execution in moto."""
+
+    status: str
+    output: Any
+    error: str | None
+    cause: str | None
+    events: list[dict[str, Any]]
+    invocations: list[tuple[str, Any]] = field(default_factory=list)
+    sleeps: list[float] = field(default_factory=list)
+
+    def attempts_by_state(self) -> dict[str, int]:
+        """Lambda invocations per Task state name, summed over retries and Map iterations.
+
+        Read from the history rather than from payloads, which need not name their state: each
+        ``TaskScheduled`` / ``LambdaFunctionScheduled`` event is attributed to the nearest
+        ``TaskStateEntered`` found by following ``previousEventId`` back. In moto (as in AWS) that
+        chain stays inside one Map iteration or Parallel branch, so concurrent iterations whose
+        events interleave in the list are still attributed correctly.
+        """
+        by_id = {e["id"]: e for e in self.events}
+        counts: Counter[str] = Counter()
+        for event in self.events:
+            if event["type"] not in ("TaskScheduled", "LambdaFunctionScheduled"):
+                continue
+            prev = by_id.get(event.get("previousEventId", 0))
+            while prev is not None and prev["type"] != "TaskStateEntered":
+                prev = by_id.get(prev.get("previousEventId", 0))
+            if prev is not None:
+                counts[prev["stateEnteredEventDetails"]["name"]] += 1
+        return dict(counts)
+
+    def invocations_by_function(self) -> dict[str, int]:
+        """Number of invocations per function key."""
+        return dict(Counter(name for name, _ in self.invocations))
+
+
+def _zip_stub() -> bytes:
+    # Lambda wants a deployment package; the code never runs because `invoke` is patched.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    return buf.getvalue()
+
+
+class MotoStepFunctions:
+    """A moto account with Step Functions executing ASL and Lambdas backed by Python callables.
+
+    One instance can deploy and execute many state machines; sharing it across a test module
+    avoids paying moto's start-up for every case.
+    """
+
+    def __init__(self, record_sleeps: bool = True, poll_interval: float = 0.01) -> None:
+        self.record_sleeps = record_sleeps
+        self.poll_interval = poll_interval
+        self._handlers: dict[str, Handler] = {}  # Lambda function name -> handler
+        self._lock = threading.Lock()
+        # Invocations and sleeps since the current `execute` started (moto runs one execution
+        # at a time per harness here, so a single buffer is enough).
+        self._invocations: list[tuple[str, Any]] = []
+        self._sleeps: list[float] = []
+        self._names: set[str] = set()
+        self._counter = itertools.count(1)
+        self._stack: list[Any] = []
+        self._role_arn = ""
+        self._zip = _zip_stub()
+        self.sfn: Any = None
+        self.lambda_: Any = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> MotoStepFunctions:
+        import boto3
+        from moto import mock_aws
+
+        env = mock.patch.dict(
+            os.environ,
+            {
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_SECURITY_TOKEN": "testing",
+                "AWS_SESSION_TOKEN": "testing",
+                "AWS_DEFAULT_REGION": REGION,
+            },
+        )
+        patches: list[Any] = [
+            env,
+            mock_aws(
+                config={
+                    "stepfunctions": {"execute_state_machine": True},
+                    "lambda": {"use_docker": False},
+                }
+            ),
+            mock.patch(_LAMBDA_INVOKE, self._make_invoke()),
+        ]
+        if self.record_sleeps:
+            import importlib
+
+            retrier = importlib.import_module(_RETRIER_MODULE)
+            # The retrier calls `time.sleep` through its module's `time` name; replacing only
+            # that name keeps every other sleep (moto's pollers, handlers) real.
+            fake_time = mock.Mock(wraps=time)
+            fake_time.sleep = self._record_sleep
+            patches.append(mock.patch.object(retrier, "time", fake_time))
+            patches.append(mock.patch(f"{_WAIT_FUNCTION}._wait_interval", self._make_wait()))
+        try:
+            for p in patches:
+                p.start()
+                self._stack.append(p)
+        except BaseException:
+            self._stop()
+            raise
+        self.sfn = boto3.client("stepfunctions", region_name=REGION)
+        self.lambda_ = boto3.client("lambda", region_name=REGION)
+        iam = boto3.client("iam", region_name=REGION)
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        role = iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
+        self._role_arn = role["Role"]["Arn"]
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        while self._stack:
+            self._stack.pop().stop()
+
+    # -- patches ---------------------------------------------------------------------------
+
+    def _record_sleep(self, seconds: float) -> None:
+        with self._lock:
+            self._sleeps.append(float(seconds))
+
+    def _make_wait(self) -> Callable[..., None]:
+        harness = self
+
+        def _wait_interval(_self: Any, env: Any, wait_seconds: int) -> None:
+            # A Wait state: record how long AWS would wait instead of blocking.
+            if wait_seconds > 0:
+                harness._record_sleep(wait_seconds)
+
+        return _wait_interval
+
+    def _make_invoke(self) -> Callable[..., bytes | None]:
+        harness = self
+
+        def invoke(
+            _backend: Any,
+            function_name: str,
+            qualifier: str | None,
+            body: Any,
+            headers: Any,
+            response_headers: dict[str, str],
+        ) -> bytes | None:
+            # moto passes the name as the caller gave it: a plain name or a full ARN.
+            name = function_name.split(":function:", 1)[-1].split(":", 1)[0]
+            handler = harness._handlers.get(name)
+            if handler is None:
+                return None  # moto's responses turn this into a 404
+            raw = body.decode("utf-8") if isinstance(body, bytes) else body
+            event = json.loads(raw) if raw else None
+            with harness._lock:
+                harness._invocations.append((name, event))
+            try:
+                result = handler(event)
+            except Exception as exc:  # every handler failure is Lambda's "Unhandled"
+                response_headers["x-amz-function-error"] = "Unhandled"
+                return json.dumps(error_payload(exc)).encode("utf-8")
+            return json.dumps(result).encode("utf-8")
+
+        return invoke
+
+    # -- API -------------------------------------------------------------------------------
+
+    def deploy(
+        self,
+        definition: dict[str, Any],
+        functions: dict[str, Handler],
+        name: str = "test",
+    ) -> StateMachine:
+        """Create one Lambda per ``functions`` key and a state machine running ``definition``.
+
+        A key is either a placeholder name (``CleanFunctionArn`` for ``${CleanFunctionArn}``) or a
+        plain function name used verbatim in the ASL; every ``${Key}`` is replaced by the ARN of
+        that key's Lambda. A placeholder with no function raises ``ValueError``. A name already
+        used in this harness gets a numeric suffix, so cases can share one moto account.
+        """
+        text = json.dumps(definition)
+        missing = sorted(set(PLACEHOLDER.findall(text)) - set(functions))
+        if missing:
+            raise ValueError(f"no function for placeholder(s): {', '.join(missing)}")
+        arns: dict[str, str] = {}
+        for key, handler in functions.items():
+            self._handlers[key] = handler
+            arns[key] = self._ensure_function(key)
+        text = PLACEHOLDER.sub(lambda m: arns[m.group(1)], text)
+        sm_name = name
+        while sm_name in self._names:
+            sm_name = f"{name}-{next(self._counter)}"
+        self._names.add(sm_name)
+        resp = self.sfn.create_state_machine(
+            name=sm_name, definition=text, roleArn=self._role_arn, type="STANDARD"
+        )
+        return StateMachine(resp["stateMachineArn"], sm_name, json.loads(text), arns)
+
+    def _ensure_function(self, name: str) -> str:
+        try:
+            return str(self.lambda_.get_function(FunctionName=name)["Configuration"]["FunctionArn"])
+        except self.lambda_.exceptions.ResourceNotFoundException:
+            pass
+        resp = self.lambda_.create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=self._role_arn,
+            Handler="handler.handler",
+            Code={"ZipFile": self._zip},
+            Timeout=900,
+        )
+        return str(resp["FunctionArn"])
+
+    def execute(self, sm: StateMachine | str, input: Any = None, timeout: float = 60) -> MotoRun:
+        """Start an execution, wait for it to end, and return its outcome and history."""
+        arn = sm.arn if isinstance(sm, StateMachine) else sm
+        with self._lock:
+            self._invocations = []
+            self._sleeps = []
+        start = self.sfn.start_execution(
+            stateMachineArn=arn,
+            name=f"run-{next(self._counter)}",
+            input=json.dumps({} if input is None else input),
+        )
+        exec_arn = start["executionArn"]
+        deadline = time.monotonic() + timeout
+        while True:
+            desc = self.sfn.describe_execution(executionArn=exec_arn)
+            if desc["status"] in _TERMINAL:
+                break
+            if time.monotonic() > deadline:
+                self.sfn.stop_execution(executionArn=exec_arn)
+                raise TimeoutError(f"execution {exec_arn} still {desc['status']} after {timeout}s")
+            time.sleep(self.poll_interval)
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": exec_arn, "maxResults": 1000}
+        while True:
+            page = self.sfn.get_execution_history(**kwargs)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                break
+            kwargs["nextToken"] = page["nextToken"]
+        output = json.loads(desc["output"]) if desc.get("output") is not None else None
+        with self._lock:
+            invocations, sleeps = list(self._invocations), list(self._sleeps)
+        return MotoRun(
+            status=desc["status"],
+            output=output,
+            error=desc.get("error"),
+            cause=desc.get("cause"),
+            events=events,
+            invocations=invocations,
+            sleeps=sleeps,
+        )
