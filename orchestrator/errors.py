@@ -1,0 +1,61 @@
+"""The errors a user's mistake produces: one clear message naming the flow, the task and the fix."""
+
+from __future__ import annotations
+
+
+class OrchestratorError(Exception):
+    """Base class of every error Orchestrator raises on purpose."""
+
+
+class FlowDefinitionError(OrchestratorError, ValueError):
+    """A flow or task is defined in a way that cannot compile or run.
+
+    The message names where the mistake is (flow, task, source location) and how to fix it; the
+    CLI prints it alone, without a traceback, and exits with code 2.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        flow: str | None = None,
+        task: str | None = None,
+        fix: str | None = None,
+        where: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.flow = flow
+        self.task = task
+        self.fix = fix
+        self.where = where
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        subject = []
+        if self.flow is not None:
+            subject.append(f"flow {self.flow!r}")
+        if self.task is not None:
+            subject.append(f"task {self.task!r}")
+        text = ", ".join(subject)
+        text = f"{text}: {self.problem}" if text else self.problem
+        if self.where:
+            text += f" ({self.where})"
+        if self.fix:
+            text += f". Fix: {self.fix}"
+        return text
+
+    def in_flow(self, flow: str) -> FlowDefinitionError:
+        """The same error, now naming the flow it was found in."""
+        if self.flow is not None:
+            return self
+        return FlowDefinitionError(
+            self.problem, flow=flow, task=self.task, fix=self.fix, where=self.where
+        )
+
+
+class ScheduleError(FlowDefinitionError):
+    """An invalid schedule expression (rate, cron, at) or timezone."""
+
+
+class ParameterError(OrchestratorError, ValueError):
+    """A flow was started with parameters it does not accept or without required ones."""

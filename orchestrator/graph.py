@@ -1,0 +1,491 @@
+"""The flow graph: nodes, edges and options, validated — the one input of everything downstream.
+
+`build_graph` turns what a traced flow body recorded (task calls, parameters, the returned
+reference) into a `FlowGraph` of pydantic models. The planner, the deploy step and the visualiser
+read only this model, never the SDK objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from anyascii import anyascii
+from pydantic import BaseModel, ConfigDict, Field
+
+from orchestrator.errors import FlowDefinitionError
+
+if TYPE_CHECKING:
+    from orchestrator.sdk.flow import Flow
+    from orchestrator.sdk.tracing import FlowBuilder, TaskCall
+
+PathStep = str | int
+MAX_RESOURCE_NAME = 80
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ResultInput(_Model):
+    """The result of another task run (or part of it, via `path`)."""
+
+    kind: Literal["result"] = "result"
+    node: str
+    path: tuple[PathStep, ...] = ()
+
+
+class ParamInput(_Model):
+    """A flow parameter (or part of it)."""
+
+    kind: Literal["param"] = "param"
+    name: str
+    path: tuple[PathStep, ...] = ()
+
+
+class ConstInput(_Model):
+    """A JSON constant written into the state machine."""
+
+    kind: Literal["const"] = "const"
+    value: Any
+
+
+class ListInput(_Model):
+    """A list holding at least one reference (compiled to `States.Array`)."""
+
+    kind: Literal["list"] = "list"
+    items: tuple[Input, ...]
+
+
+class DictInput(_Model):
+    """A dict holding at least one reference (compiled to a nested template)."""
+
+    kind: Literal["dict"] = "dict"
+    items: dict[str, Input]
+
+
+Input = Annotated[
+    ResultInput | ParamInput | ConstInput | ListInput | DictInput, Field(discriminator="kind")
+]
+
+
+class RetrySpec(_Model):
+    """A task's retrier, in Step Functions' terms."""
+
+    error_equals: tuple[str, ...] = ("States.ALL",)
+    max_attempts: int
+    interval_seconds: int = 1
+    backoff_rate: float = 1.0
+    max_delay_seconds: int | None = None
+    jitter: bool = False
+
+
+class TaskNode(_Model):
+    """One task run of the flow: a Task state, or a Map state when `mapped` is non-empty."""
+
+    id: str
+    task_name: str
+    task_key: str
+    function_id: str
+    inputs: dict[str, Input]
+    mapped: dict[str, Input] = {}
+    upstream: tuple[str, ...] = ()
+    retry: RetrySpec | None = None
+    timeout_seconds: int | None = None
+    memory_mb: int | None = None
+    trigger: str = "all_successful"
+    tags: tuple[str, ...] = ()
+    max_concurrency: int | None = None
+    idempotent: bool = False
+
+    @property
+    def is_map(self) -> bool:
+        return bool(self.mapped)
+
+    def dependencies(self) -> list[str]:
+        """Ids of the nodes this one waits for: data inputs and explicit upstream edges."""
+        deps: list[str] = []
+        for value in (*self.inputs.values(), *self.mapped.values()):
+            deps.extend(_result_nodes(value))
+        deps.extend(self.upstream)
+        return list(dict.fromkeys(deps))
+
+
+class ParameterSpec(_Model):
+    name: str
+    required: bool
+    default: Any = None
+
+
+class ScheduleSpec(_Model):
+    expression: str
+    timezone: str | None = None
+
+
+class FlowGraph(_Model):
+    """A validated flow: the single input of the planner, deploy and viz."""
+
+    name: str
+    resource_name: str
+    description: str | None = None
+    parameters: tuple[ParameterSpec, ...] = ()
+    nodes: tuple[TaskNode, ...]
+    output: Input | None = None
+    schedule: ScheduleSpec | None = None
+    type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
+    max_concurrency: int = 40
+    timeout_seconds: int | None = None
+    source: str | None = None
+
+    def node(self, node_id: str) -> TaskNode:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def edges(self) -> list[tuple[str, str]]:
+        """(upstream id, downstream id) for every dependency, in node order."""
+        return [(dep, n.id) for n in self.nodes for dep in n.dependencies()]
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.parameters if not p.required}
+
+
+def _result_nodes(value: Input) -> list[str]:
+    if isinstance(value, ResultInput):
+        return [value.node]
+    if isinstance(value, ListInput):
+        return [n for item in value.items for n in _result_nodes(item)]
+    if isinstance(value, DictInput):
+        return [n for item in value.items.values() for n in _result_nodes(item)]
+    return []
+
+
+# -- names --------------------------------------------------------------------------------------
+
+
+def resource_name(display_name: str) -> str:
+    """A stable ASCII name for AWS (≤ 80 chars of [A-Za-z0-9-_]) from any display name.
+
+    Non-Latin names are transliterated ("推荐系统" → "TuiJianXiTong"); a hash of the display name
+    is appended when transliteration changed it, so two names never collide on one slug.
+    """
+    ascii_name = anyascii(display_name)
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_name).strip("-_") or "flow"
+    if ascii_name != display_name or slug != display_name:
+        digest = hashlib.sha256(display_name.encode()).hexdigest()[:6]
+        slug = f"{slug[: MAX_RESOURCE_NAME - 7]}-{digest}"
+    return slug[:MAX_RESOURCE_NAME]
+
+
+def node_id(task_name: str) -> str:
+    """A state-name-safe id for a task: ASCII letters, digits and underscores."""
+    ident = re.sub(r"[^A-Za-z0-9_]+", "_", anyascii(task_name)).strip("_") or "task"
+    return ident[:60]
+
+
+def function_id(task_name: str) -> str:
+    """CamelCase ASCII id for the task's Lambda (a CloudFormation logical id prefix)."""
+    words = re.split(r"[^A-Za-z0-9]+", anyascii(task_name))
+    camel = "".join(w[:1].upper() + w[1:] for w in words if w) or "Task"
+    if camel[0].isdigit():
+        camel = "T" + camel
+    return camel[:60]
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+def build_graph(flow: Flow, builder: FlowBuilder, returned: Any) -> FlowGraph:
+    """Validate what `flow` recorded and turn it into a FlowGraph (raises FlowDefinitionError)."""
+    if not builder.calls:
+        raise FlowDefinitionError(
+            "the flow calls no task",
+            flow=flow.name,
+            fix="call at least one @task inside the flow body",
+        )
+    ids = _assign_ids(builder.calls)
+    function_ids = _assign_function_ids(builder.calls)
+    converter = _Converter(flow.name, ids, builder)
+    nodes = [
+        converter.node(call, ids[id(call)], function_ids[call.task.key], flow)
+        for call in builder.calls
+    ]
+    output = None
+    if returned is not None:
+        output = converter.value(returned, task=None, arg="return value")
+    schedule = flow.schedule
+    graph = FlowGraph(
+        name=flow.name,
+        resource_name=flow.resource_name or resource_name(flow.name),
+        description=flow.description,
+        parameters=tuple(
+            ParameterSpec(
+                name=p.name,
+                required=p.required,
+                default=None
+                if p.required
+                else converter.const(p.default, None, f"default of parameter {p.name!r}"),
+            )
+            for p in builder.parameters.values()
+        ),
+        nodes=tuple(nodes),
+        output=output,
+        schedule=ScheduleSpec(expression=schedule.expression, timezone=schedule.timezone)
+        if schedule
+        else None,
+        type=flow.type,
+        max_concurrency=flow.max_concurrency,
+        timeout_seconds=flow.timeout,
+        source=_source_of(flow),
+    )
+    _check_resource_name(graph)
+    check_acyclic(graph)
+    return graph
+
+
+def _source_of(flow: Flow) -> str | None:
+    fn = flow._fn
+    code = getattr(fn, "__code__", None)
+    return f"{code.co_filename}:{code.co_firstlineno}" if code else None
+
+
+def _check_resource_name(graph: FlowGraph) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", graph.resource_name):
+        raise FlowDefinitionError(
+            f"resource_name={graph.resource_name!r} is not a valid state machine name",
+            flow=graph.name,
+            fix="use at most 80 characters of A-Z a-z 0-9 - _",
+        )
+
+
+def _assign_ids(calls: list[TaskCall]) -> dict[int, str]:
+    """Unique ids in call order: the second `clean` is `clean_2`, deterministically."""
+    taken: set[str] = set()
+    out: dict[int, str] = {}
+    for call in calls:
+        base = node_id(call.task.name)
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}_{n}"
+        taken.add(candidate)
+        out[id(call)] = candidate
+    return out
+
+
+def _assign_function_ids(calls: list[TaskCall]) -> dict[str, str]:
+    """One Lambda per distinct task function; equal names of different functions get a suffix."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for call in calls:
+        key = call.task.key
+        if key in out:
+            continue
+        base = function_id(call.task.name)
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}{n}"
+        taken.add(candidate)
+        out[key] = candidate
+    return out
+
+
+class _Converter:
+    """Turns recorded argument values into graph inputs, with errors that name the argument."""
+
+    def __init__(self, flow: str, ids: dict[int, str], builder: FlowBuilder) -> None:
+        self.flow = flow
+        self.ids = ids
+        self.builder = builder
+
+    def node(self, call: TaskCall, nid: str, fid: str, flow: Flow) -> TaskNode:
+        from orchestrator.sdk.task import unmapped
+
+        opts = call.task.options
+        inputs: dict[str, Input] = {}
+        mapped: dict[str, Input] = {}
+        for arg, raw in call.args.items():
+            if call.mapped and not isinstance(raw, unmapped):
+                mapped[arg] = self.iterable(raw, opts.name, arg)
+            else:
+                inner = raw.value if isinstance(raw, unmapped) else raw
+                inputs[arg] = self.value(inner, task=opts.name, arg=arg)
+        if call.mapped and not mapped:
+            raise FlowDefinitionError(
+                ".map(...) was called with nothing to map over",
+                flow=self.flow,
+                task=opts.name,
+                fix="pass at least one list or task result that is not wrapped in unmapped()",
+            )
+        _check_constant_lengths(self.flow, opts.name, mapped)
+        retry = None
+        if opts.retries:
+            delay = opts.retry_delay
+            retry = RetrySpec(
+                error_equals=opts.retry_on or ("States.ALL",),
+                max_attempts=opts.retries,
+                interval_seconds=delay.interval,
+                backoff_rate=float(delay.backoff_rate),
+                max_delay_seconds=delay.max_delay,
+                jitter=delay.jitter,
+            )
+        upstream = tuple(dict.fromkeys(self.ids[id(u)] for u in call.upstream))
+        if nid in upstream:
+            raise FlowDefinitionError(
+                "the task is set upstream of itself",
+                flow=self.flow,
+                task=opts.name,
+                fix="remove the set_upstream call that names the task itself",
+            )
+        return TaskNode(
+            id=nid,
+            task_name=opts.name,
+            task_key=call.task.key,
+            function_id=fid,
+            inputs=inputs,
+            mapped=mapped,
+            upstream=upstream,
+            retry=retry,
+            timeout_seconds=opts.timeout,
+            memory_mb=opts.memory or flow.default_memory,
+            trigger=opts.trigger,
+            tags=opts.tags,
+            max_concurrency=opts.max_concurrency,
+            idempotent=opts.idempotent,
+        )
+
+    def iterable(self, raw: Any, task: str, arg: str) -> Input:
+        from orchestrator.sdk.tracing import ParamRef, TaskRef
+
+        if isinstance(raw, TaskRef | ParamRef | list | tuple):
+            return self.value(raw, task=task, arg=arg)
+        raise FlowDefinitionError(
+            f"argument {arg!r} of .map(...) is a {type(raw).__name__}, not something to map over",
+            flow=self.flow,
+            task=task,
+            fix=f"pass a list or a task result, or wrap it: unmapped({raw!r})",
+        )
+
+    def value(self, raw: Any, *, task: str | None, arg: str) -> Input:
+        from orchestrator.sdk.task import Task, unmapped
+        from orchestrator.sdk.tracing import ParamRef, TaskRef
+
+        if isinstance(raw, TaskRef):
+            if id(raw.call) not in self.ids:
+                raise FlowDefinitionError(
+                    f"argument {arg!r} is the result of a task called in another flow",
+                    flow=self.flow,
+                    task=task,
+                    fix="call the upstream task inside this flow",
+                )
+            return ResultInput(node=self.ids[id(raw.call)], path=raw.path)
+        if isinstance(raw, ParamRef):
+            return ParamInput(name=raw.name, path=raw.path)
+        if isinstance(raw, unmapped):
+            return self.value(raw.value, task=task, arg=arg)
+        if isinstance(raw, Task):
+            raise FlowDefinitionError(
+                f"argument {arg!r} is the task {raw.name!r} itself, not its result",
+                flow=self.flow,
+                task=task,
+                fix=f"call it: {raw.name}(...)",
+            )
+        if isinstance(raw, list | tuple) and _holds_refs(raw):
+            return ListInput(items=tuple(self.value(v, task=task, arg=arg) for v in raw))
+        if isinstance(raw, dict) and _holds_refs(raw):
+            bad = [k for k in raw if not isinstance(k, str)]
+            if bad:
+                raise FlowDefinitionError(
+                    f"argument {arg!r} is a dict with a non-string key {bad[0]!r}",
+                    flow=self.flow,
+                    task=task,
+                    fix="JSON objects have string keys",
+                )
+            return DictInput(items={k: self.value(v, task=task, arg=arg) for k, v in raw.items()})
+        return ConstInput(value=self.const(raw, task, f"argument {arg!r}"))
+
+    def const(self, raw: Any, task: str | None, what: str) -> Any:
+        try:
+            text = json.dumps(raw, allow_nan=False)
+        except (TypeError, ValueError) as err:
+            raise FlowDefinitionError(
+                f"{what} is a {type(raw).__name__} ({_short(raw)}), which is not JSON ({err})",
+                flow=self.flow,
+                task=task,
+                fix="pass JSON values (str, int, float, bool, None, list, dict) or produce the "
+                "object inside a task",
+            ) from None
+        return json.loads(text)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _holds_refs(value: Any) -> bool:
+    from orchestrator.sdk.task import unmapped
+    from orchestrator.sdk.tracing import ParamRef, TaskRef
+
+    if isinstance(value, TaskRef | ParamRef | unmapped):
+        return True
+    if isinstance(value, list | tuple):
+        return any(_holds_refs(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_refs(v) for v in value.values())
+    return False
+
+
+def _check_constant_lengths(flow: str, task: str, mapped: dict[str, Input]) -> None:
+    lengths = {
+        arg: len(v.value)
+        for arg, v in mapped.items()
+        if isinstance(v, ConstInput) and isinstance(v.value, list)
+    }
+    lengths.update({arg: len(v.items) for arg, v in mapped.items() if isinstance(v, ListInput)})
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{a} has {n}" for a, n in lengths.items())
+        raise FlowDefinitionError(
+            f".map(...) zips iterables of different lengths ({detail})",
+            flow=flow,
+            task=task,
+            fix="give every mapped argument the same number of items, or wrap the ones to "
+            "pass whole in unmapped()",
+        )
+
+
+def check_acyclic(graph: FlowGraph) -> None:
+    """Raise a FlowDefinitionError naming the cycle if the dependencies have one."""
+    deps = {n.id: n.dependencies() for n in graph.nodes}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for dep in deps[node]:
+            if state.get(dep) == 1:
+                cycle = stack[stack.index(dep) :] + [dep]
+                raise FlowDefinitionError(
+                    "its tasks form a cycle: " + " → ".join(reversed(cycle)),
+                    flow=graph.name,
+                    task=dep,
+                    fix="remove one of these set_upstream/upstream_tasks edges",
+                )
+            if state.get(dep) is None:
+                visit(dep)
+        stack.pop()
+        state[node] = 2
+
+    for n in graph.nodes:
+        if n.id not in state:
+            visit(n.id)
+
+
+def is_finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

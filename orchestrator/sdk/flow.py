@@ -1,0 +1,212 @@
+"""`@flow` and `with Flow(name)`: a set of task calls that compiles to one state machine.
+
+The flow object is the user's handle on everything downstream: `graph` (the validated
+`FlowGraph`), `asl()` (the state machine), `run()` (the local engine), `visualize()`. Those
+methods import their layer lazily, so defining flows stays cheap and the layers below the SDK never
+import it back.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from orchestrator.errors import FlowDefinitionError
+from orchestrator.schedules import Schedule, parse_schedule
+from orchestrator.sdk.durations import whole_seconds
+from orchestrator.sdk.task import _memory, _max_concurrency
+from orchestrator.sdk.tracing import REQUIRED, FlowBuilder, ParamRef
+
+if TYPE_CHECKING:
+    from orchestrator.engine.run import FlowRun
+    from orchestrator.graph import FlowGraph
+
+FlowType = Literal["STANDARD", "EXPRESS"]
+DEFAULT_MAP_CONCURRENCY = 40  # Step Functions' inline Map runs at most 40 iterations at once
+
+
+class Flow:
+    """A flow: built from a decorated function or a `with Flow(name) as f:` block."""
+
+    def __init__(
+        self,
+        name: str,
+        schedule: Any = None,
+        *,
+        fn: Callable[..., Any] | None = None,
+        max_concurrency: int = DEFAULT_MAP_CONCURRENCY,
+        type: FlowType = "STANDARD",  # noqa: A002 - the Step Functions field is called Type
+        timeout: int | timedelta | None = None,
+        memory: int | None = None,
+        resource_name: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise FlowDefinitionError(f"flow name {name!r} is empty", fix='e.g. Flow("ETL")')
+        self.name = name.strip()
+        self._fn = fn
+        try:
+            self._schedule = parse_schedule(schedule)
+            self.max_concurrency = _max_concurrency(self.name, max_concurrency) or 0
+            self.default_memory = _memory(self.name, memory)
+        except FlowDefinitionError as err:
+            raise FlowDefinitionError(err.problem, flow=self.name, fix=err.fix) from None
+        if type not in ("STANDARD", "EXPRESS"):
+            raise FlowDefinitionError(
+                f"type={type!r} is not a state machine type",
+                flow=self.name,
+                fix='use type="STANDARD" or type="EXPRESS"',
+            )
+        self.type: FlowType = type
+        self.timeout = None if timeout is None else whole_seconds(timeout, option="flow timeout")
+        self.resource_name = resource_name
+        self.description = description or (inspect.getdoc(fn) if fn else None)
+        self._builder: FlowBuilder | None = None
+        self._graph: FlowGraph | None = None
+        self._return: Any = None
+        self.executor: Any = None
+
+    # -- Prefect 1.x context-manager style ---------------------------------------------------
+    def __enter__(self) -> Flow:
+        if self._fn is not None:
+            raise FlowDefinitionError(
+                "a @flow function cannot also be used as `with` block", flow=self.name
+            )
+        self._builder = FlowBuilder(self.name)
+        self._builder.__enter__()
+        self._graph = None
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        assert self._builder is not None
+        self._builder.__exit__(exc_type, *rest)
+
+    # -- options that Prefect 1.x code assigns -------------------------------------------------
+    @property
+    def schedule(self) -> Schedule | None:
+        return self._schedule
+
+    @schedule.setter
+    def schedule(self, value: Any) -> None:
+        try:
+            self._schedule = parse_schedule(value)
+        except FlowDefinitionError as err:
+            raise err.in_flow(self.name) from None
+        self._graph = None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key == "executor" and value is not None:
+            warnings.warn(
+                f"flow {self.name!r}: {type(value).__name__} has no effect; Step Functions runs "
+                "the flow (Parallel and Map states give it concurrency)",
+                stacklevel=2,
+            )
+        super().__setattr__(key, value)
+
+    # -- the graph -----------------------------------------------------------------------------
+    @property
+    def parameters(self) -> dict[str, ParamRef]:
+        return self._trace().parameters
+
+    def _trace(self) -> FlowBuilder:
+        if self._builder is not None:
+            return self._builder
+        if self._fn is None:
+            raise FlowDefinitionError(
+                "the flow has no tasks yet",
+                flow=self.name,
+                fix="call tasks inside `with Flow(...) as flow:`",
+            )
+        builder = FlowBuilder(self.name)
+        params = _function_parameters(self.name, self._fn)
+        for ref in params.values():
+            builder.add_parameter(ref)
+        with builder:
+            self._return = self._fn(**params)
+        self._builder = builder
+        return builder
+
+    @property
+    def graph(self) -> FlowGraph:
+        """The validated task graph (built once, on first use)."""
+        if self._graph is None:
+            from orchestrator.graph import build_graph
+
+            builder = self._trace()
+            self._graph = build_graph(self, builder, self._return)
+        return self._graph
+
+    def asl(self) -> dict[str, Any]:
+        """The Step Functions state machine (ASL, JSONPath mode) this flow compiles to."""
+        from orchestrator.planner import compile_flow
+
+        return compile_flow(self.graph)
+
+    def run(self, clock: str = "real", **params: Any) -> FlowRun:
+        """Run the compiled state machine locally, in-process, and return the FlowRun."""
+        from orchestrator.engine.run import run_flow
+
+        return run_flow(self, params, clock=clock)
+
+    def visualize(self, filename: str | None = None) -> str:
+        """Draw the task graph: DOT text, or a file (.dot, .mmd, .svg, .png)."""
+        from orchestrator.viz import render_graph
+
+        return render_graph(self.graph, filename)
+
+    def __repr__(self) -> str:
+        return f"<Flow {self.name!r}>"
+
+
+def _function_parameters(flow: str, fn: Callable[..., Any]) -> dict[str, ParamRef]:
+    params: dict[str, ParamRef] = {}
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
+            raise FlowDefinitionError(
+                f"parameter {p.name!r} of the flow function is *args, **kwargs or positional-only",
+                flow=flow,
+                fix="flow parameters are keys of the execution input: name each one",
+            )
+        default = REQUIRED if p.default is p.empty else p.default
+        params[p.name] = ParamRef(p.name, default)
+    return params
+
+
+@overload
+def flow(fn: Callable[..., Any], /) -> Flow: ...
+
+
+@overload
+def flow(
+    fn: None = None,
+    /,
+    *,
+    name: str | None = None,
+    schedule: Any = None,
+    max_concurrency: int = DEFAULT_MAP_CONCURRENCY,
+    type: FlowType = "STANDARD",  # noqa: A002
+    timeout: int | timedelta | None = None,
+    memory: int | None = None,
+    resource_name: str | None = None,
+    description: str | None = None,
+) -> Callable[[Callable[..., Any]], Flow]: ...
+
+
+def flow(fn: Any = None, /, **options: Any) -> Any:
+    """Declare a flow: its parameters are the function's parameters; its body calls tasks.
+
+    Options: `name` (any Unicode; the AWS name is an ASCII slug of it), `schedule`
+    ("rate(1 hour)", "cron(...)", IntervalSchedule, CronSchedule), `max_concurrency` of maps
+    (default 40), `type` ("STANDARD" | "EXPRESS"), `timeout` of the whole run, default `memory`.
+    """
+    if fn is not None:
+        return Flow(getattr(fn, "__name__", "flow"), fn=fn)
+
+    def decorate(func: Callable[..., Any]) -> Flow:
+        name = options.pop("name", None) or func.__name__
+        return Flow(name, fn=func, **options)
+
+    return decorate

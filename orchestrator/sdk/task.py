@@ -1,0 +1,325 @@
+"""`@task`: a Python function that becomes one Step Functions Task state and one Lambda.
+
+Calling a task inside a flow body does not run it: the call is recorded in the active flow and a
+`TaskRef` is returned, to be passed to other tasks. Outside a flow, a task is its plain function,
+so it can be unit-tested directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+from orchestrator.errors import FlowDefinitionError
+from orchestrator.sdk.durations import whole_seconds
+from orchestrator.sdk.retry import RetryDelay, as_retry_delay
+from orchestrator.triggers import trigger_name
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+LAMBDA_MAX_TIMEOUT = 900
+LAMBDA_MEMORY = (128, 10_240)
+MAX_RETRIES = 100
+DEFAULT_RETRIES_WITH_DELAY = 3  # Step Functions' own default MaxAttempts
+
+
+@dataclass(frozen=True)
+class TaskOptions:
+    """A task's validated options: everything the planner and the deploy step read."""
+
+    name: str
+    retries: int = 0
+    retry_delay: RetryDelay = field(default_factory=RetryDelay)
+    retry_on: tuple[str, ...] = ()
+    timeout: int | None = None
+    memory: int | None = None
+    trigger: str = "all_successful"
+    tags: tuple[str, ...] = ()
+    max_concurrency: int | None = None
+    idempotent: bool = False
+
+
+class Task(Generic[P, R]):
+    """A decorated function plus its options. Call it in a flow to add a task run."""
+
+    def __init__(self, fn: Callable[P, R], options: TaskOptions) -> None:
+        self.fn = fn
+        self.options = options
+        self.signature = inspect.signature(fn)
+        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+
+    @property
+    def name(self) -> str:
+        return self.options.name
+
+    @property
+    def key(self) -> str:
+        """`module:qualname`, how the Lambda runtime imports this task."""
+        return f"{self.fn.__module__}:{self.fn.__qualname__}"
+
+    @property
+    def where(self) -> str:
+        try:
+            file = inspect.getsourcefile(self.fn) or "?"
+            line = inspect.getsourcelines(self.fn)[1]
+        except (OSError, TypeError):
+            return self.key
+        return f"{file}:{line}"
+
+    def __repr__(self) -> str:
+        return f"<Task {self.name}>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from orchestrator.sdk.tracing import active_builder
+
+        builder = active_builder()
+        if builder is None:
+            return self.fn(*args, **kwargs)
+        upstream = kwargs.pop("upstream_tasks", None)
+        return builder.add_call(self, args, kwargs, mapped=False, upstream=upstream)
+
+    def map(self, *args: Any, **kwargs: Any) -> Any:
+        """Run this task once per item of its iterable arguments (a Map state).
+
+        Arguments wrapped in `unmapped(...)` are passed whole to every iteration; several iterable
+        arguments are zipped and must have the same length.
+        """
+        from orchestrator.sdk.tracing import active_builder
+
+        builder = active_builder()
+        if builder is None:
+            raise FlowDefinitionError(
+                f"{self.name}.map(...) was called outside a flow",
+                task=self.name,
+                fix="call .map inside a @flow function or a `with Flow(...)` block",
+            )
+        upstream = kwargs.pop("upstream_tasks", None)
+        return builder.add_call(self, args, kwargs, mapped=True, upstream=upstream)
+
+    def set_upstream(self, upstream: Any) -> None:
+        """Make every call of this task in the active flow wait for `upstream` (ref or list)."""
+        from orchestrator.sdk.tracing import require_builder
+
+        require_builder(f"{self.name}.set_upstream").set_task_upstream(self, upstream)
+
+    def set_downstream(self, downstream: Any) -> None:
+        from orchestrator.sdk.tracing import require_builder
+
+        require_builder(f"{self.name}.set_downstream").set_task_downstream(self, downstream)
+
+
+@dataclass(frozen=True)
+class unmapped:  # noqa: N801 - Prefect's spelling
+    """Pass `value` whole to every iteration of a `.map(...)` instead of mapping over it."""
+
+    value: Any
+
+
+@overload
+def task(fn: Callable[P, R], /) -> Task[P, R]: ...
+
+
+@overload
+def task(
+    fn: None = None,
+    /,
+    *,
+    name: str | None = None,
+    retries: int | None = None,
+    max_retries: int | None = None,
+    retry_delay: int | float | timedelta | RetryDelay | None = None,
+    retry_on: type[BaseException] | str | Iterable[type[BaseException] | str] | None = None,
+    timeout: int | float | timedelta | None = None,
+    memory: int | None = None,
+    trigger: Any = None,
+    tags: Iterable[str] | None = None,
+    max_concurrency: int | None = None,
+    idempotent: bool = False,
+) -> Callable[[Callable[P, R]], Task[P, R]]: ...
+
+
+def task(fn: Any = None, /, **options: Any) -> Any:
+    """Declare a task. Options (all validated here, at definition time):
+
+    - `retries` (alias `max_retries`): how many times to retry a failed attempt (0–100).
+    - `retry_delay`: seconds, a `timedelta`, or a policy such as `exponential_backoff(10)`;
+      a delay without `retries` means 3 retries, Step Functions' default.
+    - `retry_on`: exception classes (or their names) worth retrying; default: any error.
+    - `timeout`: seconds or `timedelta`, at most 900 (Lambda's limit).
+    - `memory`: Lambda memory in MB (128–10240).
+    - `trigger`: one of `orchestrator.triggers`; `name`, `tags`; `max_concurrency` for `.map`.
+    - `idempotent`: repeat invocations of a completed attempt return the stored result.
+    """
+    if fn is not None:
+        if not callable(fn):
+            raise FlowDefinitionError(
+                f"@task was given {fn!r}, not a function",
+                fix="write @task or @task(retries=3, ...) directly above a def",
+            )
+        return Task(fn, build_options(fn, {}))
+
+    def decorate(func: Callable[..., Any]) -> Task[Any, Any]:
+        return Task(func, build_options(func, options))
+
+    return decorate
+
+
+def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOptions:
+    name = options.pop("name", None) or getattr(fn, "__name__", "task")
+    if not isinstance(name, str) or not name.strip():
+        raise FlowDefinitionError(f"task name {name!r} is empty", fix="give name='some_name'")
+    known = set(inspect.signature(task).parameters) | {
+        "retries",
+        "max_retries",
+        "retry_delay",
+        "retry_on",
+        "timeout",
+        "memory",
+        "trigger",
+        "tags",
+        "max_concurrency",
+        "idempotent",
+    }
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise FlowDefinitionError(
+            f"unknown task option {unknown[0]!r}",
+            task=name,
+            fix="options are: " + ", ".join(sorted(known - {"fn"})),
+        )
+    retries = _retries(name, options.get("retries"), options.get("max_retries"))
+    delay = options.get("retry_delay")
+    retry_delay = RetryDelay() if delay is None else as_retry_delay(delay, task=name)
+    if retries is None:
+        retries = DEFAULT_RETRIES_WITH_DELAY if delay is not None else 0
+    return TaskOptions(
+        name=name,
+        retries=retries,
+        retry_delay=retry_delay,
+        retry_on=_retry_on(name, options.get("retry_on")),
+        timeout=_timeout(name, options.get("timeout")),
+        memory=_memory(name, options.get("memory")),
+        trigger=_trigger(name, options.get("trigger")),
+        tags=_tags(name, options.get("tags")),
+        max_concurrency=_max_concurrency(name, options.get("max_concurrency")),
+        idempotent=bool(options.get("idempotent", False)),
+    )
+
+
+def _retries(name: str, retries: Any, max_retries: Any) -> int | None:
+    if retries is not None and max_retries is not None and retries != max_retries:
+        raise FlowDefinitionError(
+            f"retries={retries} and max_retries={max_retries} disagree",
+            task=name,
+            fix="give only one of them",
+        )
+    value = retries if retries is not None else max_retries
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FlowDefinitionError(
+            f"retries={value!r} is not a whole number", task=name, fix="use e.g. retries=3"
+        )
+    if not 0 <= value <= MAX_RETRIES:
+        raise FlowDefinitionError(
+            f"retries={value} is out of range",
+            task=name,
+            fix=f"use 0 to {MAX_RETRIES} retries (each attempt adds history events; "
+            "an execution holds at most 25,000)",
+        )
+    return value
+
+
+def _retry_on(name: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
+    if not items:
+        raise FlowDefinitionError(
+            "retry_on is empty", task=name, fix="omit retry_on to retry any error"
+        )
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, type) and issubclass(item, BaseException):
+            names.append(item.__name__)
+        elif isinstance(item, str) and item.strip():
+            names.append(item.strip())
+        else:
+            raise FlowDefinitionError(
+                f"retry_on contains {item!r}, which is not an exception class",
+                task=name,
+                fix="use exception classes, e.g. retry_on=[TimeoutError, PaymentFailed]",
+            )
+    return tuple(sorted(set(names)))
+
+
+def _timeout(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    seconds = whole_seconds(value, option="timeout", task=name)
+    if not 1 <= seconds <= LAMBDA_MAX_TIMEOUT:
+        raise FlowDefinitionError(
+            f"timeout={seconds} s is out of range",
+            task=name,
+            fix=f"a Lambda task runs at most {LAMBDA_MAX_TIMEOUT} s; use 1–{LAMBDA_MAX_TIMEOUT}",
+        )
+    return seconds
+
+
+def _memory(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    low, high = LAMBDA_MEMORY
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise FlowDefinitionError(
+            f"memory={value!r} is not a Lambda memory size",
+            task=name,
+            fix=f"use a whole number of MB from {low} to {high}",
+        )
+    return value
+
+
+def _trigger(name: str, value: Any) -> str:
+    if value is None:
+        return "all_successful"
+    found = trigger_name(value)
+    if found is None:
+        raise FlowDefinitionError(
+            f"trigger={value!r} is not a known trigger",
+            task=name,
+            fix="use one of orchestrator.triggers: all_successful, all_failed, any_successful, "
+            "any_failed, all_finished, always_run, manual_only",
+        )
+    return found
+
+
+def _tags(name: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    tags = list(value)
+    if not all(isinstance(t, str) for t in tags):
+        raise FlowDefinitionError("tags must be strings", task=name, fix='e.g. tags=["etl"]')
+    return tuple(tags)
+
+
+def _max_concurrency(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FlowDefinitionError(
+            f"max_concurrency={value!r} is not a non-negative whole number",
+            task=name,
+            fix="use e.g. max_concurrency=10 (0 means as many as Step Functions allows)",
+        )
+    return value
+
+
+def seconds_of(value: int | float | timedelta) -> int:
+    return whole_seconds(value, option="duration")

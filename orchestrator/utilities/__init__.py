@@ -1,0 +1,1 @@
+"""Prefect 1.x compatibility helpers."""
