@@ -1,6 +1,6 @@
 """Orchestrator: Python workflows compiled to AWS Step Functions, run locally by the same ASL.
 
-    from orchestrator import task, flow, Flow, Parameter, unmapped, exponential_backoff
+from orchestrator import task, flow, Flow, Parameter, unmapped, exponential_backoff
 """
 
 from orchestrator.errors import FlowDefinitionError, OrchestratorError, ScheduleError

@@ -184,6 +184,8 @@ def resource_name(display_name: str) -> str:
 def node_id(task_name: str) -> str:
     """A state-name-safe id for a task: ASCII letters, digits and underscores."""
     ident = re.sub(r"[^A-Za-z0-9_]+", "_", anyascii(task_name)).strip("_") or "task"
+    if ident[0].isdigit():
+        ident = "t_" + ident
     return ident[:60]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.schedules import Schedule, parse_schedule
 from orchestrator.sdk.durations import whole_seconds
-from orchestrator.sdk.task import _memory, _max_concurrency
+from orchestrator.sdk.task import _max_concurrency, _memory
 from orchestrator.sdk.tracing import REQUIRED, FlowBuilder, ParamRef
 
 if TYPE_CHECKING:

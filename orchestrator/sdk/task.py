@@ -51,7 +51,7 @@ class Task(Generic[P, R]):
         self.fn = fn
         self.options = options
         self.signature = inspect.signature(fn)
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn)
 
     @property
     def name(self) -> str:

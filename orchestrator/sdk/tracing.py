@@ -221,7 +221,9 @@ class FlowBuilder:
 
     def _calls_or_new(self, task: Task[Any, Any]) -> list[TaskCall]:
         # Prefect 1.x adds a task that was never called; here it must take no arguments.
-        return self.calls_of(task) or [self.add_call(task, (), {}, mapped=False, upstream=None).call]
+        return self.calls_of(task) or [
+            self.add_call(task, (), {}, mapped=False, upstream=None).call
+        ]
 
 
 def _refs(value: Any, what: str) -> list[TaskRef]:

@@ -1,0 +1,348 @@
+"""Series/parallel tree → Amazon States Language (JSONPath mode), per docs/data-contract.md.
+
+Output is deterministic: states and keys are emitted in graph order, so the same flow always
+compiles to byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestrator.errors import FlowDefinitionError
+from orchestrator.graph import (
+    ConstInput,
+    DictInput,
+    FlowGraph,
+    Input,
+    ListInput,
+    ParamInput,
+    ResultInput,
+    TaskNode,
+)
+from orchestrator.planner.paths import (
+    const_path,
+    intrinsic_literal,
+    param_path,
+    path,
+    result_path,
+)
+from orchestrator.planner.structure import Leaf, Parallel, Series, Tree, leaves
+
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+# Lambda's own transient failures, retried on every task as the Step Functions guide recommends.
+LAMBDA_TRANSIENT_ERRORS = (
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+)
+TRANSIENT_RETRY: dict[str, Any] = {
+    "ErrorEquals": list(LAMBDA_TRANSIENT_ERRORS),
+    "IntervalSeconds": 1,
+    "MaxAttempts": 3,
+    "BackoffRate": 2.0,
+}
+MAP_LENGTH_MISMATCH = "orchestrator.MapLengthMismatch"
+CONTEXT = {
+    "execution_id.$": "$$.Execution.Id",
+    "state.$": "$$.State.Name",
+    "retry_count.$": "$$.State.RetryCount",
+}
+
+
+def placeholder(node: TaskNode) -> str:
+    """The SAM DefinitionSubstitutions key of a task's Lambda ARN."""
+    return f"{node.function_id}FunctionArn"
+
+
+@dataclass
+class _Step:
+    name: str
+    state: dict[str, Any]
+    chained: bool = True  # False: the state already names its successors (Choice) or ends (Fail)
+
+
+@dataclass
+class _Sequence:
+    steps: list[_Step] = field(default_factory=list)
+    side: list[_Step] = field(default_factory=list)
+
+    def extend(self, other: _Sequence) -> None:
+        self.steps.extend(other.steps)
+        self.side.extend(other.side)
+
+
+class AslWriter:
+    def __init__(self, graph: FlowGraph) -> None:
+        self.graph = graph
+        self.nodes = {n.id: n for n in graph.nodes}
+        self.order = {n.id: i for i, n in enumerate(graph.nodes)}
+        self.consts: dict[str, Any] = {}
+        self.parallel_count = 0
+
+    def machine(self, tree: Tree) -> dict[str, Any]:
+        body = self.sequence(tree, known=[])
+        start = self.start_states()
+        seq = _Sequence()
+        for name, state in start:
+            seq.steps.append(_Step(name, state))
+        seq.extend(body)
+        doc: dict[str, Any] = {
+            "Comment": f"Orchestrator flow {self.graph.name!r}",
+            "QueryLanguage": "JSONPath",
+        }
+        if self.graph.timeout_seconds:
+            doc["TimeoutSeconds"] = self.graph.timeout_seconds
+        doc.update(_link(seq))
+        return doc
+
+    def start_states(self) -> list[tuple[str, dict[str, Any]]]:
+        defaults = self.graph.defaults()
+        init: dict[str, Any] = {"params.$": "$", "results": {}}
+        if self.consts:
+            init["consts"] = dict(self.consts)
+        if not defaults:
+            return [("Start", {"Type": "Pass", "Parameters": init})]
+        init["params.$"] = "States.JsonMerge($.defaults, $.input, false)"
+        return [
+            ("Defaults", {"Type": "Pass", "Parameters": {"defaults": defaults, "input.$": "$"}}),
+            ("Start", {"Type": "Pass", "Parameters": init}),
+        ]
+
+    # -- tree walk -----------------------------------------------------------------------------
+    def sequence(self, tree: Tree, known: list[str]) -> _Sequence:
+        """States for `tree`, given the results `known` to exist in the document before it."""
+        if isinstance(tree, Leaf):
+            return self.leaf(self.nodes[tree.node])
+        if isinstance(tree, Series):
+            seq = _Sequence()
+            done = list(known)
+            for part in tree.parts:
+                seq.extend(self.sequence(part, done))
+                done += leaves(part)
+            return seq
+        return _Sequence([_Step(*self.parallel(tree, known))])
+
+    def parallel(self, tree: Parallel, known: list[str]) -> tuple[str, dict[str, Any]]:
+        self.parallel_count += 1
+        name = f"Parallel {self.parallel_count}"
+        branches = []
+        selector_results: dict[str, str] = {k + ".$": path("$[0].results", [k]) for k in known}
+        for i, branch in enumerate(tree.branches):
+            seq = self.sequence(branch, known)
+            branches.append(_link(seq))
+            for node in leaves(branch):
+                selector_results[node + ".$"] = path(f"$[{i}].results", [node])
+        ordered = dict(sorted(selector_results.items(), key=lambda kv: self.order[kv[0][:-2]]))
+        selector: dict[str, Any] = {"params.$": "$[0].params", "results": ordered}
+        if self.consts:
+            selector["consts.$"] = "$[0].consts"
+        return name, {
+            "Type": "Parallel",
+            "Branches": branches,
+            "ResultSelector": selector,
+            "ResultPath": "$",
+        }
+
+    def leaf(self, node: TaskNode) -> _Sequence:
+        if node.is_map:
+            return self.map_states(node)
+        state = self.task_state(
+            node,
+            payload={
+                "task": node.id,
+                "inputs": self.template(node, node.inputs),
+                "context": CONTEXT,
+            },
+        )
+        state["ResultSelector"] = {"value.$": "$.Payload"}
+        state["ResultPath"] = path("$.results", [node.id])
+        return _Sequence([_Step(node.id, state)])
+
+    def task_state(self, node: TaskNode, payload: dict[str, Any]) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            "Type": "Task",
+            "Resource": LAMBDA_INVOKE,
+            "Parameters": {"FunctionName": "${" + placeholder(node) + "}", "Payload": payload},
+        }
+        if node.timeout_seconds:
+            state["TimeoutSeconds"] = node.timeout_seconds
+        state["Retry"] = self.retriers(node)
+        return state
+
+    def retriers(self, node: TaskNode) -> list[dict[str, Any]]:
+        out = [dict(TRANSIENT_RETRY)]
+        if node.retry is not None:
+            r = node.retry
+            retrier: dict[str, Any] = {
+                "ErrorEquals": list(r.error_equals),
+                "IntervalSeconds": r.interval_seconds,
+                "MaxAttempts": r.max_attempts,
+                "BackoffRate": float(r.backoff_rate),
+            }
+            if r.max_delay_seconds is not None:
+                retrier["MaxDelaySeconds"] = r.max_delay_seconds
+            if r.jitter:
+                retrier["JitterStrategy"] = "FULL"
+            out.append(retrier)
+        return out
+
+    # -- maps ----------------------------------------------------------------------------------
+    def map_states(self, node: TaskNode) -> _Sequence:
+        iterables = {arg: self.iterable_path(node, arg, v) for arg, v in node.mapped.items()}
+        seq = _Sequence()
+        if len(iterables) > 1:
+            seq = self.zip_check(node, iterables)
+        first = next(iter(iterables))
+        inputs = self.template(node, node.inputs)
+        for arg, items in iterables.items():
+            if arg == first:
+                inputs[arg + ".$"] = "$$.Map.Item.Value"
+            else:
+                inputs[arg + ".$"] = f"States.ArrayGetItem({items}, $$.Map.Item.Index)"
+        item_name = f"{node.id} item"
+        item_state = self.task_state(
+            node,
+            payload={
+                "task": node.id,
+                "inputs.$": "$.inputs",
+                "context": {**CONTEXT, "map_index.$": "$.index"},
+            },
+        )
+        item_state["OutputPath"] = "$.Payload"
+        item_state["End"] = True
+        concurrency = node.max_concurrency
+        state: dict[str, Any] = {
+            "Type": "Map",
+            "ItemsPath": iterables[first],
+            "ItemSelector": {"inputs": inputs, "index.$": "$$.Map.Item.Index"},
+            "MaxConcurrency": self.graph.max_concurrency if concurrency is None else concurrency,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": item_name,
+                "States": {item_name: item_state},
+            },
+            "ResultSelector": {"value.$": "$"},
+            "ResultPath": path("$.results", [node.id]),
+        }
+        seq.steps.append(_Step(node.id, state))
+        return seq
+
+    def iterable_path(self, node: TaskNode, arg: str, value: Input) -> str:
+        if isinstance(value, ResultInput):
+            return result_path(value.node, value.path)
+        if isinstance(value, ParamInput):
+            return param_path(value.name, value.path)
+        if isinstance(value, ConstInput):
+            key = f"{node.id}_{arg}"
+            self.consts[key] = value.value
+            return const_path(key)
+        raise FlowDefinitionError(
+            f"argument {arg!r} of .map(...) is a literal list of task results",
+            flow=self.graph.name,
+            task=node.task_name,
+            fix="return the list from a task and map over that task's result",
+        )
+
+    def zip_check(self, node: TaskNode, iterables: dict[str, str]) -> _Sequence:
+        """Pass + Choice + Fail: zipped iterables of different lengths fail the run clearly."""
+        check = f"{node.id} lengths"
+        choice = f"{node.id} same lengths?"
+        fail = f"{node.id} length mismatch"
+        keys = list(iterables)
+        lengths = {f"{k}.$": f"States.ArrayLength({p})" for k, p in iterables.items()}
+        base = path("$.results", [node.id])
+        rules = [
+            {"Variable": path(base, [k]), "NumericEqualsPath": path(base, [keys[0]])}
+            for k in keys[1:]
+        ]
+        rule: dict[str, Any] = rules[0] if len(rules) == 1 else {"And": rules}
+        names = ", ".join(keys)
+        return _Sequence(
+            steps=[
+                _Step(check, {"Type": "Pass", "Parameters": lengths, "ResultPath": base}),
+                _Step(
+                    choice,
+                    {"Type": "Choice", "Choices": [{**rule, "Next": node.id}], "Default": fail},
+                    chained=False,
+                ),
+            ],
+            side=[
+                _Step(
+                    fail,
+                    {
+                        "Type": "Fail",
+                        "Error": MAP_LENGTH_MISMATCH,
+                        "Cause": f"{node.task_name}.map(...) zips {names}, which must have "
+                        "the same length",
+                    },
+                    chained=False,
+                )
+            ],
+        )
+
+    # -- payload templates --------------------------------------------------------------------
+    def template(self, node: TaskNode, inputs: dict[str, Input]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in inputs.items():
+            self.put(out, key, value, node)
+        return out
+
+    def put(self, out: dict[str, Any], key: str, value: Input, node: TaskNode) -> None:
+        if isinstance(value, ConstInput):
+            _check_const_keys(value.value, self.graph.name, node.task_name)
+            out[key] = value.value
+        elif isinstance(value, DictInput):
+            out[key] = self.template(node, value.items)
+        else:
+            out[key + ".$"] = self.expression(value, node)
+
+    def expression(self, value: Input, node: TaskNode) -> str:
+        if isinstance(value, ResultInput):
+            return result_path(value.node, value.path)
+        if isinstance(value, ParamInput):
+            return param_path(value.name, value.path)
+        if isinstance(value, ConstInput):
+            return intrinsic_literal(value.value)
+        if isinstance(value, ListInput):
+            return "States.Array(" + ", ".join(self.expression(v, node) for v in value.items) + ")"
+        raise FlowDefinitionError(
+            "a list holding a dict of task results cannot be passed to a task",
+            flow=self.graph.name,
+            task=node.task_name,
+            fix="pass the dict as its own argument, or build the structure inside a task",
+        )
+
+
+def _check_const_keys(value: Any, flow: str, task: str) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k.endswith(".$"):
+                raise FlowDefinitionError(
+                    f"the constant key {k!r} ends in '.$', which Step Functions reads as a path",
+                    flow=flow,
+                    task=task,
+                    fix="rename the key",
+                )
+            _check_const_keys(v, flow, task)
+    elif isinstance(value, list):
+        for v in value:
+            _check_const_keys(v, flow, task)
+
+
+def _link(seq: _Sequence) -> dict[str, Any]:
+    """Chain the steps with Next (the last one Ends) and return {StartAt, States}."""
+    states: dict[str, Any] = {}
+    steps = seq.steps
+    for i, step in enumerate(steps):
+        state = dict(step.state)
+        if step.chained:
+            if i + 1 < len(steps):
+                state["Next"] = steps[i + 1].name
+            else:
+                state["End"] = True
+        states[step.name] = state
+    for step in seq.side:
+        states[step.name] = step.state
+    return {"StartAt": steps[0].name, "States": states}

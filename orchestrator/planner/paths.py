@@ -1,0 +1,53 @@
+"""JSONPath and intrinsic-function text for the state document (docs/data-contract.md)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def path(base: str, steps: Sequence[str | int] = ()) -> str:
+    """`base` followed by `steps`: dot notation for plain keys, brackets otherwise."""
+    out = base
+    for step in steps:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        elif _PLAIN_KEY.match(step):
+            out += f".{step}"
+        else:
+            out += "['" + step.replace("\\", "\\\\").replace("'", "\\'") + "']"
+    return out
+
+
+def result_path(node: str, steps: Sequence[str | int] = ()) -> str:
+    return path(path("$.results", [node]) + ".value", steps)
+
+
+def param_path(name: str, steps: Sequence[str | int] = ()) -> str:
+    return path(path("$.params", [name]), steps)
+
+
+def const_path(key: str) -> str:
+    return path("$.consts", [key])
+
+
+def intrinsic_literal(value: Any) -> str:
+    """A JSON constant as an intrinsic-function argument (strings quoted and escaped)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return quote(value)
+    return f"States.StringToJson({quote(json.dumps(value, ensure_ascii=False))})"
+
+
+def quote(text: str) -> str:
+    """An intrinsic string literal: the characters ' { } \\ are escaped with a backslash."""
+    return "'" + re.sub(r"([\\'{}])", r"\\\1", text) + "'"

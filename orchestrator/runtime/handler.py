@@ -1,0 +1,95 @@
+"""The task handler: payload in, JSON result out — the same code in Lambda and in the local engine.
+
+The payload follows docs/data-contract.md: `{"task": id, "inputs": {arg: value}, "context": {...}}`.
+`execute_task` calls the task's function with the inputs bound by parameter name and returns its
+result, checked to be JSON. An exception propagates unchanged: Lambda (or the local invoker, via
+`orchestrator.runtime.errors`) reports it with the exception's class name as `errorType`, so
+Retry/Catch on `"PaymentFailed"` match exactly as in AWS.
+
+Keep this module's imports light: it is what every task Lambda imports on a cold start.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+TASK_ENV = "ORCHESTRATOR_TASK"
+
+
+class TaskResultError(TypeError):
+    """A task returned something that cannot travel through Step Functions (not JSON)."""
+
+
+class TaskInputError(TypeError):
+    """The payload does not match the task's signature (a stale deploy or a hand-made event)."""
+
+
+def call_with_inputs(fn: Callable[..., Any], inputs: dict[str, Any]) -> Any:
+    """Call `fn` with `inputs` keyed by parameter name (`*args`/`**kwargs` passed as list/dict)."""
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for name, param in inspect.signature(fn).parameters.items():
+        if name not in inputs:
+            continue
+        value = inputs[name]
+        if param.kind is param.VAR_POSITIONAL:
+            args.extend(value)
+        elif param.kind is param.VAR_KEYWORD:
+            kwargs.update(value)
+        elif param.kind is param.POSITIONAL_ONLY:
+            args.append(value)
+        else:
+            kwargs[name] = value
+    unknown = set(inputs) - set(inspect.signature(fn).parameters)
+    if unknown:
+        raise TaskInputError(
+            f"task {getattr(fn, '__name__', fn)!r} got inputs it does not accept: "
+            f"{sorted(unknown)}; redeploy so the state machine and the function agree"
+        )
+    return fn(*args, **kwargs)
+
+
+def check_json(task: str, result: Any) -> Any:
+    """Return `result` if it is JSON, else raise TaskResultError naming the task."""
+    try:
+        json.dumps(result, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise TaskResultError(
+            f"task {task!r} returned a {type(result).__name__}, which is not JSON ({err}); "
+            "return str/int/float/bool/None/list/dict"
+        ) from None
+    return result
+
+
+def execute_task(fn: Callable[..., Any], event: dict[str, Any]) -> Any:
+    """Run one task attempt for a state-machine payload and return its JSON result."""
+    if not isinstance(event, dict) or not isinstance(event.get("inputs", {}), dict):
+        raise TaskInputError(
+            "the payload is not an Orchestrator task payload ({'task', 'inputs', 'context'})"
+        )
+    result = call_with_inputs(fn, event.get("inputs") or {})
+    return check_json(str(event.get("task", getattr(fn, "__name__", "task"))), result)
+
+
+def resolve_task(spec: str) -> Callable[..., Any]:
+    """Import `package.module:qualname` and return the task's plain function."""
+    module_name, _, qualname = spec.partition(":")
+    if not module_name or not qualname:
+        raise ValueError(f"{TASK_ENV}={spec!r} is not 'package.module:task_name'")
+    target: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return getattr(target, "fn", target)
+
+
+def lambda_handler(event: dict[str, Any], context: Any = None) -> Any:
+    """The Lambda entry point: runs the task named by the ORCHESTRATOR_TASK environment variable."""
+    spec = os.environ.get(TASK_ENV)
+    if not spec:
+        raise RuntimeError(f"{TASK_ENV} is not set: it names the task this function runs")
+    return execute_task(resolve_task(spec), event)
