@@ -1,0 +1,56 @@
+"""Graphviz DOT text of a flow's picture.
+
+Labels are HTML-like (`<...>`) so the retries/timeout line can be set smaller; every piece of user
+text goes through `html.escape`, and identifiers are quoted with `"` and `\\` escaped.
+"""
+
+from __future__ import annotations
+
+import html
+
+from orchestrator.viz.model import Picture, PictureEdge, PictureNode
+
+_SHAPES = {
+    "parameter": 'shape=ellipse, style="filled", fillcolor="#eef3fb"',
+    "task": 'shape=box, style="rounded,filled", fillcolor="#ffffff"',
+    # box3d reads as "a stack of runs": the task runs once per item.
+    "map": 'shape=box3d, style="filled", fillcolor="#fff6e0"',
+}
+_EDGES = {"data": "style=solid", "order": "style=dashed"}
+
+
+def to_dot(picture: Picture) -> str:
+    lines = [
+        f"digraph {quote(picture.title)} {{",
+        f"  graph [label={_html(picture.title, None, bold=True)}, labelloc=t, rankdir=TB, "
+        'fontname="Helvetica"];',
+        '  node [fontname="Helvetica", fontsize=12];',
+        '  edge [fontname="Helvetica", color="#555555"];',
+    ]
+    lines += [_node(n) for n in picture.nodes]
+    lines += [_edge(e) for e in picture.edges]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def quote(text: str) -> str:
+    """A DOT quoted string: only `"` and `\\` need escaping (UTF-8 is the default charset)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _node(node: PictureNode) -> str:
+    label = _html(node.title, node.detail)
+    return f"  {quote(node.key)} [label={label}, {_SHAPES[node.kind]}];"
+
+
+def _edge(edge: PictureEdge) -> str:
+    return f"  {quote(edge.source)} -> {quote(edge.target)} [{_EDGES[edge.kind]}];"
+
+
+def _html(title: str, detail: str | None, *, bold: bool = False) -> str:
+    text = html.escape(title, quote=True)
+    if bold:
+        text = f"<B>{text}</B>"
+    if detail:
+        text += f'<BR/><FONT POINT-SIZE="9" COLOR="#666666">{html.escape(detail)}</FONT>'
+    return f"<{text}>"

@@ -1,0 +1,133 @@
+"""What a drawing of a flow shows, independent of the drawing language.
+
+DOT and Mermaid render the same `Picture`: parameters and tasks as nodes, data and ordering-only
+edges, in the order of the graph, so two renders of one flow are byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+from orchestrator.graph import (
+    DictInput,
+    FlowGraph,
+    Input,
+    ListInput,
+    ParameterSpec,
+    ParamInput,
+    ResultInput,
+    TaskNode,
+)
+
+NodeKind = Literal["parameter", "task", "map"]
+EdgeKind = Literal["data", "order"]
+
+
+@dataclass(frozen=True)
+class PictureNode:
+    key: str  # unique, ASCII: usable as an identifier in both languages
+    kind: NodeKind
+    title: str  # any Unicode; the renderers escape it
+    detail: str | None = None  # the small second line: retries, timeout, trigger
+
+
+@dataclass(frozen=True)
+class PictureEdge:
+    source: str
+    target: str
+    kind: EdgeKind
+
+
+@dataclass(frozen=True)
+class Picture:
+    title: str
+    nodes: tuple[PictureNode, ...]
+    edges: tuple[PictureEdge, ...]
+
+
+def picture_of(graph: FlowGraph) -> Picture:
+    param_keys = {p.name: f"param_{i}" for i, p in enumerate(graph.parameters)}
+    nodes = [_parameter_node(param_keys[p.name], p) for p in graph.parameters]
+    titles = _task_titles(graph.nodes)
+    nodes += [
+        PictureNode(
+            key=f"task_{n.id}",
+            kind="map" if n.is_map else "task",
+            title=titles[n.id] + (" [map]" if n.is_map else ""),
+            detail=_detail(n),
+        )
+        for n in graph.nodes
+    ]
+    edges: list[PictureEdge] = []
+    for n in graph.nodes:
+        used = list(dict.fromkeys(p for v in _inputs(n) for p in _param_names(v)))
+        # A parameter used only inside a constant default is not drawn: it has no node.
+        edges += [
+            PictureEdge(param_keys[p], f"task_{n.id}", "data") for p in used if p in param_keys
+        ]
+        data = {dep for v in _inputs(n) for dep in _result_nodes(v)}
+        edges += [
+            PictureEdge(f"task_{dep}", f"task_{n.id}", "data" if dep in data else "order")
+            for dep in n.dependencies()
+        ]
+    return Picture(title=graph.name, nodes=tuple(nodes), edges=tuple(edges))
+
+
+def _parameter_node(key: str, spec: ParameterSpec) -> PictureNode:
+    detail = None if spec.required else f"default {_short_json(spec.default)}"
+    return PictureNode(key=key, kind="parameter", title=spec.name, detail=detail)
+
+
+def _task_titles(nodes: tuple[TaskNode, ...]) -> dict[str, str]:
+    """Display names; a task called twice is told apart by its call number ("clean #2")."""
+    totals = Counter(n.task_name for n in nodes)
+    seen: Counter[str] = Counter()
+    titles: dict[str, str] = {}
+    for n in nodes:
+        seen[n.task_name] += 1
+        suffix = f" #{seen[n.task_name]}" if totals[n.task_name] > 1 else ""
+        titles[n.id] = n.task_name + suffix
+    return titles
+
+
+def _detail(node: TaskNode) -> str | None:
+    parts: list[str] = []
+    if node.retry is not None:
+        parts.append(f"retries {node.retry.max_attempts}")
+    if node.timeout_seconds is not None:
+        parts.append(f"timeout {node.timeout_seconds}s")
+    if node.trigger != "all_successful":
+        parts.append(node.trigger)
+    return " · ".join(parts) or None
+
+
+def _inputs(node: TaskNode) -> list[Input]:
+    return [*node.inputs.values(), *node.mapped.values()]
+
+
+def _result_nodes(value: Input) -> list[str]:
+    if isinstance(value, ResultInput):
+        return [value.node]
+    if isinstance(value, ListInput):
+        return [n for item in value.items for n in _result_nodes(item)]
+    if isinstance(value, DictInput):
+        return [n for item in value.items.values() for n in _result_nodes(item)]
+    return []
+
+
+def _param_names(value: Input) -> list[str]:
+    if isinstance(value, ParamInput):
+        return [value.name]
+    if isinstance(value, ListInput):
+        return [n for item in value.items for n in _param_names(item)]
+    if isinstance(value, DictInput):
+        return [n for item in value.items.values() for n in _param_names(item)]
+    return []
+
+
+def _short_json(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 24 else text[:21] + "..."
