@@ -1,0 +1,24 @@
+"""The `orchestrator` command line.
+
+One module per command (group); each exposes `register(app)`. To add a command, write
+`orchestrator/cli/<name>.py` with a `register` function and list the module in `COMMANDS` below.
+Errors: raise an `OrchestratorError` — `OrchestratorGroup` prints it on one line and exits 2.
+"""
+
+from __future__ import annotations
+
+from orchestrator.cli import graph, plan
+from orchestrator.cli.app import USER_ERROR_EXIT, app
+
+# The order here is the order of `orchestrator --help`.
+COMMANDS = (plan, graph)
+
+for _command in COMMANDS:
+    _command.register(app)
+
+__all__ = ["USER_ERROR_EXIT", "app", "main"]
+
+
+def main() -> None:
+    """Console entry point (`orchestrator = "orchestrator.cli:main"`)."""
+    app()

@@ -1,0 +1,33 @@
+"""`orchestrator plan FLOW`: print or write the state machine (ASL) a flow compiles to."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orchestrator.cli.flows import FlowSpec, load_graph
+
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write the ASL to this file (e.g. etl.asl.json).", dir_okay=False
+    ),
+]
+
+
+def plan(flow: FlowSpec, output: OutputOption = None) -> None:
+    """Compile FLOW to Amazon States Language and print it."""
+    compiled, _ = load_graph(flow)
+    text = json.dumps(compiled.asl(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan)
