@@ -1,0 +1,167 @@
+"""The states that do no outside work: Pass, Choice, Wait, Succeed and Fail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .choice import Predicate, compile_rule, parse_timestamp
+from .errors import NO_CHOICE, RUNTIME, DefinitionError, StatesError
+from .intrinsics import evaluate, is_intrinsic, parse_intrinsic
+from .jsonpath import PathNotFound, compile_path, dumps
+from .lane import Lane
+from .state import (
+    ContextFn,
+    State,
+    apply_result_path,
+    invalid_path_cause,
+    result_path_field,
+    template_field,
+)
+
+_ABSENT: Any = object()
+
+
+class PassState(State):
+    kind = "Pass"
+
+    def __init__(self, name: str, spec: dict[str, Any]) -> None:
+        super().__init__(name, spec)
+        self.parameters = template_field(spec, "Parameters")
+        self.result = spec.get("Result", _ABSENT)
+        self.result_path = result_path_field(spec)
+
+    def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
+        effective = self.apply_input_path(value)
+        if self.parameters is not None:
+            effective = self.parameters.evaluate(effective, self.context_fn(lane, entered))
+        result = effective if self.result is _ABSENT else self.result
+        output = apply_result_path(self.result_path, value, result)
+        return self.next, self.apply_output_path(output)
+
+
+class SucceedState(State):
+    kind = "Succeed"
+
+    def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
+        return None, self.apply_output_path(self.apply_input_path(value))
+
+
+class FailState(State):
+    kind = "Fail"
+
+    def __init__(self, name: str, spec: dict[str, Any]) -> None:
+        super().__init__(name, spec)
+        self.error = _fail_field(spec, "Error")
+        self.cause = _fail_field(spec, "Cause")
+
+    def run(self, lane: Lane, value: Any, text: str) -> tuple[str | None, Any, str]:
+        entered = lane.emit(
+            "FailStateEntered", {"name": self.name, "input": text, "inputDetails": {}}
+        )
+        context = self.context_fn(lane, entered)
+        try:
+            error = self.error(value, context)
+            cause = self.cause(value, context)
+        except StatesError as exc:
+            exc.locate(self.name, entered)
+            raise
+        failure = StatesError(error or "", cause or "")
+        failure.located = True
+        raise failure
+
+
+def _fail_field(spec: dict[str, Any], key: str) -> Any:
+    """Error/Cause as a constant, or ErrorPath/CausePath (a path or an intrinsic)."""
+    path_key = f"{key}Path"
+    if path_key not in spec:
+        constant = spec.get(key)
+        return lambda doc, ctx: constant
+    text = str(spec[path_key])
+    if is_intrinsic(text):
+        call = parse_intrinsic(text)
+        return lambda doc, ctx: _string_field(evaluate(call, doc, ctx), path_key)
+    context = text.startswith("$$")
+    path = compile_path(text[1:] if context else text)
+
+    def read(doc: Any, ctx: ContextFn) -> str:
+        try:
+            return _string_field(path.get(ctx() if context else doc), path_key)
+        except PathNotFound:
+            raise StatesError(RUNTIME, invalid_path_cause(path)) from None
+
+    return read
+
+
+def _string_field(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise StatesError(RUNTIME, f"The {field} field must resolve to a string: {dumps(value)}")
+    return value
+
+
+class ChoiceState(State):
+    kind = "Choice"
+
+    def __init__(self, name: str, spec: dict[str, Any]) -> None:
+        super().__init__(name, spec)
+        choices = spec.get("Choices")
+        if not isinstance(choices, list) or not choices:
+            raise DefinitionError(f"Choice state {name!r} needs a non-empty Choices list")
+        self.rules: list[tuple[Predicate, str]] = [
+            (compile_rule(rule), str(rule["Next"])) for rule in choices
+        ]
+        self.default: str | None = spec.get("Default")
+
+    def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
+        effective = self.apply_input_path(value)
+        context = self.context_fn(lane, entered)
+        for predicate, target in self.rules:
+            if predicate(effective, context):
+                return target, self.apply_output_path(effective)
+        if self.default is None:
+            raise StatesError(NO_CHOICE, "No Matches!")
+        return self.default, self.apply_output_path(effective)
+
+
+class WaitState(State):
+    kind = "Wait"
+
+    def __init__(self, name: str, spec: dict[str, Any]) -> None:
+        super().__init__(name, spec)
+        given = [k for k in ("Seconds", "Timestamp", "SecondsPath", "TimestampPath") if k in spec]
+        if len(given) != 1:
+            raise DefinitionError(
+                f"Wait state {name!r} needs exactly one of Seconds, Timestamp, SecondsPath, "
+                f"TimestampPath"
+            )
+        self.field = given[0]
+        self.value = spec[self.field]
+        if self.field.endswith("Path"):
+            self.path = compile_path(str(self.value))
+        elif self.field == "Timestamp" and parse_timestamp(self.value) is None:
+            raise DefinitionError(f"Wait state {name!r}: invalid Timestamp {self.value!r}")
+
+    def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
+        effective = self.apply_input_path(value)
+        lane.sleep(self.name, self._seconds(lane, effective))
+        return self.next, self.apply_output_path(effective)
+
+    def _seconds(self, lane: Lane, effective: Any) -> float:
+        raw = self.value
+        if self.field.endswith("Path"):
+            try:
+                raw = self.path.get(effective)
+            except PathNotFound:
+                raise StatesError(RUNTIME, invalid_path_cause(self.path)) from None
+        if self.field.startswith("Seconds"):
+            if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
+                raise StatesError(
+                    RUNTIME,
+                    f"The {self.field} field must resolve to a non-negative integer: {dumps(raw)}",
+                )
+            return float(raw)
+        moment = parse_timestamp(raw)
+        if moment is None:
+            raise StatesError(
+                RUNTIME, f"The {self.field} field must resolve to a timestamp: {dumps(raw)}"
+            )
+        return max((moment - lane.run.clock.now()).total_seconds(), 0.0)

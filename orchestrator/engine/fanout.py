@@ -1,0 +1,66 @@
+"""Running Parallel branches and Map iterations concurrently on daemon threads.
+
+The first failure that is not tolerated aborts the sibling scope and is raised at once: siblings
+stop at their next step (event, state transition or sleep) and a sibling stuck in a long call is
+abandoned, as Step Functions stops the other branches of a failed Parallel.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .errors import StatesError
+from .history import AbortScope
+
+Job = Callable[[], Any]
+OnFailure = Callable[[int, StatesError], Any]
+
+
+def run_all(
+    jobs: Sequence[Job], workers: int, scope: AbortScope, on_failure: OnFailure | None = None
+) -> list[Any]:
+    """Results of `jobs` in order, using at most `workers` threads at a time.
+
+    `on_failure(i, error)` may return a value to stand for job i's result (a tolerated failure)
+    or raise; without it every StatesError is fatal.
+    """
+    count = len(jobs)
+    results: list[Any] = [None] * count
+    if count == 0:
+        return results
+    done: queue.SimpleQueue[tuple[int, BaseException | None]] = queue.SimpleQueue()
+    lock = threading.Lock()
+    cursor = [0]
+
+    def work() -> None:
+        while True:
+            with lock:
+                index = cursor[0]
+                cursor[0] += 1
+            if index >= count or scope.event.is_set():
+                return
+            try:
+                results[index] = jobs[index]()
+                done.put((index, None))
+            except BaseException as exc:  # reported to the waiting thread
+                done.put((index, exc))
+
+    for _ in range(min(workers, count)):
+        threading.Thread(target=work, daemon=True, name="orchestrator-branch").start()
+    for _ in range(count):
+        index, error = done.get()
+        if error is None:
+            continue
+        if isinstance(error, StatesError) and on_failure is not None:
+            try:
+                results[index] = on_failure(index, error)
+                continue
+            except BaseException:
+                scope.abort()
+                raise
+        scope.abort()
+        raise error
+    return results

@@ -1,0 +1,81 @@
+"""The execution history: Step Functions-named events, recorded in order from many threads."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .clock import Clock
+from .errors import BranchAborted
+
+
+@dataclass(slots=True)
+class HistoryEvent:
+    """One history event. `details` holds the fields of Step Functions' `...EventDetails`
+    (flattened): `name`, `input`/`output` as JSON strings, `error`, `cause`, `resource`, ..."""
+
+    id: int
+    previous_event_id: int
+    timestamp: datetime
+    type: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class AbortScope:
+    """Stops the branches of a Parallel/Map (or a whole execution) at their next step.
+
+    Scopes nest: aborting one aborts every scope opened inside it, and its event wakes real
+    sleeps (Wait states, retry backoffs) in those branches.
+    """
+
+    def __init__(self, parent: AbortScope | None = None) -> None:
+        self.event = threading.Event()
+        self._children: list[AbortScope] = []
+        self._lock = threading.Lock()
+        if parent is not None:
+            parent._adopt(self)
+
+    def _adopt(self, child: AbortScope) -> None:
+        with self._lock:
+            self._children.append(child)
+            if self.event.is_set():
+                child.abort()
+
+    def abort(self) -> None:
+        self.event.set()
+        with self._lock:
+            children = list(self._children)
+        for child in children:
+            child.abort()
+
+
+class Recorder:
+    """Assigns event ids in emission order; thread-safe; closed once the execution stops, after
+    which abandoned threads (timed-out tasks, aborted branches) can no longer add events."""
+
+    def __init__(self, clock: Clock, on_event: Callable[[HistoryEvent], None] | None) -> None:
+        self.events: list[HistoryEvent] = []
+        self._clock = clock
+        self._on_event = on_event
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def emit(
+        self, previous: int, type_: str, details: dict[str, Any], scope: AbortScope | None
+    ) -> int:
+        with self._lock:
+            if self.closed or (scope is not None and scope.event.is_set()):
+                raise BranchAborted()
+            event = HistoryEvent(len(self.events) + 1, previous, self._clock.now(), type_, details)
+            self.events.append(event)
+            # Called under the lock so observers see events in id order; keep hooks quick.
+            if self._on_event is not None:
+                self._on_event(event)
+            return event.id
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True

@@ -1,0 +1,140 @@
+"""`execute`: run one execution of a state machine to completion, in-process."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from .clock import Clock, RealClock
+from .compiler import compile_definition
+from .errors import TIMEOUT, BranchAborted, ExecutionTimedOut, StatesError
+from .execution import Execution
+from .history import HistoryEvent, Recorder
+from .jsonpath import dumps
+from .lane import LambdaInvoker, Lane, Run, iso
+from .program import run_program
+from .state import check_size
+
+if TYPE_CHECKING:
+    from .store import RunStore
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/orchestrator-local"
+
+
+def execute(
+    definition: dict[str, Any] | str,
+    input: Any = None,
+    *,
+    invoke: LambdaInvoker,
+    clock: Clock | None = None,
+    name: str | None = None,
+    state_machine_name: str = "local",
+    store: RunStore | None = None,
+    on_event: Callable[[HistoryEvent], None] | None = None,
+) -> Execution:
+    """Run `definition` on `input` and return the finished execution.
+
+    Raises DefinitionError for a malformed or unsupported definition (before anything runs).
+    A failing flow does not raise: the execution's `status` is FAILED with `error` and `cause`.
+    """
+    machine = compile_definition(definition)
+    clock = clock or RealClock()
+    name = name or str(uuid.uuid4())
+    # Step Functions receives the input as JSON text: an absent input is `{}`.
+    input_text = dumps({} if input is None else input)
+    value = json.loads(input_text)
+    machine_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{state_machine_name}"
+    arn = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{state_machine_name}:{name}"
+    start = clock.now()
+    recorder = Recorder(clock, on_event)
+    timeout = machine.timeout_seconds
+    run = Run(
+        recorder=recorder,
+        clock=clock,
+        invoke=invoke,
+        execution_context={
+            "Execution": {
+                "Id": arn,
+                "Name": name,
+                "Input": value,
+                "StartTime": iso(start),
+                "RoleArn": ROLE_ARN,
+                "RedriveCount": 0,
+            },
+            "StateMachine": {"Id": machine_arn, "Name": state_machine_name},
+        },
+        deadline=start + timedelta(seconds=timeout) if timeout is not None else None,
+    )
+    execution = Execution(
+        execution_arn=arn,
+        name=name,
+        status="RUNNING",
+        input=value,
+        output=None,
+        error=None,
+        cause=None,
+        start_date=start,
+        stop_date=start,
+        events=recorder.events,
+        state_machine=state_machine_name,
+        recorded_delays=run.delays,
+    )
+    if store is not None:
+        store.record(execution)
+    lane = Lane(run, 0, run.root)
+    lane.emit(
+        "ExecutionStarted",
+        {"input": input_text, "inputDetails": {"truncated": False}, "roleArn": ROLE_ARN},
+    )
+    try:
+        check_size(input_text, "ExecutionStarted", "input")
+        output, output_text = run_program(machine.program, lane, value, input_text)
+    except StatesError as exc:
+        _finish(execution, lane, "FAILED", "ExecutionFailed", exc.error, exc.cause)
+    except ExecutionTimedOut:
+        _finish(execution, lane, "TIMED_OUT", "ExecutionTimedOut", TIMEOUT, "")
+    except (KeyboardInterrupt, BranchAborted):
+        _finish(execution, lane, "ABORTED", "ExecutionAborted", None, None)
+        if store is not None:
+            store.record(execution)
+        raise
+    else:
+        execution.status = "SUCCEEDED"
+        recorder.emit(
+            lane.previous,
+            "ExecutionSucceeded",
+            {"output": output_text, "outputDetails": {"truncated": False}},
+            None,
+        )
+        recorder.close()
+        execution.output = json.loads(output_text) if output is not None else None
+        execution.stop_date = clock.now()
+    run.root.abort()
+    if store is not None:
+        store.record(execution)
+    return execution
+
+
+def _finish(
+    execution: Execution,
+    lane: Lane,
+    status: str,
+    event: str,
+    error: str | None,
+    cause: str | None,
+) -> None:
+    # Stop abandoned branches and timed-out calls from adding events after the end.
+    lane.run.root.abort()
+    execution.status = status
+    execution.error = error
+    execution.cause = cause
+    details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+    # No scope: the final event must be recorded even though the root scope is now aborted.
+    lane.run.recorder.emit(lane.previous, event, details, None)
+    lane.run.recorder.close()
+    execution.stop_date = lane.run.clock.now()

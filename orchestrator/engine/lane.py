@@ -1,0 +1,123 @@
+"""Per-execution runtime state (`Run`) and one thread of control through it (`Lane`).
+
+The top-level state list runs on one lane; every Parallel branch and Map iteration gets its own,
+which carries its chain of `previous_event_id`s, its abort scope and its `$$.Map.Item`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from .clock import Clock
+from .errors import TIMEOUT, BranchAborted, ExecutionTimedOut, StatesError
+from .history import AbortScope, Recorder
+from .worker import CallTimedOut, call_with_timeout
+
+LambdaInvoker = Callable[[str, Any], Any]
+
+
+def iso(moment: datetime) -> str:
+    """Timestamps as `$$` shows them: ISO 8601, milliseconds, `Z`."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class Run:
+    """What every lane of one execution shares."""
+
+    def __init__(
+        self,
+        *,
+        recorder: Recorder,
+        clock: Clock,
+        invoke: LambdaInvoker,
+        execution_context: dict[str, Any],
+        deadline: datetime | None,
+    ) -> None:
+        self.recorder = recorder
+        self.clock = clock
+        self.invoke = invoke
+        self.execution_context = execution_context
+        self.deadline = deadline
+        self.delays: list[tuple[str, float]] = []
+        self.root = AbortScope()
+        self._lock = threading.Lock()
+
+    def record_delay(self, state: str, seconds: float) -> None:
+        with self._lock:
+            self.delays.append((state, seconds))
+
+    def remaining(self) -> float | None:
+        """Seconds left before the machine's TimeoutSeconds, or None without one."""
+        if self.deadline is None:
+            return None
+        return (self.deadline - self.clock.now()).total_seconds()
+
+
+class Lane:
+    __slots__ = ("run", "previous", "scope", "map_item")
+
+    def __init__(
+        self,
+        run: Run,
+        previous: int,
+        scope: AbortScope,
+        map_item: dict[str, Any] | None = None,
+    ) -> None:
+        self.run = run
+        self.previous = previous
+        self.scope = scope
+        self.map_item = map_item
+
+    def emit(self, type_: str, details: dict[str, Any]) -> int:
+        self.previous = self.run.recorder.emit(self.previous, type_, details, self.scope)
+        return self.previous
+
+    def child(self, scope: AbortScope, map_item: dict[str, Any] | None = None) -> Lane:
+        return Lane(self.run, self.previous, scope, map_item or self.map_item)
+
+    def check(self) -> None:
+        """Between states: stop if aborted or past the machine's deadline."""
+        if self.scope.event.is_set():
+            raise BranchAborted()
+        remaining = self.run.remaining()
+        if remaining is not None and remaining <= 0:
+            raise ExecutionTimedOut()
+
+    def context(self, state: str, entered: datetime, retry_count: int) -> dict[str, Any]:
+        """The context object `$$` as a state sees it."""
+        context = dict(self.run.execution_context)
+        context["State"] = {"Name": state, "EnteredTime": iso(entered), "RetryCount": retry_count}
+        if self.map_item is not None:
+            context["Map"] = {"Item": self.map_item}
+        return context
+
+    def sleep(self, state: str, seconds: float) -> None:
+        """A retry backoff or Wait: recorded, then spent on the clock (capped by the deadline)."""
+        self.run.record_delay(state, seconds)
+        remaining = self.run.remaining()
+        if remaining is not None and seconds >= remaining:
+            self.run.clock.sleep(max(remaining, 0.0), self.scope.event)
+            if self.scope.event.is_set():
+                raise BranchAborted()
+            raise ExecutionTimedOut()
+        self.run.clock.sleep(seconds, self.scope.event)
+        if self.scope.event.is_set():
+            raise BranchAborted()
+
+    def call(self, fn: Callable[[], Any], timeout: float | None) -> Any:
+        """Run a task's work, bounded by its TimeoutSeconds and the machine's deadline."""
+        remaining = self.run.remaining()
+        if timeout is None and remaining is None:
+            return fn()
+        machine_first = remaining is not None and (timeout is None or remaining < timeout)
+        limit = remaining if machine_first else timeout
+        assert limit is not None
+        try:
+            return call_with_timeout(fn, limit)
+        except CallTimedOut:
+            if machine_first:
+                raise ExecutionTimedOut() from None
+            raise StatesError(TIMEOUT, "") from None

@@ -1,0 +1,76 @@
+"""The Parallel state: every branch gets the same input, the result is their outputs in order.
+
+A failing branch fails the state with the branch's own error (after aborting its siblings); the
+state's Retry re-runs all branches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .errors import DefinitionError, StatesError
+from .fanout import run_all
+from .history import AbortScope
+from .jsonpath import dumps
+from .lane import Lane
+from .program import Program, run_program
+from .retry import Policy, compile_catchers, compile_retriers
+from .state import State, apply_result_path, result_path_field, template_field
+
+Compile = Callable[[dict[str, Any], str], Program]
+
+
+class ParallelState(State):
+    kind = "Parallel"
+
+    def __init__(self, name: str, spec: dict[str, Any], compile_program: Compile) -> None:
+        super().__init__(name, spec)
+        branches = spec.get("Branches")
+        if not isinstance(branches, list) or not branches:
+            raise DefinitionError(f"Parallel state {name!r} needs a non-empty Branches list")
+        self.branches = [
+            compile_program(branch, f"{name}.Branches[{i}]") for i, branch in enumerate(branches)
+        ]
+        self.parameters = template_field(spec, "Parameters")
+        self.result_selector = template_field(spec, "ResultSelector")
+        self.result_path = result_path_field(spec)
+        self.retriers = compile_retriers(name, spec.get("Retry", []))
+        self.catchers = compile_catchers(name, spec.get("Catch", []))
+
+    def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
+        policy = Policy(self.retriers, self.catchers)
+        while True:
+            try:
+                context = self.context_fn(lane, entered, policy.retries)
+                effective = self.apply_input_path(value)
+                if self.parameters is not None:
+                    effective = self.parameters.evaluate(effective, context)
+                result: Any = self._run_branches(lane, effective)
+                if self.result_selector is not None:
+                    result = self.result_selector.evaluate(result, context)
+                output = apply_result_path(self.result_path, value, result)
+                return self.next, self.apply_output_path(output)
+            except StatesError as exc:
+                if policy.should_retry(lane, self.name, exc):
+                    continue
+                caught = policy.catch(exc, value)
+                if caught is None:
+                    raise
+                return caught
+
+    def _run_branches(self, lane: Lane, effective: Any) -> list[Any]:
+        lane.emit("ParallelStateStarted", {})
+        text = dumps(effective)
+        scope = AbortScope(lane.scope)
+
+        def branch(program: Program) -> Callable[[], Any]:
+            return lambda: run_program(program, lane.child(scope), effective, text)[0]
+
+        try:
+            outputs = run_all([branch(p) for p in self.branches], len(self.branches), scope)
+        except StatesError as exc:
+            lane.emit("ParallelStateFailed", {"error": exc.error, "cause": exc.cause})
+            raise
+        lane.emit("ParallelStateSucceeded", {})
+        return outputs

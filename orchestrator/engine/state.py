@@ -1,0 +1,159 @@
+"""The common shape of every state: entered/exited events, size limits and the path fields.
+
+A state runs as `run(lane, input, input_json) -> (next, output, output_json)`. The JSON text of a
+document is produced once, when the state that made it exits (for its event and the 256 KiB
+check), and handed to the next state for its `...StateEntered` event: one serialisation per
+state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .errors import DATA_LIMIT, RUNTIME, StatesError
+from .jsonpath import Path, PathNotFound, compile_path, compile_reference_path, dumps
+from .lane import Lane
+from .template import Template
+
+MAX_PAYLOAD_BYTES = 262_144
+_NOT_TRUNCATED = {"truncated": False}
+_IDENTITY: Any = object()  # a path field set to "$"
+_NULL: Any = object()  # a path field set to null
+
+ContextFn = Callable[[], Any]
+
+
+def payload_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+def check_size(text: str, state: str, what: str = "output") -> None:
+    if payload_size(text) > MAX_PAYLOAD_BYTES:
+        raise (
+            StatesError(
+                DATA_LIMIT,
+                f"The state/task '{state}' returned a result with a size exceeding the maximum "
+                f"number of bytes service limit.",
+            )
+            if what == "output"
+            else StatesError(
+                DATA_LIMIT,
+                f"The state/task '{state}' has an {what} with a size exceeding the maximum number "
+                f"of bytes service limit.",
+            )
+        )
+
+
+def _path_field(spec: dict[str, Any], key: str) -> Any:
+    if key not in spec:
+        return _IDENTITY
+    text = spec[key]
+    if text is None:
+        return _NULL
+    return _IDENTITY if text == "$" else compile_path(str(text))
+
+
+def invalid_path_cause(path: Path) -> str:
+    steps = path.steps or ()
+    selector = "".join(f"[{s}]" if isinstance(s, int) else f"['{s}']" for s in steps)
+    return f"Invalid path '{path.text}' : No results for path: ${selector}"
+
+
+class State:
+    """Base class: `body` does the state's own work between its entered and exited events."""
+
+    kind = "Pass"
+
+    def __init__(self, name: str, spec: dict[str, Any]) -> None:
+        self.name = name
+        self.spec = spec
+        self.next: str | None = None if spec.get("End") else spec.get("Next")
+        self.entered_type = f"{self.kind}StateEntered"
+        self.exited_type = f"{self.kind}StateExited"
+        self.input_path = _path_field(spec, "InputPath")
+        self.output_path = _path_field(spec, "OutputPath")
+
+    def run(self, lane: Lane, value: Any, text: str) -> tuple[str | None, Any, str]:
+        entered = lane.emit(
+            self.entered_type, {"name": self.name, "input": text, "inputDetails": _NOT_TRUNCATED}
+        )
+        try:
+            next_, output = self.body(lane, value, entered)
+            out_text = dumps(output)
+            check_size(out_text, self.name)
+        except StatesError as exc:
+            exc.locate(self.name, entered)
+            raise
+        lane.emit(
+            self.exited_type,
+            {"name": self.name, "output": out_text, "outputDetails": _NOT_TRUNCATED},
+        )
+        return next_, output, out_text
+
+    def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
+        raise NotImplementedError
+
+    def context_fn(self, lane: Lane, entered: int, retry_count: int = 0) -> ContextFn:
+        """A lazy `$$`: most states never read it, so it is built only on demand."""
+        cache: list[Any] = []
+
+        def context() -> Any:
+            if not cache:
+                stamp = lane.run.recorder.events[entered - 1].timestamp
+                cache.append(lane.context(self.name, stamp, retry_count))
+            return cache[0]
+
+        return context
+
+    def apply_input_path(self, value: Any) -> Any:
+        path = self.input_path
+        if path is _IDENTITY:
+            return value
+        if path is _NULL:
+            return {}
+        try:
+            return path.get(value)
+        except PathNotFound:
+            raise StatesError(RUNTIME, invalid_path_cause(path)) from None
+
+    def apply_output_path(self, value: Any) -> Any:
+        path = self.output_path
+        if path is _IDENTITY:
+            return value
+        if path is _NULL:
+            return {}
+        try:
+            return path.get(value)
+        except PathNotFound:
+            raise StatesError(RUNTIME, invalid_path_cause(path)) from None
+
+
+def result_path_field(spec: dict[str, Any]) -> Any:
+    """ResultPath: "$" (or absent) replaces, null keeps the input, a path merges."""
+    if "ResultPath" not in spec:
+        return _IDENTITY
+    text = spec["ResultPath"]
+    if text is None:
+        return _NULL
+    return _IDENTITY if text == "$" else compile_reference_path(str(text), "ResultPath")
+
+
+def apply_result_path(path: Any, raw_input: Any, result: Any) -> Any:
+    if path is _IDENTITY:
+        return result
+    if path is _NULL:
+        return raw_input
+    try:
+        return path.set(raw_input, result)
+    except PathNotFound:
+        raise StatesError(
+            RUNTIME, f"Unable to apply ReferencePath {path.text} to input {dumps(raw_input)}"
+        ) from None
+
+
+def template_field(spec: dict[str, Any], *keys: str) -> Template | None:
+    for key in keys:
+        if key in spec:
+            return Template(spec[key])
+    return None

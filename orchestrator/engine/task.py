@@ -1,0 +1,208 @@
+"""Task states that invoke Lambda functions through the caller's `LambdaInvoker`.
+
+Two resource shapes are supported, as Step Functions runs them:
+
+* `arn:aws:states:::lambda:invoke`: calls `invoke(Parameters.FunctionName, Parameters.Payload)`;
+  the raw result is Lambda's Invoke response `{"ExecutedVersion", "Payload", "StatusCode"}`
+  (the keys moto's executor returns; AWS adds `SdkHttpMetadata` and `SdkResponseMetadata`, whose
+  request ids vary per call, so no flow can depend on them). Events: TaskScheduled/Started/...
+* a bare function ARN (or an unresolved `${...}` placeholder): calls `invoke(resource, input)`
+  and the result is the payload itself. Events: LambdaFunctionScheduled/Started/...
+
+An invoker raising `LambdaFunctionError` fails the state with its `error_type` and `cause`. Any
+other exception fails it with the exception's class name and `str(exc)`, so a crashing local
+invoker still surfaces through Retry/Catch like a failing function would. `HeartbeatSeconds` is
+accepted and reported, but a `lambda:invoke` task never sends heartbeats, so it cannot trip.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import (
+    RUNTIME,
+    TIMEOUT,
+    DefinitionError,
+    LambdaFunctionError,
+    StatesError,
+)
+from .jsonpath import PathNotFound, compile_path, dumps
+from .lane import Lane
+from .retry import Policy, compile_catchers, compile_retriers
+from .state import (
+    State,
+    apply_result_path,
+    check_size,
+    invalid_path_cause,
+    result_path_field,
+    template_field,
+)
+
+INVOKE = "arn:aws:states:::lambda:invoke"
+REGION = "us-east-1"
+_NOT_TRUNCATED = {"truncated": False}
+
+
+class TaskState(State):
+    kind = "Task"
+
+    def __init__(self, name: str, spec: dict[str, Any]) -> None:
+        super().__init__(name, spec)
+        resource = str(spec.get("Resource", ""))
+        self.resource = resource
+        if resource.startswith(INVOKE):
+            if resource != INVOKE:
+                raise DefinitionError(
+                    f"state {name!r}: {resource} is not supported locally (only {INVOKE} and "
+                    f"Lambda function ARNs; callback and .sync patterns are out of scope)"
+                )
+            self.integration = True
+        elif resource.startswith("arn:aws:lambda:") or resource.startswith("${"):
+            self.integration = False
+        else:
+            raise DefinitionError(f"state {name!r}: unsupported Task resource {resource!r}")
+        self.parameters = template_field(spec, "Parameters")
+        self.result_selector = template_field(spec, "ResultSelector")
+        self.result_path = result_path_field(spec)
+        self.retriers = compile_retriers(name, spec.get("Retry", []))
+        self.catchers = compile_catchers(name, spec.get("Catch", []))
+        self.timeout: int | None = spec.get("TimeoutSeconds")
+        self.timeout_path = (
+            compile_path(spec["TimeoutSecondsPath"]) if "TimeoutSecondsPath" in spec else None
+        )
+        self.heartbeat: int | None = spec.get("HeartbeatSeconds")
+
+    def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
+        policy = Policy(self.retriers, self.catchers)
+        while True:
+            try:
+                result = self._attempt(lane, value, entered, policy.retries)
+                output = apply_result_path(self.result_path, value, result)
+                return self.next, self.apply_output_path(output)
+            except StatesError as exc:
+                if policy.should_retry(lane, self.name, exc):
+                    continue
+                caught = policy.catch(exc, value)
+                if caught is None:
+                    raise
+                return caught
+
+    def _timeout(self, value: Any) -> int | None:
+        if self.timeout_path is None:
+            return self.timeout
+        try:
+            seconds = self.timeout_path.get(value)
+        except PathNotFound:
+            raise StatesError(RUNTIME, invalid_path_cause(self.timeout_path)) from None
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0:
+            raise StatesError(
+                RUNTIME, f"The TimeoutSecondsPath must resolve to a positive integer: {seconds}"
+            )
+        return seconds
+
+    def _attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
+        context = self.context_fn(lane, entered, retry_count)
+        effective = self.apply_input_path(value)
+        if self.parameters is not None:
+            effective = self.parameters.evaluate(effective, context)
+        timeout = self._timeout(value)
+        if self.integration:
+            raw = self._invoke_api(lane, effective, timeout)
+        else:
+            raw = self._invoke_function(lane, effective, timeout)
+        if self.result_selector is not None:
+            return self.result_selector.evaluate(raw, context)
+        return raw
+
+    def _invoke_api(self, lane: Lane, parameters: Any, timeout: int | None) -> Any:
+        if not isinstance(parameters, dict) or "FunctionName" not in parameters:
+            raise StatesError(
+                RUNTIME,
+                f"The Parameters of {INVOKE} must be an object with a FunctionName: "
+                f"{dumps(parameters)}",
+            )
+        text = dumps(parameters)
+        check_size(text, self.name, "input")
+        scheduled: dict[str, Any] = {
+            "resourceType": "lambda",
+            "resource": "invoke",
+            "region": REGION,
+            "parameters": text,
+        }
+        if timeout is not None:
+            scheduled["timeoutInSeconds"] = timeout
+        if self.heartbeat is not None:
+            scheduled["heartbeatInSeconds"] = self.heartbeat
+        lane.emit("TaskScheduled", scheduled)
+        lane.emit("TaskStarted", {"resourceType": "lambda", "resource": "invoke"})
+        # The function gets its own copy, as it would get bytes over the wire: a handler that
+        # mutates its event cannot corrupt the state document.
+        payload = json.loads(text).get("Payload")
+        function = parameters["FunctionName"]
+        payload_text = self._call(
+            lane, "Task", function, {} if payload is None else payload, timeout
+        )
+        output = f'{{"ExecutedVersion":"$LATEST","Payload":{payload_text},"StatusCode":200}}'
+        self._succeeded(lane, "TaskSucceeded", output)
+        return {
+            "ExecutedVersion": "$LATEST",
+            "Payload": json.loads(payload_text),
+            "StatusCode": 200,
+        }
+
+    def _invoke_function(self, lane: Lane, effective: Any, timeout: int | None) -> Any:
+        text = dumps(effective)
+        check_size(text, self.name, "input")
+        scheduled: dict[str, Any] = {
+            "resource": self.resource,
+            "input": text,
+            "inputDetails": _NOT_TRUNCATED,
+        }
+        if timeout is not None:
+            scheduled["timeoutInSeconds"] = timeout
+        lane.emit("LambdaFunctionScheduled", scheduled)
+        lane.emit("LambdaFunctionStarted", {})
+        payload_text = self._call(lane, "LambdaFunction", self.resource, json.loads(text), timeout)
+        self._succeeded(lane, "LambdaFunctionSucceeded", payload_text)
+        return json.loads(payload_text)
+
+    def _succeeded(self, lane: Lane, event: str, output: str) -> None:
+        try:
+            check_size(output, self.name)
+        except StatesError as exc:
+            self._failed(lane, event.replace("Succeeded", "Failed"), exc.error, exc.cause)
+            raise
+        details: dict[str, Any] = {"output": output, "outputDetails": _NOT_TRUNCATED}
+        if event == "TaskSucceeded":
+            details = {"resourceType": "lambda", "resource": "invoke", **details}
+        lane.emit(event, details)
+
+    def _failed(self, lane: Lane, event: str, error: str, cause: str) -> None:
+        details: dict[str, Any] = {"error": error, "cause": cause}
+        if event.startswith("Task"):
+            details = {"resourceType": "lambda", "resource": "invoke", **details}
+        lane.emit(event, details)
+
+    def _call(
+        self, lane: Lane, prefix: str, function: str, payload: Any, timeout: int | None
+    ) -> str:
+        """Invoke and return the result as JSON text; failures become StatesError + event."""
+        invoke = lane.run.invoke
+        try:
+            result = lane.call(lambda: invoke(function, payload), timeout)
+            return dumps(result)
+        except StatesError as exc:
+            if exc.error != TIMEOUT:
+                raise
+            self._failed(lane, f"{prefix}TimedOut", TIMEOUT, exc.cause)
+            raise
+        except LambdaFunctionError as exc:
+            self._failed(lane, f"{prefix}Failed", exc.error_type, exc.cause)
+            raise StatesError(exc.error_type, exc.cause) from exc
+        except Exception as exc:
+            if type(exc).__module__.startswith("orchestrator.engine"):
+                raise  # our own control flow (aborts, execution timeout)
+            error, cause = type(exc).__name__, str(exc)
+            self._failed(lane, f"{prefix}Failed", error, cause)
+            raise StatesError(error, cause) from exc
