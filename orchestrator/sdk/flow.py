@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.schedules import Schedule, parse_schedule
 from orchestrator.sdk.durations import whole_seconds
-from orchestrator.sdk.task import _max_concurrency, _memory
+from orchestrator.sdk.task import Task, _max_concurrency, _memory
 from orchestrator.sdk.tracing import REQUIRED, FlowBuilder, ParamRef
 
 if TYPE_CHECKING:
@@ -138,6 +138,10 @@ class Flow:
             builder = self._trace()
             self._graph = build_graph(self, builder, self._return)
         return self._graph
+
+    def tasks(self) -> dict[str, Task[Any, Any]]:
+        """Every task the flow calls, by task key (`module:qualname`)."""
+        return {call.task.key: call.task for call in self._trace().calls}
 
     def asl(self) -> dict[str, Any]:
         """The Step Functions state machine (ASL, JSONPath mode) this flow compiles to."""
