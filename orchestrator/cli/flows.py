@@ -14,7 +14,7 @@ from orchestrator.loader import load_flow, split_spec, user_location, with_locat
 from orchestrator.sdk.flow import Flow
 
 FLOW_HELP = "The flow: path/to/file.py:flow or package.module:flow (':flow' optional if only one)."
-FlowSpec = Annotated[str, typer.Argument(help=FLOW_HELP, show_default=False)]
+FlowSpec = Annotated[str, typer.Argument(metavar="FLOW", help=FLOW_HELP, show_default=False)]
 
 
 def load_graph(spec: str) -> tuple[Flow, FlowGraph]:
