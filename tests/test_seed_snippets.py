@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
+import os
 import random
 import re
+import subprocess
+import sys
 import textwrap
 import types
 import warnings
@@ -600,3 +604,69 @@ def test_snippets_do_not_warn_except_the_executor() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         snippet_flows()
+
+
+# -- the article's other calls: flow.visualize() and the CLI -----------------------------------
+
+
+def test_visualize_draws_the_flow() -> None:
+    """§2.2 runs `flow.visualize()` to see the pipeline; it returns the drawing as DOT."""
+    flow = flow_of("recommendations")
+    dot = flow.visualize()
+    assert dot.lstrip().startswith(("digraph", "strict digraph"))
+    for node in ("fetch_user_profile", "fetch_items", "generate_recommendations"):
+        assert node in dot
+
+
+# A user's file for each flow: the placeholders, then the snippets in the article's order, then
+# (for the §4 snippets, which define tasks but no flow) the smallest flow that uses them.
+CLI_FILES: dict[str, tuple[list[str], str]] = {
+    "etl": (["etl"], ""),
+    "recommendations": (["recommendations", "executor"], ""),
+    "shards": (["shards"], ""),
+    "timeout": (["timeout"], 'with Flow("external_api") as flow:\n    call_external_api()\n'),
+    "backoff": (["backoff"], 'with Flow("s3_upload") as flow:\n    upload_to_s3()\n'),
+    "serverless": (["etl", "serverless"], ""),
+    "promo": (["promo"], ""),
+}
+
+PREAMBLE = """\
+from test_seed_snippets import namespace as _namespace
+
+globals().update({k: v for k, v in _namespace().items() if k != "__name__"})
+"""
+
+
+def _cli_file(tmp_path: Path, name: str) -> Path:
+    snippets, tail = CLI_FILES[name]
+    body = "".join(textwrap.dedent(SNIPPETS[s]) for s in snippets)
+    path = tmp_path / f"seed_{name}.py"
+    path.write_text(PREAMBLE + body + tail, encoding="utf-8")
+    return path
+
+
+def _expected_flow(name: str) -> Flow:
+    if name == "recommendations":
+        ns = run_snippet("recommendations")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_snippet("executor", ns)
+        return ns["flow"]
+    return snippet_flows()[name]
+
+
+@pytest.mark.parametrize("name", sorted(CLI_FILES))
+def test_cli_plan_compiles_the_snippet_file(name: str, tmp_path: Path) -> None:
+    path = _cli_file(tmp_path, name)
+    out = tmp_path / "flow.asl.json"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent)}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "orchestrator"), "plan", f"{path}:flow", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    asl = json.loads(out.read_text(encoding="utf-8"))
+    assert asl == _expected_flow(name).asl()
