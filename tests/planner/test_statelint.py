@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,8 +13,6 @@ from statelint.linter import Linter
 from orchestrator.loader import load_project_flows
 from orchestrator.planner import SynchronisationAdded
 from tests.flowgen import GeneratedFlow, random_flows
-
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,9 +26,7 @@ def test_shipped_flows_pass_statelint(flow) -> None:  # type: ignore[no-untyped-
     assert lint(flow.asl()) == []
 
 
-@settings(
-    max_examples=220, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=220, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_flows())
 def test_random_flows_pass_statelint(gen: GeneratedFlow) -> None:
     with warnings.catch_warnings():
