@@ -1,8 +1,9 @@
 """S3 upload with exponential backoff (seed §4.2): retry a flaky network call, politely.
 
 `retry_delay=exponential_delay(scale=10)` becomes a Retry with `IntervalSeconds: 10` and
-`BackoffRate: 2.0` (10 s, 20 s, 40 s), three retries by default, as Prefect 1.x did. The bucket
-is simulated: the upload returns the metadata S3 would (key, size, ETag) without any AWS call.
+`BackoffRate: 2.0` (10 s, 20 s, 40 s); a delay without a retry count means three retries,
+Step Functions' default `MaxAttempts`. The bucket is simulated: the upload returns the metadata
+S3 would (key, size, ETag) without any AWS call.
 """
 
 from __future__ import annotations

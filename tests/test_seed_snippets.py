@@ -436,7 +436,7 @@ def test_timeout_300() -> None:
 def test_exponential_delay_scale_10() -> None:
     node = snippet_flows()["backoff"].graph.node("upload_to_s3")
     assert node.retry is not None
-    # A delay without retries means Step Functions' default of 3 attempts, as Prefect 1.x did.
+    # A delay without a retry count means Step Functions' default MaxAttempts of 3.
     assert node.retry.max_attempts == 3
     assert node.retry.interval_seconds == 10
     assert node.retry.backoff_rate == 2.0

@@ -508,3 +508,4 @@ def test_promo_monitor_results() -> None:
     quiet = call_tasks(promo_monitor.graph, min_conversion=0.0)["trigger_alert"]
     assert quiet == {"alert": False, "channels": [], "message": ""}
     assert out["update_dashboard"]["dashboard"] == "double-11-live"
+    assert out["update_dashboard"]["widgets"]["orders"] == stats["orders"]
