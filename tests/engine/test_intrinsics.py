@@ -1,0 +1,86 @@
+"""Intrinsic functions, each on its own and nested, with string-literal escapes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+import pytest
+
+from .conftest import machine, run
+
+DOC = {
+    "name": "Ada",
+    "n": 3,
+    "list": [1, 2, 2, 3],
+    "obj": {"a": 1},
+    "csv": "a,b;;c",
+    "s": '{"x":1}',
+}
+
+
+def evaluate(expression: str, input: Any = DOC) -> Any:
+    ex = run(machine(A={"Type": "Pass", "Parameters": {"v.$": expression}, "End": True}), input)
+    assert ex.status == "SUCCEEDED", ex.cause
+    return ex.output["v"]
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("States.Format('Hello {}, n={}', $.name, $.n)", "Hello Ada, n=3"),
+        ("States.Format('esc \\' \\{\\} \\\\ {}', $.name)", "esc ' {} \\ Ada"),
+        ("States.StringToJson($.s)", {"x": 1}),
+        ("States.JsonToString($.obj)", '{"a":1}'),
+        ("States.Array($.n, 'x', 1.5, true, null)", [3, "x", 1.5, True, None]),
+        ("States.ArrayPartition($.list, 3)", [[1, 2, 2], [3]]),
+        ("States.ArrayContains($.list, 3)", True),
+        ("States.ArrayContains($.list, 9)", False),
+        ("States.ArrayRange(1, 9, 3)", [1, 4, 7]),
+        ("States.ArrayRange(1, 3, 1)", [1, 2, 3]),
+        ("States.ArrayGetItem($.list, 3)", 3),
+        ("States.ArrayLength($.list)", 4),
+        ("States.ArrayUnique($.list)", [1, 2, 3]),
+        ("States.Base64Encode($.name)", base64.b64encode(b"Ada").decode()),
+        ("States.Base64Decode('QWRh')", "Ada"),
+        ("States.Hash($.name, 'SHA-256')", hashlib.sha256(b"Ada").hexdigest()),
+        ("States.Hash('x', 'MD5')", hashlib.md5(b"x").hexdigest()),
+        ("States.JsonMerge($.obj, States.StringToJson($.s), false)", {"a": 1, "x": 1}),
+        ("States.MathAdd($.n, -5)", -2),
+        ("States.StringSplit($.csv, ',;')", ["a", "b", "c"]),
+        ("States.ArrayLength(States.Array(States.Format('{}', $.n), $$.State.Name))", 2),
+    ],
+)
+def test_functions(expression: str, expected: Any) -> None:
+    assert evaluate(expression) == expected
+
+
+def test_random_and_uuid() -> None:
+    value = evaluate("States.MathRandom(1, 10)")
+    assert 1 <= value <= 10
+    assert evaluate("States.MathRandom(1, 1000, 7)") == evaluate("States.MathRandom(1, 1000, 7)")
+    uuid = evaluate("States.UUID()")
+    assert len(uuid) == 36 and uuid.count("-") == 4
+
+
+def test_bad_arguments_fail_with_runtime() -> None:
+    ex = run(
+        machine(
+            A={
+                "Type": "Pass",
+                "Parameters": {"v.$": "States.ArrayGetItem($.list, 99)"},
+                "End": True,
+            }
+        ),
+        DOC,
+    )
+    assert ex.error == "States.Runtime"
+    ex = run(
+        machine(
+            A={"Type": "Pass", "Parameters": {"v.$": "States.Format('{}', $.nope)"}, "End": True}
+        ),
+        DOC,
+    )
+    assert ex.error == "States.Runtime"
+    assert "The JSONPath '$.nope' specified for the field 'v.$'" in ex.cause

@@ -1,0 +1,212 @@
+"""Parallel and Map: results, failures, tolerance, concurrency, batching."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from orchestrator.engine import LambdaFunctionError
+
+from .conftest import machine, run, task
+
+
+def pass_branch(result: Any) -> dict[str, Any]:
+    return machine(P={"Type": "Pass", "Result": result, "End": True})
+
+
+def mapped(inner: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {"Type": "Map", "ItemProcessor": machine(I=inner), "End": True, **fields}
+
+
+def test_parallel_outputs_in_branch_order_with_result_selector() -> None:
+    ex = run(
+        machine(
+            P={
+                "Type": "Parallel",
+                "Branches": [pass_branch(1), pass_branch({"b": 2})],
+                "ResultSelector": {"first.$": "$[0]", "second.$": "$[1].b"},
+                "ResultPath": "$.out",
+                "End": True,
+            }
+        ),
+        {"in": True},
+    )
+    assert ex.output == {"in": True, "out": {"first": 1, "second": 2}}
+
+
+def test_parallel_branch_failure_is_caught_and_siblings_stop() -> None:
+    def invoke(name: str, payload: Any) -> Any:
+        if name == "bad":
+            raise LambdaFunctionError("Boom", "{}")
+        time.sleep(0.3)
+        return payload
+
+    ex = run(
+        machine(
+            P={
+                "Type": "Parallel",
+                "Branches": [
+                    machine(S=task("slow", Next="S2"), S2=task("slow")),
+                    machine(B=task("bad")),
+                ],
+                "Catch": [{"ErrorEquals": ["Boom"], "Next": "H"}],
+                "End": True,
+            },
+            H={"Type": "Pass", "End": True},
+        ),
+        {},
+        invoke,
+    )
+    assert ex.status == "SUCCEEDED"
+    assert ex.output["Error"] == "Boom"
+    types = [e.type for e in ex.events]
+    assert "ParallelStateFailed" in types
+    assert ex.attempts_by_state().get("S2") is None
+
+
+def test_map_items_path_item_selector_and_context() -> None:
+    ex = run(
+        machine(
+            M=mapped(
+                {"Type": "Pass", "End": True},
+                ItemsPath="$.xs",
+                ItemSelector={"i.$": "$$.Map.Item.Index", "v.$": "$$.Map.Item.Value", "k.$": "$.k"},
+                ResultPath="$.out",
+            )
+        ),
+        {"xs": ["a", "b"], "k": 9},
+    )
+    assert ex.output["out"] == [{"i": 0, "v": "a", "k": 9}, {"i": 1, "v": "b", "k": 9}]
+
+
+def test_map_legacy_iterator_and_parameters() -> None:
+    ex = run(
+        machine(
+            M={
+                "Type": "Map",
+                "Iterator": machine(I={"Type": "Pass", "End": True}),
+                "Parameters": {"v.$": "$$.Map.Item.Value"},
+                "End": True,
+            }
+        ),
+        [1, 2],
+    )
+    assert ex.output == [{"v": 1}, {"v": 2}]
+
+
+def test_map_iteration_failure_fails_the_map_and_counts_attempts() -> None:
+    def invoke(name: str, payload: Any) -> Any:
+        if payload == 3:
+            raise LambdaFunctionError("Bad", "{}")
+        return payload
+
+    ex = run(
+        machine(M=mapped(task(Retry=[{"ErrorEquals": ["Bad"], "MaxAttempts": 1}]))),
+        [1, 2, 3],
+        invoke,
+    )
+    assert ex.status == "FAILED" and ex.error == "Bad"
+    assert ex.attempts_by_state()["I"] >= 3
+
+
+@pytest.mark.parametrize(
+    ("fields", "failures", "ok"),
+    [
+        ({"ToleratedFailureCount": 2}, 2, True),
+        ({"ToleratedFailureCount": 1}, 2, False),
+        ({"ToleratedFailurePercentage": 50}, 2, True),
+        ({"ToleratedFailurePercentage": 49}, 2, False),
+    ],
+)
+def test_map_tolerated_failures(fields: dict[str, Any], failures: int, ok: bool) -> None:
+    def invoke(name: str, payload: Any) -> Any:
+        if payload < failures:
+            raise LambdaFunctionError("Bad", "cause")
+        return payload
+
+    ex = run(machine(M=mapped(task(), **fields)), [0, 1, 2, 3], invoke)
+    if ok:
+        assert ex.status == "SUCCEEDED"
+        assert ex.output[failures:] == list(range(failures, 4))
+        assert ex.output[0] == {"Error": "Bad", "Cause": "cause"}
+    else:
+        assert ex.error == "States.ExceedToleratedFailureThreshold"
+
+
+def test_distributed_map_runs_in_process() -> None:
+    processor = {
+        **machine(I=task()),
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+    }
+    ex = run(machine(M={"Type": "Map", "ItemProcessor": processor, "End": True}), [1, 2, 3])
+    assert ex.output == [1, 2, 3]
+    types = [e.type for e in ex.events]
+    assert "MapRunStarted" in types and "MapRunSucceeded" in types
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_max_concurrency_is_honoured(limit: int) -> None:
+    lock = threading.Lock()
+    active = [0]
+    peak = [0]
+
+    def invoke(name: str, payload: Any) -> Any:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        time.sleep(0.02)
+        with lock:
+            active[0] -= 1
+        return payload
+
+    ex = run(machine(M=mapped(task(), MaxConcurrency=limit)), list(range(12)), invoke)
+    assert ex.output == list(range(12))
+    assert peak[0] == limit
+
+
+def test_unlimited_concurrency_runs_iterations_together() -> None:
+    barrier = threading.Barrier(8, timeout=5)
+
+    def invoke(name: str, payload: Any) -> Any:
+        barrier.wait()
+        return payload
+
+    ex = run(machine(M=mapped(task(), MaxConcurrency=0)), list(range(8)), invoke)
+    assert ex.status == "SUCCEEDED"
+
+
+def test_item_batcher() -> None:
+    ex = run(
+        machine(
+            M=mapped(
+                {"Type": "Pass", "End": True},
+                ItemBatcher={"MaxItemsPerBatch": 2, "BatchInput": {"tag": "t"}},
+            )
+        ),
+        [1, 2, 3],
+    )
+    assert ex.output == [{"tag": "t", "Items": [1, 2]}, {"tag": "t", "Items": [3]}]
+
+
+def test_map_iteration_events() -> None:
+    ex = run(machine(M=mapped({"Type": "Pass", "End": True})), ["a"])
+    types = [e.type for e in ex.events]
+    assert types[1:-1] == [
+        "MapStateEntered",
+        "MapStateStarted",
+        "MapIterationStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "MapIterationSucceeded",
+        "MapStateSucceeded",
+        "MapStateExited",
+    ]
+    assert ex.events[3].details == {"name": "M", "index": 0}
+
+
+def test_items_path_must_be_an_array() -> None:
+    ex = run(machine(M=mapped({"Type": "Pass", "End": True}, ItemsPath="$.x")), {"x": 1})
+    assert ex.error == "States.Runtime"

@@ -1,0 +1,105 @@
+"""Paths, the context object and path errors (States.Runtime with AWS's wording)."""
+
+from __future__ import annotations
+
+from .conftest import machine, run
+
+
+def test_context_object() -> None:
+    ex = run(
+        machine(
+            A={
+                "Type": "Pass",
+                "Parameters": {
+                    "id.$": "$$.Execution.Id",
+                    "name.$": "$$.Execution.Name",
+                    "input.$": "$$.Execution.Input",
+                    "start.$": "$$.Execution.StartTime",
+                    "role.$": "$$.Execution.RoleArn",
+                    "sm.$": "$$.StateMachine.Name",
+                    "smid.$": "$$.StateMachine.Id",
+                    "state.$": "$$.State.Name",
+                    "entered.$": "$$.State.EnteredTime",
+                    "retries.$": "$$.State.RetryCount",
+                },
+                "End": True,
+            }
+        ),
+        {"k": 1},
+        name="run-1",
+        state_machine_name="flow",
+    )
+    out = ex.output
+    assert out["id"] == "arn:aws:states:us-east-1:123456789012:execution:flow:run-1"
+    assert out["name"] == "run-1" and out["input"] == {"k": 1}
+    assert out["sm"] == "flow" and out["smid"].endswith(":stateMachine:flow")
+    assert out["state"] == "A" and out["retries"] == 0
+    assert out["start"].endswith("Z") and out["entered"] >= out["start"]
+    assert out["role"].startswith("arn:aws:iam::")
+
+
+def test_missing_template_path_is_runtime_error_with_aws_cause() -> None:
+    ex = run(machine(X={"Type": "Pass", "Parameters": {"a.$": "$.a"}, "End": True}), {"b": 1})
+    assert ex.status == "FAILED"
+    assert ex.error == "States.Runtime"
+    assert ex.cause == (
+        "An error occurred while executing the state 'X' (entered at the event id #2). "
+        "The JSONPath '$.a' specified for the field 'a.$' could not be found in the input "
+        "'{\"b\":1}'"
+    )
+
+
+def test_missing_input_path() -> None:
+    ex = run(machine(X={"Type": "Pass", "InputPath": "$.a.b", "End": True}), {"a": {}})
+    assert ex.error == "States.Runtime"
+    assert ex.cause.endswith("Invalid path '$.a.b' : No results for path: $['a']['b']")
+
+
+def test_runtime_errors_are_not_caught_by_states_all() -> None:
+    ex = run(
+        machine(
+            T={
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "f", "Payload": {"x.$": "$.missing"}},
+                "Retry": [{"ErrorEquals": ["States.ALL"]}],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}],
+                "End": True,
+            },
+            C={"Type": "Succeed"},
+        )
+    )
+    assert ex.error == "States.Runtime"
+    assert ex.attempts_by_state() == {}
+
+
+def test_complex_jsonpath_via_jsonpath_ng() -> None:
+    ex = run(
+        machine(
+            A={
+                "Type": "Pass",
+                "Parameters": {
+                    "names.$": "$.people[*].name",
+                    "adults.$": "$.people[?(@.age >= 18)].name",
+                    "first.$": "$.people[0].name",
+                    "quoted.$": "$['odd key']",
+                    "last.$": "$.people[-1].age",
+                },
+                "End": True,
+            }
+        ),
+        {"people": [{"name": "a", "age": 10}, {"name": "b", "age": 30}], "odd key": 1},
+    )
+    assert ex.output == {
+        "names": ["a", "b"],
+        "adults": ["b"],
+        "first": "a",
+        "quoted": 1,
+        "last": 30,
+    }
+
+
+def test_result_path_into_non_object_fails() -> None:
+    ex = run(machine(A={"Type": "Pass", "Result": 1, "ResultPath": "$.a.b", "End": True}), {"a": 3})
+    assert ex.error == "States.Runtime"
+    assert "Unable to apply ReferencePath $.a.b" in ex.cause
