@@ -123,8 +123,6 @@ def _import_file(path: Path) -> ModuleType:
         raise FlowDefinitionError(f"flow file {_display_path(str(path))} does not exist", fix=hint)
     path = path.resolve()
     name, sys_path_entry = _module_name_for(path)
-    if sys_path_entry not in sys.path:
-        sys.path.insert(0, sys_path_entry)
     existing = sys.modules.get(name)
     if existing is not None and getattr(existing, _LOADED_MARK, None) is None:
         if _same_file(getattr(existing, "__file__", None), path):
@@ -135,6 +133,10 @@ def _import_file(path: Path) -> ModuleType:
             where=getattr(existing, "__file__", None) or name,
             fix=f"rename {path.name} (tasks are imported by module name on Lambda)",
         )
+    # The file's directory (or its package root) goes on sys.path so sibling imports work, as
+    # they do under `python file.py`.
+    if sys_path_entry not in sys.path:
+        sys.path.insert(0, sys_path_entry)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise FlowDefinitionError(f"cannot import {path}", fix="name a Python source file (.py)")
