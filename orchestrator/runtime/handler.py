@@ -11,14 +11,34 @@ Keep this module's imports light: it is what every task Lambda imports on a cold
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import os
 from collections.abc import Callable
 from typing import Any
 
-TASK_ENV = "ORCHESTRATOR_TASK"
+from orchestrator.runtime.invocation import Invocation
+from orchestrator.runtime.resolve import (
+    TASK_ENV,
+    TaskNotFoundError,
+    TaskSpecError,
+    resolve_task_object,
+    task_options,
+)
+
+__all__ = [
+    "TASK_ENV",
+    "TaskInputError",
+    "TaskNotFoundError",
+    "TaskResultError",
+    "TaskSpecError",
+    "call_with_inputs",
+    "check_json",
+    "execute_task",
+    "lambda_handler",
+    "resolve_task",
+    "resolve_task_object",
+]
 
 
 class TaskResultError(TypeError):
@@ -78,18 +98,34 @@ def execute_task(fn: Callable[..., Any], event: dict[str, Any]) -> Any:
 
 def resolve_task(spec: str) -> Callable[..., Any]:
     """Import `package.module:qualname` and return the task's plain function."""
-    module_name, _, qualname = spec.partition(":")
-    if not module_name or not qualname:
-        raise ValueError(f"{TASK_ENV}={spec!r} is not 'package.module:task_name'")
-    target: Any = importlib.import_module(module_name)
-    for part in qualname.split("."):
-        target = getattr(target, part)
+    target = resolve_task_object(spec)
     return getattr(target, "fn", target)
 
 
 def lambda_handler(event: dict[str, Any], context: Any = None) -> Any:
-    """The Lambda entry point: runs the task named by the ORCHESTRATOR_TASK environment variable."""
+    """The Lambda entry point: runs the task named by the ORCHESTRATOR_TASK environment variable.
+
+    Around `execute_task`: Powertools logs, metrics and an X-Ray subsegment for the attempt
+    (`orchestrator.runtime.telemetry`), and for `@task(idempotent=True)` the Powertools
+    idempotency record that turns a repeat into the stored result
+    (`orchestrator.runtime.idempotency`). Both are imported on first use, so importing this
+    module stays cheap for the local engine; errors propagate unchanged either way.
+    """
     spec = os.environ.get(TASK_ENV)
     if not spec:
         raise RuntimeError(f"{TASK_ENV} is not set: it names the task this function runs")
-    return execute_task(resolve_task(spec), event)
+    from orchestrator.runtime.telemetry import observe
+
+    invocation = Invocation.from_event(event, default_task=spec.rpartition(":")[2] or spec)
+    with observe(invocation, context):
+        target = resolve_task_object(spec)
+        fn = getattr(target, "fn", target)
+        options = task_options(target)
+        if options is None or not options.idempotent:
+            return execute_task(fn, event)
+        from orchestrator.runtime.idempotency import run_idempotent
+
+        inputs = event.get("inputs") if isinstance(event, dict) else None
+        return run_idempotent(
+            spec, invocation, inputs, lambda: execute_task(fn, event), lambda_context=context
+        )
