@@ -3,7 +3,12 @@
 from orchestrator import task, flow, Flow, Parameter, unmapped, exponential_backoff
 """
 
-from orchestrator.errors import FlowDefinitionError, OrchestratorError, ScheduleError
+from orchestrator.errors import (
+    FlowDefinitionError,
+    OrchestratorError,
+    ParameterError,
+    ScheduleError,
+)
 from orchestrator.schedules import CronSchedule, IntervalSchedule
 from orchestrator.sdk import (
     Flow,
@@ -33,6 +38,7 @@ __all__ = [
     "IntervalSchedule",
     "OrchestratorError",
     "Parameter",
+    "ParameterError",
     "RetryDelay",
     "ScheduleError",
     "Task",

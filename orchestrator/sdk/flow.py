@@ -21,7 +21,7 @@ from orchestrator.sdk.task import Task, _max_concurrency, _memory
 from orchestrator.sdk.tracing import REQUIRED, FlowBuilder, ParamRef
 
 if TYPE_CHECKING:
-    from orchestrator.engine.run import FlowRun
+    from orchestrator.engine.flowrun import FlowRun
     from orchestrator.graph import FlowGraph
 
 FlowType = Literal["STANDARD", "EXPRESS"]
@@ -149,9 +149,14 @@ class Flow:
 
         return compile_flow(self.graph)
 
-    def run(self, clock: str = "real", **params: Any) -> FlowRun:
-        """Run the compiled state machine locally, in-process, and return the FlowRun."""
-        from orchestrator.engine.run import run_flow
+    def run(self, clock: Any = "real", **params: Any) -> FlowRun:
+        """Run the compiled state machine locally, in-process, and return the FlowRun.
+
+        `clock="virtual"` records Retry and Wait delays instead of sleeping them (for tests).
+        The run's history is kept in the run store (`.orchestrator/runs.sqlite`, or the file
+        named by ORCHESTRATOR_STORE).
+        """
+        from orchestrator.engine.flowrun import run_flow
 
         return run_flow(self, params, clock=clock)
 

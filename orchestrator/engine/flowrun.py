@@ -1,0 +1,263 @@
+"""`flow.run()`: the flow's compiled ASL, interpreted locally, tasks run by the runtime handler.
+
+Nothing here calls task functions in DAG order: the engine walks the state machine the planner
+emitted (the same bytes `orchestrator build` deploys), and each Task state invokes its task
+through `orchestrator.runtime.handler.execute_task`, the code the task's Lambda runs. The result
+is read back into a `FlowRun`: state, the flow's result, one `TaskRun` per task and the history.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orchestrator.engine.clock import Clock, RealClock, VirtualClock
+from orchestrator.engine.errors import LambdaFunctionError
+from orchestrator.engine.execution import Execution
+from orchestrator.engine.history import HistoryEvent
+from orchestrator.engine.interpreter import execute
+from orchestrator.engine.store import RunStore
+from orchestrator.errors import ParameterError
+from orchestrator.runtime.errors import error_cause, error_payload
+from orchestrator.runtime.handler import execute_task
+
+if TYPE_CHECKING:
+    from orchestrator.graph import FlowGraph, Input
+    from orchestrator.sdk.flow import Flow
+
+STORE_ENV = "ORCHESTRATOR_STORE"
+DEFAULT_STORE = Path(".orchestrator") / "runs.sqlite"
+_TERMINAL_FAILURES = {"TaskFailed": "FAILED", "TaskTimedOut": "TIMED_OUT"}
+
+
+@dataclass
+class TaskRun:
+    """One task of the flow as it ran: a Task state, or a Map state's iterations together."""
+
+    id: str
+    task: str
+    state: str = "NOT_RUN"  # SUCCEEDED | FAILED | TIMED_OUT | NOT_RUN
+    attempts: int = 0
+    iterations: int | None = None  # mapped tasks: how many items
+    started: datetime | None = None
+    finished: datetime | None = None
+    error: str | None = None
+    cause: str | None = None
+
+    @property
+    def duration(self) -> float | None:
+        if self.started is None or self.finished is None:
+            return None
+        return (self.finished - self.started).total_seconds()
+
+
+@dataclass
+class FlowRun:
+    """The outcome of `flow.run()`."""
+
+    flow: str
+    execution: Execution
+    params: dict[str, Any]
+    result: Any = None
+    task_runs: dict[str, TaskRun] = field(default_factory=dict)
+
+    @property
+    def state(self) -> str:
+        return self.execution.status
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state == "SUCCEEDED"
+
+    @property
+    def run_id(self) -> str:
+        return self.execution.name
+
+    @property
+    def error(self) -> str | None:
+        return self.execution.error
+
+    @property
+    def cause(self) -> str | None:
+        return self.execution.cause
+
+    @property
+    def events(self) -> list[HistoryEvent]:
+        return self.execution.events
+
+    def delays(self) -> list[tuple[str, float]]:
+        """(state, seconds) of every retry wait and Wait state, as the clock recorded them."""
+        return self.execution.delays()
+
+    def __repr__(self) -> str:
+        return f"<FlowRun {self.flow!r} {self.state} {self.run_id}>"
+
+
+def check_params(graph: FlowGraph, params: dict[str, Any]) -> dict[str, Any]:
+    """The execution input for `params`: unknown or missing parameters are a ParameterError."""
+    known = {p.name: p for p in graph.parameters}
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ParameterError(
+            f"flow {graph.name!r} has no parameter {unknown[0]!r}; its parameters are: "
+            + (", ".join(known) or "(none)")
+        )
+    missing = [p.name for p in graph.parameters if p.required and p.name not in params]
+    if missing:
+        raise ParameterError(
+            f"flow {graph.name!r} needs parameter {missing[0]!r}; pass it, e.g. "
+            f"--param {missing[0]}=... or flow.run({missing[0]}=...)"
+        )
+    try:
+        return json.loads(json.dumps(params, allow_nan=False))
+    except (TypeError, ValueError) as err:
+        raise ParameterError(f"flow {graph.name!r}: parameters must be JSON ({err})") from None
+
+
+def make_clock(clock: str | Clock) -> Clock:
+    if clock == "real":
+        return RealClock()
+    if clock == "virtual":
+        return VirtualClock()
+    if isinstance(clock, str):
+        raise ParameterError(f"clock={clock!r} is not a clock; use 'real' or 'virtual'")
+    return clock
+
+
+def default_store() -> RunStore:
+    return RunStore(os.environ.get(STORE_ENV) or DEFAULT_STORE)
+
+
+def flow_invoker(flow: Flow) -> Callable[[str, Any], Any]:
+    """Resolve each Task state's FunctionName placeholder to its task, run through the handler."""
+    from orchestrator.planner import plan_flow
+
+    tasks = flow.tasks()
+    by_placeholder = {
+        "${" + key + "}": tasks[task_key].fn
+        for key, task_key in plan_flow(flow.graph).placeholders.items()
+    }
+
+    def invoke(function_name: str, payload: Any) -> Any:
+        fn = by_placeholder.get(function_name)
+        if fn is None:
+            raise LambdaFunctionError(
+                "Lambda.ResourceNotFoundException",
+                f"no task of flow {flow.name!r} is deployed as {function_name}",
+            )
+        try:
+            return execute_task(fn, payload)
+        except Exception as exc:  # a task's exception is its Lambda's unhandled error
+            raise LambdaFunctionError(type(exc).__name__, error_cause(error_payload(exc))) from exc
+
+    return invoke
+
+
+def run_flow(
+    flow: Flow,
+    params: dict[str, Any],
+    *,
+    clock: str | Clock = "real",
+    store: RunStore | None | bool = True,
+    on_event: Callable[[HistoryEvent], None] | None = None,
+) -> FlowRun:
+    """Run `flow` locally: compile, interpret its ASL, and summarise the execution."""
+    graph = flow.graph
+    execution_input = check_params(graph, params)
+    asl = flow.asl()
+    run_store = default_store() if store is True else (store or None)
+    try:
+        execution = execute(
+            asl,
+            execution_input,
+            invoke=flow_invoker(flow),
+            clock=make_clock(clock),
+            state_machine_name=graph.resource_name,
+            store=run_store,
+            on_event=on_event,
+        )
+    finally:
+        if run_store is not None and store is True:
+            run_store.close()
+    return summarise(graph, execution, execution_input)
+
+
+def summarise(graph: FlowGraph, execution: Execution, params: dict[str, Any]) -> FlowRun:
+    run = FlowRun(flow=graph.name, execution=execution, params=params)
+    run.task_runs = task_runs(graph, execution)
+    output = execution.output if isinstance(execution.output, dict) else {}
+    results = output.get("results", {}) if execution.status == "SUCCEEDED" else {}
+    if graph.output is not None and results:
+        run.result = resolve(graph.output, results, output.get("params", {}))
+    elif results:
+        run.result = {k: v.get("value") for k, v in results.items()}
+    return run
+
+
+def resolve(value: Input, results: dict[str, Any], params: dict[str, Any]) -> Any:
+    """The value of a graph input, read from a finished execution's state document."""
+    from orchestrator.graph import ConstInput, DictInput, ListInput, ParamInput, ResultInput
+
+    if isinstance(value, ResultInput):
+        return _walk(results[value.node]["value"], value.path)
+    if isinstance(value, ParamInput):
+        return _walk(params.get(value.name), value.path)
+    if isinstance(value, ConstInput):
+        return value.value
+    if isinstance(value, ListInput):
+        return [resolve(v, results, params) for v in value.items]
+    if isinstance(value, DictInput):
+        return {k: resolve(v, results, params) for k, v in value.items.items()}
+    raise TypeError(value)
+
+
+def _walk(value: Any, path: tuple[str | int, ...]) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
+def task_runs(graph: FlowGraph, execution: Execution) -> dict[str, TaskRun]:
+    """Fold the history into one TaskRun per node: attempts, timing, outcome, last error."""
+    runs = {n.id: TaskRun(id=n.id, task=n.task_name) for n in graph.nodes}
+    node_of_state = {n.id: n.id for n in graph.nodes}
+    node_of_state.update({f"{n.id} item": n.id for n in graph.nodes if n.is_map})
+    state_of: dict[int, str | None] = {}
+    for event in execution.events:
+        if event.type.endswith("StateEntered"):
+            state = event.details.get("name")
+        else:
+            state = state_of.get(event.previous_event_id)
+        state_of[event.id] = state
+        node = node_of_state.get(state or "")
+        if node is None:
+            continue
+        run = runs[node]
+        top_level = state == node
+        if event.type.endswith("StateEntered") and top_level:
+            run.started = run.started or event.timestamp
+        elif event.type.endswith("StateExited") and top_level:
+            run.finished = event.timestamp
+            run.state = "SUCCEEDED"
+        elif event.type in ("TaskScheduled", "LambdaFunctionScheduled"):
+            run.attempts += 1
+        elif event.type == "TaskStateEntered":  # a Map iteration's task state
+            run.iterations = (run.iterations or 0) + 1
+        elif event.type in _TERMINAL_FAILURES:
+            run.error = event.details.get("error")
+            run.cause = event.details.get("cause")
+            run.state = _TERMINAL_FAILURES[event.type]
+            run.finished = event.timestamp
+        elif event.type == "MapStateFailed":
+            run.finished = event.timestamp
+            if run.state == "NOT_RUN":
+                run.state = "FAILED"
+    for run in runs.values():
+        if run.state == "SUCCEEDED":  # earlier attempts failed, the last one did not
+            run.error = run.cause = None
+    return runs

@@ -1,0 +1,128 @@
+"""`flow.run()`: the compiled ASL, interpreted locally, with tasks run through the runtime handler."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from functions.dynamic_shards import dynamic_shards, get_data_shards, process_shard
+from orchestrator import Flow, Parameter, ParameterError, exponential_backoff, flow, task
+from orchestrator.engine import RunStore
+from orchestrator.engine.flowrun import default_store
+
+
+class PaymentFailed(Exception):
+    pass
+
+
+ATTEMPTS: list[str] = []
+
+
+@task(retries=5, retry_delay=exponential_backoff(60))
+def always_down() -> None:
+    ATTEMPTS.append("down")
+    raise ConnectionError("service unavailable")
+
+
+@task(retries=2, retry_on=[PaymentFailed])
+def charge(amount: int) -> str:
+    ATTEMPTS.append("charge")
+    raise PaymentFailed(f"card declined for {amount}")
+
+
+@task(retries=3)
+def wrong_type() -> None:
+    ATTEMPTS.append("wrong")
+    raise KeyError("not retried? it is: retries cover every error")
+
+
+@task(timeout=1)
+def hangs() -> str:
+    time.sleep(5)
+    return "too late"
+
+
+@task
+def add(x: int, y: int) -> int:
+    return x + y
+
+
+def test_dynamic_shards_runs_the_compiled_machine_and_returns_the_flow_result() -> None:
+    run = dynamic_shards.run(seed=7, clock="virtual")
+    assert run.state == "SUCCEEDED"
+    shards = get_data_shards.fn(7)
+    assert run.result["shards"] == len(shards)
+    assert run.result["records"] == sum(process_shard.fn(s)["records"] for s in shards)
+    mapped = run.task_runs["process_shard"]
+    assert mapped.state == "SUCCEEDED"
+    assert mapped.iterations == len(shards) and mapped.attempts == len(shards)
+    assert run.task_runs["get_data_shards"].attempts == 1
+    assert run.task_runs["get_data_shards"].duration is not None
+
+
+def test_virtual_clock_records_exponential_backoff_without_sleeping() -> None:
+    ATTEMPTS.clear()
+    with Flow("backoff") as f:
+        always_down()
+    started = time.perf_counter()
+    run = f.run(clock="virtual")
+    assert time.perf_counter() - started < 5  # 1,860 s of backoff, recorded not slept
+    assert run.state == "FAILED"
+    assert run.error == "ConnectionError"
+    assert len(ATTEMPTS) == 6
+    assert [d for _, d in run.delays()] == [60, 120, 240, 480, 960]
+    assert run.task_runs["always_down"].attempts == 6
+    assert run.task_runs["always_down"].state == "FAILED"
+
+
+def test_retry_on_matches_the_exception_class_name() -> None:
+    ATTEMPTS.clear()
+    with Flow("pay") as f:
+        charge(10)
+    run = f.run(clock="virtual")
+    assert run.state == "FAILED" and run.error == "PaymentFailed"
+    assert "card declined for 10" in (run.cause or "")
+    assert ATTEMPTS == ["charge"] * 3
+
+
+def test_timeout_fails_the_task_with_states_timeout_after_about_a_second() -> None:
+    with Flow("hang") as f:
+        hangs()
+    started = time.perf_counter()
+    run = f.run()
+    elapsed = time.perf_counter() - started
+    assert run.state == "FAILED"
+    assert run.error == "States.Timeout"
+    assert run.task_runs["hangs"].state == "TIMED_OUT"
+    assert elapsed < 4
+
+
+def test_parameters_defaults_overrides_and_errors() -> None:
+    @flow
+    def adder(x: int, y: int = 2):
+        return add(x, y)
+
+    assert adder.run(x=1, clock="virtual").result == 3
+    assert adder.run(x=1, y=5, clock="virtual").result == 6
+    with pytest.raises(ParameterError, match="needs parameter 'x'"):
+        adder.run()
+    with pytest.raises(ParameterError, match="no parameter 'z'"):
+        adder.run(x=1, z=3)
+
+
+def test_with_flow_result_is_every_task_result_and_runs_are_stored() -> None:
+    with Flow("store me") as f:
+        n = Parameter("n", default=1)
+        add(add(n, 1), 10)
+    run = f.run(clock="virtual")
+    assert run.result == {"add": 2, "add_2": 12}
+    store: RunStore = default_store()
+    try:
+        stored = store.get(run.run_id)
+    finally:
+        store.close()
+    assert stored.status == "SUCCEEDED"
+    assert [e.type for e in stored.events] == [e.type for e in run.events]
+    assert stored.events[0].type == "ExecutionStarted"
+    assert stored.events[-1].type == "ExecutionSucceeded"
