@@ -1,4 +1,4 @@
-"""`flow.run()`: the compiled ASL, interpreted locally, with tasks run through the runtime handler."""
+"""`flow.run()`: the compiled ASL, run locally, tasks invoked through the runtime handler."""
 
 from __future__ import annotations
 
