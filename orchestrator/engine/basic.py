@@ -56,7 +56,8 @@ class FailState(State):
 
     def run(self, lane: Lane, value: Any, text: str) -> tuple[str | None, Any, str]:
         entered = lane.emit(
-            "FailStateEntered", {"name": self.name, "input": text, "inputDetails": {}}
+            "FailStateEntered",
+            {"name": self.name, "input": text, "inputDetails": {"truncated": False}},
         )
         context = self.context_fn(lane, entered)
         try:

@@ -91,6 +91,8 @@ def execute(
         "ExecutionStarted",
         {"input": input_text, "inputDetails": {"truncated": False}, "roleArn": ROLE_ARN},
     )
+    # As in AWS, the first state's entered event has previous id 0, not ExecutionStarted's.
+    lane.previous = 0
     try:
         check_size(input_text, "ExecutionStarted", "input")
         output, output_text = run_program(machine.program, lane, value, input_text)

@@ -37,9 +37,13 @@ class PathNotFound(Exception):
         self.path = path
 
 
+# One encoder for the process: `json.dumps` with options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
     """Compact JSON as Step Functions prints documents in events and error causes."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 class Path:

@@ -75,6 +75,10 @@ class Lane:
         self.previous = self.run.recorder.emit(self.previous, type_, details, self.scope)
         return self.previous
 
+    def join(self) -> None:
+        """After a fan-out, the next event follows the latest one recorded (as in AWS)."""
+        self.previous = len(self.run.recorder.events)
+
     def child(self, scope: AbortScope, map_item: dict[str, Any] | None = None) -> Lane:
         return Lane(self.run, self.previous, scope, map_item or self.map_item)
 

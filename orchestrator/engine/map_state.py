@@ -179,10 +179,12 @@ class MapState(State):
         try:
             results = run_all(jobs, int(workers), scope, self._tolerance(effective, len(items)))
         except StatesError as exc:
+            lane.join()
             if self.distributed:
                 lane.emit("MapRunFailed", {"error": exc.error, "cause": exc.cause})
             lane.emit("MapStateFailed", {"error": exc.error, "cause": exc.cause})
             raise
+        lane.join()
         if self.distributed:
             lane.emit("MapRunSucceeded", {})
         lane.emit("MapStateSucceeded", {})

@@ -70,7 +70,9 @@ class ParallelState(State):
         try:
             outputs = run_all([branch(p) for p in self.branches], len(self.branches), scope)
         except StatesError as exc:
+            lane.join()
             lane.emit("ParallelStateFailed", {"error": exc.error, "cause": exc.cause})
             raise
+        lane.join()
         lane.emit("ParallelStateSucceeded", {})
         return outputs
