@@ -27,6 +27,7 @@ import itertools
 import json
 import os
 import re
+import sys
 import threading
 import time
 import zipfile
@@ -59,6 +60,12 @@ _WAIT_FUNCTION = (
 _LAMBDA_INVOKE = "moto.awslambda_simple.models.LambdaSimpleBackend.invoke"
 
 _TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+_TERMINAL_EVENTS = {
+    "ExecutionSucceeded": "SUCCEEDED",
+    "ExecutionFailed": "FAILED",
+    "ExecutionTimedOut": "TIMED_OUT",
+    "ExecutionAborted": "ABORTED",
+}
 
 
 @dataclass(frozen=True)
@@ -82,15 +89,26 @@ class MotoRun:
     events: list[dict[str, Any]]
     invocations: list[tuple[str, Any]] = field(default_factory=list)
     sleeps: list[float] = field(default_factory=list)
+    #: The Task state that made each invocation, parallel to ``invocations``.
+    invocation_states: list[str | None] = field(default_factory=list)
 
     def attempts_by_state(self) -> dict[str, int]:
         """Lambda invocations per Task state name, summed over retries and Map iterations.
 
-        Read from the history rather than from payloads, which need not name their state: each
-        ``TaskScheduled`` / ``LambdaFunctionScheduled`` event is attributed to the nearest
-        ``TaskStateEntered`` found by following ``previousEventId`` back. In moto (as in AWS) that
-        chain stays inside one Map iteration or Parallel branch, so concurrent iterations whose
-        events interleave in the list are still attributed correctly.
+        Counted where the invocation happens: the patched Lambda backend runs on the thread of
+        the Task state that called it, and finds that state on the call stack. Neither the
+        history nor the payload would do for every case: a Distributed Map's iterations run as
+        child executions whose events are not in the parent's history (as in AWS), and payloads
+        need not name their state.
+        """
+        return dict(Counter(s for s in self.invocation_states if s is not None))
+
+    def attempts_from_history(self) -> dict[str, int]:
+        """Like `attempts_by_state`, read from this execution's own history events.
+
+        Each ``TaskScheduled`` / ``LambdaFunctionScheduled`` event is attributed to the nearest
+        ``TaskStateEntered`` found by following ``previousEventId`` back; that chain stays inside
+        one inline Map iteration or Parallel branch. Distributed Map iterations are not seen.
         """
         by_id = {e["id"]: e for e in self.events}
         counts: Counter[str] = Counter()
@@ -107,6 +125,24 @@ class MotoRun:
     def invocations_by_function(self) -> dict[str, int]:
         """Number of invocations per function key."""
         return dict(Counter(name for name, _ in self.invocations))
+
+
+def _calling_state() -> str | None:
+    """The name of the moto Task state whose evaluation is calling Lambda right now.
+
+    moto invokes Lambda synchronously (through boto3 and its own request handler) on the thread
+    that evaluates the Task state, including the helper thread it starts for TimeoutSeconds, so
+    the state object is a `self` further up this thread's stack.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        candidate = frame.f_locals.get("self")
+        if isinstance(candidate, StateTask):
+            return str(candidate.name)
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 def _zip_stub() -> bytes:
@@ -132,6 +168,7 @@ class MotoStepFunctions:
         # Invocations and sleeps since the current `execute` started (moto runs one execution
         # at a time per harness here, so a single buffer is enough).
         self._invocations: list[tuple[str, Any]] = []
+        self._invocation_states: list[str | None] = []
         self._sleeps: list[float] = []
         self._names: set[str] = set()
         self._counter = itertools.count(1)
@@ -247,8 +284,10 @@ class MotoStepFunctions:
                 return None  # moto's responses turn this into a 404
             raw = body.decode("utf-8") if isinstance(body, bytes) else body
             event = json.loads(raw) if raw else None
+            state = _calling_state()
             with harness._lock:
                 harness._invocations.append((name, event))
+                harness._invocation_states.append(state)
             try:
                 result = handler(event)
             except Exception as exc:  # every handler failure is Lambda's "Unhandled"
@@ -306,11 +345,56 @@ class MotoStepFunctions:
         )
         return str(resp["FunctionArn"])
 
+    def _history(self, exec_arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": exec_arn, "maxResults": 1000}
+        while True:
+            page = self.sfn.get_execution_history(**kwargs)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def _status(self, exec_arn: str) -> str:
+        try:
+            return str(self.sfn.describe_execution(executionArn=exec_arn)["status"])
+        except TypeError:
+            # moto's DescribeExecution cannot serialise an output holding a datetime (from
+            # $$.Execution.StartTime or $$.State.EnteredTime); the history can, so read the
+            # terminal event there.
+            last = self._history(exec_arn)[-1]["type"]
+            return _TERMINAL_EVENTS.get(last, "RUNNING")
+
+    def _describe(self, exec_arn: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+        try:
+            return dict(self.sfn.describe_execution(executionArn=exec_arn))
+        except TypeError:  # see `_status`
+            details = events[-1].get("executionFailedEventDetails", {})
+            return {"error": details.get("error"), "cause": details.get("cause")}
+
+    @staticmethod
+    def _output(desc: dict[str, Any], events: list[dict[str, Any]]) -> Any:
+        # moto's DescribeExecution returns a string output unencoded (`Y` for the JSON string
+        # "Y"), so a string result is indistinguishable from a document. The history's
+        # ExecutionSucceeded event carries the output JSON-encoded, as AWS does; prefer it.
+        for event in reversed(events):
+            details = event.get("executionSucceededEventDetails")
+            if details is not None and "output" in details:
+                return json.loads(details["output"])
+        raw = desc.get("output")
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+
     def execute(self, sm: StateMachine | str, input: Any = None, timeout: float = 60) -> MotoRun:
         """Start an execution, wait for it to end, and return its outcome and history."""
         arn = sm.arn if isinstance(sm, StateMachine) else sm
         with self._lock:
             self._invocations = []
+            self._invocation_states = []
             self._sleeps = []
         start = self.sfn.start_execution(
             stateMachineArn=arn,
@@ -320,30 +404,26 @@ class MotoStepFunctions:
         exec_arn = start["executionArn"]
         deadline = time.monotonic() + timeout
         while True:
-            desc = self.sfn.describe_execution(executionArn=exec_arn)
-            if desc["status"] in _TERMINAL:
+            status = self._status(exec_arn)
+            if status in _TERMINAL:
                 break
             if time.monotonic() > deadline:
                 self.sfn.stop_execution(executionArn=exec_arn)
-                raise TimeoutError(f"execution {exec_arn} still {desc['status']} after {timeout}s")
+                raise TimeoutError(f"execution {exec_arn} still {status} after {timeout}s")
             time.sleep(self.poll_interval)
-        events: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"executionArn": exec_arn, "maxResults": 1000}
-        while True:
-            page = self.sfn.get_execution_history(**kwargs)
-            events.extend(page["events"])
-            if not page.get("nextToken"):
-                break
-            kwargs["nextToken"] = page["nextToken"]
-        output = json.loads(desc["output"]) if desc.get("output") is not None else None
+        events = self._history(exec_arn)
+        desc = self._describe(exec_arn, events)
+        output = self._output(desc, events)
         with self._lock:
             invocations, sleeps = list(self._invocations), list(self._sleeps)
+            states = list(self._invocation_states)
         return MotoRun(
-            status=desc["status"],
+            status=status,
             output=output,
             error=desc.get("error"),
             cause=desc.get("cause"),
             events=events,
             invocations=invocations,
             sleeps=sleeps,
+            invocation_states=states,
         )
