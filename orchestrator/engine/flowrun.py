@@ -229,7 +229,7 @@ def task_runs(graph: FlowGraph, execution: Execution) -> dict[str, TaskRun]:
     node_of_state.update({f"{n.id} item": n.id for n in graph.nodes if n.is_map})
     state_of: dict[int, str | None] = {}
     for event in execution.events:
-        if event.type.endswith("StateEntered"):
+        if event.type.endswith(("StateEntered", "StateExited")):
             state = event.details.get("name")
         else:
             state = state_of.get(event.previous_event_id)

@@ -3,9 +3,10 @@
 Two resource shapes are supported, as Step Functions runs them:
 
 * `arn:aws:states:::lambda:invoke`: calls `invoke(Parameters.FunctionName, Parameters.Payload)`;
-  the raw result is Lambda's Invoke response `{"ExecutedVersion", "Payload", "StatusCode"}`
-  (the keys moto's executor returns; AWS adds `SdkHttpMetadata` and `SdkResponseMetadata`, whose
-  request ids vary per call, so no flow can depend on them). Events: TaskScheduled/Started/...
+  the raw result is Lambda's Invoke response `{"StatusCode": 200, "Payload": <result>}`, the keys
+  moto 5's executor returns. AWS adds `ExecutedVersion`, `SdkHttpMetadata` and
+  `SdkResponseMetadata`; we follow moto so conformance runs compare equal, and flows (per the
+  data contract) read only `$.Payload`. Events: TaskScheduled/Started/...
 * a bare function ARN (or an unresolved `${...}` placeholder): calls `invoke(resource, input)`
   and the result is the payload itself. Events: LambdaFunctionScheduled/Started/...
 
@@ -143,13 +144,9 @@ class TaskState(State):
         payload_text = self._call(
             lane, "Task", function, {} if payload is None else payload, timeout
         )
-        output = f'{{"ExecutedVersion":"$LATEST","Payload":{payload_text},"StatusCode":200}}'
+        output = f'{{"StatusCode":200,"Payload":{payload_text}}}'
         self._succeeded(lane, "TaskSucceeded", output)
-        return {
-            "ExecutedVersion": "$LATEST",
-            "Payload": json.loads(payload_text),
-            "StatusCode": 200,
-        }
+        return {"StatusCode": 200, "Payload": json.loads(payload_text)}
 
     def _invoke_function(self, lane: Lane, effective: Any, timeout: int | None) -> Any:
         text = dumps(effective)
