@@ -201,8 +201,14 @@ def _unbrace(text: str) -> str:
 
 
 def _render(value: Any) -> str:
+    """How Step Functions prints a Format argument: Java's toString for objects and arrays
+    (`{a=1, b=[x, 2]}`), JSON for other scalars."""
     if isinstance(value, str):
         return _unbrace(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_render(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_render(v)}" for k, v in value.items()) + "}"
     return dumps(value)
 
 

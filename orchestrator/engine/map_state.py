@@ -163,11 +163,8 @@ class MapState(State):
                 child.emit("MapIterationStarted", {"name": name, "index": index})
                 try:
                     output, _ = run_program(program, child, item, dumps(item))
-                except StatesError as exc:
-                    child.emit(
-                        "MapIterationFailed",
-                        {"name": name, "index": index, "error": exc.error, "cause": exc.cause},
-                    )
+                except StatesError:
+                    child.emit("MapIterationFailed", {"name": name, "index": index})
                     raise
                 child.emit("MapIterationSucceeded", {"name": name, "index": index})
                 return output
@@ -182,7 +179,7 @@ class MapState(State):
             lane.join()
             if self.distributed:
                 lane.emit("MapRunFailed", {"error": exc.error, "cause": exc.cause})
-            lane.emit("MapStateFailed", {"error": exc.error, "cause": exc.cause})
+            lane.emit("MapStateFailed", {})  # AWS gives this event no details
             raise
         lane.join()
         if self.distributed:

@@ -69,9 +69,9 @@ class ParallelState(State):
 
         try:
             outputs = run_all([branch(p) for p in self.branches], len(self.branches), scope)
-        except StatesError as exc:
+        except StatesError:
             lane.join()
-            lane.emit("ParallelStateFailed", {"error": exc.error, "cause": exc.cause})
+            lane.emit("ParallelStateFailed", {})  # AWS gives this event no details
             raise
         lane.join()
         lane.emit("ParallelStateSucceeded", {})

@@ -31,6 +31,7 @@ def evaluate(expression: str, input: Any = DOC) -> Any:
     [
         ("States.Format('Hello {}, n={}', $.name, $.n)", "Hello Ada, n=3"),
         ("States.Format('esc \\' \\{\\} \\\\ {}', $.name)", "esc ' {} \\ Ada"),
+        ("States.Format('{} {}', $.obj, States.Array('x', 2))", "{a=1} [x, 2]"),
         ("States.StringToJson($.s)", {"x": 1}),
         ("States.JsonToString($.obj)", '{"a":1}'),
         ("States.Array($.n, 'x', 1.5, true, null)", [3, "x", 1.5, True, None]),
