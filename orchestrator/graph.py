@@ -367,7 +367,7 @@ class _Converter:
         if isinstance(raw, TaskRef | ParamRef | list | tuple):
             return self.value(raw, task=task, arg=arg)
         raise FlowDefinitionError(
-            f"argument {arg!r} of .map(...) is a {type(raw).__name__}, not something to map over",
+            f"argument {arg!r} of .map(...) is of type {type(raw).__name__}, not a list",
             flow=self.flow,
             task=task,
             fix=f"pass a list or a task result, or wrap it: unmapped({raw!r})",

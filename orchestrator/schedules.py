@@ -84,7 +84,7 @@ def CronSchedule(cron: str, timezone: str | None = None) -> Schedule:  # noqa: N
     text = cron.strip()
     match = _CRON.match(text)
     fields = (match.group(1) if match else text).split()
-    if len(fields) == 5:
+    if len(fields) == 5 and not match:  # inside cron(...) it must be AWS's six fields
         fields = _unix_to_aws(fields, cron)
     return Schedule(f"cron({' '.join(fields)})", timezone)
 

@@ -92,10 +92,6 @@ with Flow("ETL") as etl:
         _schedule("cron(0 * * * *)"),
         "etl",
         r"flow 'ETL'.*5 cron fields",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="SDK: CronSchedule turns a 5-field cron(...) into cron(0 * * * ? *) silently",
-        ),
         id="cron-5-fields",
     ),
     ("every-hour", _schedule("every hour"), "etl", r"flow 'ETL'.*'every hour' is not a valid"),
@@ -162,7 +158,7 @@ def etl():
     process_shard.map(5)
 """,
         "etl",
-        r"task 'process_shard': argument 'shard' of \.map\(\.\.\.\) is a int",
+        r"task 'process_shard': argument 'shard' of \.map\(\.\.\.\) is of type int",
     ),
     (
         "if-task-result",
@@ -179,7 +175,7 @@ def etl():
         clean()
 """,
         "etl",
-        r"the result of task 'check' was used in an `if`",
+        r"flow 'ETL', task 'check': its result was used in an `if`",
     ),
     (
         "empty-flow",
@@ -227,11 +223,6 @@ def second():
         _task_flow("options=1"),
         "etl",
         r"unknown task option 'options'",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="SDK: build_options takes the names of task()'s own signature, so the "
-            "catch-all **options is itself accepted as a task option",
-        ),
         id="option-named-options",
     ),
 ]

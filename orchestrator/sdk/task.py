@@ -7,6 +7,7 @@ so it can be unit-tested directly.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 from collections.abc import Callable, Iterable
@@ -173,7 +174,8 @@ def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOption
     name = options.pop("name", None) or getattr(fn, "__name__", "task")
     if not isinstance(name, str) or not name.strip():
         raise FlowDefinitionError(f"task name {name!r} is empty", fix="give name='some_name'")
-    known = set(inspect.signature(task).parameters) | {
+    known = {
+        "name",
         "retries",
         "max_retries",
         "retry_delay",
@@ -187,10 +189,13 @@ def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOption
     }
     unknown = sorted(set(options) - known)
     if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
         raise FlowDefinitionError(
             f"unknown task option {unknown[0]!r}",
             task=name,
-            fix="options are: " + ", ".join(sorted(known - {"fn"})),
+            fix=(f"did you mean {close[0]!r}? " if close else "")
+            + "options are: "
+            + ", ".join(sorted(known)),
         )
     retries = _retries(name, options.get("retries"), options.get("max_retries"))
     delay = options.get("retry_delay")

@@ -43,16 +43,25 @@ class _Traced:
     def _describe(self) -> str:
         raise NotImplementedError
 
+    def _task(self) -> str | None:
+        return None
+
     def __bool__(self) -> bool:
+        builder = _ACTIVE.get()
         raise FlowDefinitionError(
             f"{self._describe()} was used in an `if` or boolean test while the flow was being "
             "built; its value only exists when the flow runs",
+            flow=builder.flow_name if builder else None,
+            task=self._task(),
             fix="move the decision into a task (tasks receive real values)",
         )
 
     def __iter__(self) -> Any:
+        builder = _ACTIVE.get()
         raise FlowDefinitionError(
             f"{self._describe()} was iterated while the flow was being built",
+            flow=builder.flow_name if builder else None,
+            task=self._task(),
             fix="use some_task.map(result) to run a task per item",
         )
 
@@ -76,7 +85,10 @@ class TaskRef(_Traced):
         self.path = path
 
     def _describe(self) -> str:
-        return f"the result of task {self.call.task.name!r}"
+        return "its result"
+
+    def _task(self) -> str | None:
+        return self.call.task.name
 
     def __getitem__(self, key: str | int) -> TaskRef:
         return TaskRef(self.call, self.path + (_path_step(key, self._describe()),))

@@ -1,0 +1,186 @@
+"""`orchestrator run FLOW --param k=v` runs a flow locally, live; `orchestrator runs` looks back.
+
+The run executes the flow's compiled ASL in the embedded engine (see orchestrator/engine/
+flowrun.py); progress is printed as states start and finish, then a summary table of the task
+runs. Exit code 0 when the run SUCCEEDED, 1 when it FAILED or TIMED_OUT, 2 for a user error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orchestrator.cli.flows import load_graph
+from orchestrator.engine.flowrun import FlowRun, default_store, run_flow
+from orchestrator.engine.history import HistoryEvent
+from orchestrator.errors import ParameterError
+from orchestrator.loader import load_project_flows
+
+FAILED_RUN_EXIT = 1
+_STYLE = {"SUCCEEDED": "green", "FAILED": "red", "TIMED_OUT": "red", "NOT_RUN": "dim"}
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """`k=v` pairs; each value is read as JSON when it parses (3, true, [1,2]), else a string."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ParameterError(f"--param {pair!r} is not key=value; e.g. --param n=3")
+        try:
+            params[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key.strip()] = raw
+    return params
+
+
+class Progress:
+    """Prints one line per task state as it finishes (live, from the engine's event hook)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.names: dict[int, str | None] = {}
+
+    def __call__(self, event: HistoryEvent) -> None:
+        if event.type.endswith(("StateEntered", "StateExited")):
+            name = event.details.get("name")
+        else:
+            name = self.names.get(event.previous_event_id)
+        self.names[event.id] = name
+        at = event.timestamp.strftime("%H:%M:%S.%f")[:-3]
+        if event.type in ("TaskStateEntered", "MapStateEntered") and name:
+            self.console.print(f"[dim]{at}[/dim] ▶ {name}")
+        elif event.type in ("TaskFailed", "TaskTimedOut"):
+            error = event.details.get("error", "")
+            self.console.print(f"[dim]{at}[/dim] [red]✗ {name}: {error}[/red]")
+        elif event.type in ("TaskStateExited", "MapStateExited") and name:
+            self.console.print(f"[dim]{at}[/dim] [green]✓ {name}[/green]")
+
+
+def summary_table(run: FlowRun) -> Table:
+    table = Table(title=f"{run.flow} · {run.run_id}", title_justify="left")
+    for column in ("task", "state", "attempts", "items", "seconds", "error"):
+        table.add_column(column)
+    for task_run in run.task_runs.values():
+        style = _STYLE.get(task_run.state, "")
+        duration = task_run.duration
+        table.add_row(
+            task_run.id,
+            f"[{style}]{task_run.state}[/{style}]",
+            str(task_run.attempts),
+            "" if task_run.iterations is None else str(task_run.iterations),
+            "" if duration is None else f"{duration:.3f}",
+            task_run.error or "",
+        )
+    return table
+
+
+def report(console: Console, run: FlowRun) -> None:
+    console.print(summary_table(run))
+    style = _STYLE.get(run.state, "")
+    console.print(f"[bold {style}]{run.state}[/bold {style}]", end="")
+    if run.succeeded:
+        console.print(" result: " + json.dumps(run.result, ensure_ascii=False, default=str)[:500])
+    else:
+        console.print(f" {run.error}: {(run.cause or '')[:500]}")
+
+
+def run(
+    flow: Annotated[str | None, typer.Argument(metavar="[FLOW]", show_default=False)] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A flow parameter, key=value.")
+    ] = None,
+    clock: Annotated[
+        str, typer.Option(help="'real', or 'virtual' to record retry/Wait delays, not sleep.")
+    ] = "real",
+    all_flows: Annotated[
+        bool, typer.Option("--all", help="Run every flow in [tool.orchestrator] flows.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary.")] = False,
+) -> None:
+    """Run FLOW locally: its compiled state machine, in-process, with live progress."""
+    console = Console()
+    if all_flows:
+        flows = load_project_flows(Path("pyproject.toml"))
+        if param:
+            raise ParameterError("--param cannot be combined with --all")
+    elif flow is not None:
+        flows = [load_graph(flow)[0]]
+    else:
+        raise ParameterError("name a flow to run (path/to/file.py:flow) or pass --all")
+    failed = 0
+    for each in flows:
+        console.rule(f"[bold]{each.name}[/bold]")
+        result = run_flow(
+            each,
+            parse_params(param or []),
+            clock=clock,
+            on_event=None if quiet else Progress(console),
+        )
+        report(console, result)
+        failed += not result.succeeded
+    if failed:
+        raise typer.Exit(FAILED_RUN_EXIT)
+
+
+runs_app = typer.Typer(help="Look at past local runs (the run store).", no_args_is_help=True)
+
+
+@runs_app.command("list")
+def runs_list(limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20) -> None:
+    """List recent local runs."""
+    store = default_store()
+    try:
+        summaries = store.list(limit)
+    finally:
+        store.close()
+    table = Table()
+    for column in ("run id", "flow", "state", "started", "seconds"):
+        table.add_column(column)
+    for s in summaries:
+        seconds = (s.stop_date - s.start_date).total_seconds() if s.stop_date else None
+        style = _STYLE.get(s.status, "")
+        table.add_row(
+            s.name,
+            s.state_machine,
+            f"[{style}]{s.status}[/{style}]",
+            s.start_date.isoformat(timespec="seconds"),
+            "" if seconds is None else f"{seconds:.3f}",
+        )
+    Console().print(table)
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="A run id (or a unique prefix of it).")],
+    events: Annotated[bool, typer.Option(help="Also print the execution history.")] = False,
+) -> None:
+    """Show one local run: state, output and (with --events) its history."""
+    store = default_store()
+    try:
+        execution = store.get(run_id)
+    except KeyError as err:
+        raise ParameterError(
+            f"{err.args[0]} in the run store; see `orchestrator runs list`"
+        ) from None
+    finally:
+        store.close()
+    console = Console()
+    console.print(f"[bold]{execution.name}[/bold] {execution.state_machine} {execution.status}")
+    if execution.status == "SUCCEEDED":
+        console.print_json(json.dumps(execution.output, ensure_ascii=False))
+    else:
+        console.print(f"{execution.error}: {execution.cause}")
+    if events:
+        for event in execution.events:
+            console.print(f"{event.id:>4} {event.timestamp.isoformat()} {event.type}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)
+    app.add_typer(runs_app, name="runs")
