@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/orchestrator demo
+	$(BIN)/orchestrator run --all --quiet
 
 test: $(STAMP)
 	$(BIN)/ruff check orchestrator functions tests bench

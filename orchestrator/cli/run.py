@@ -140,7 +140,8 @@ def runs_list(limit: Annotated[int, typer.Option(help="How many, newest first.")
     finally:
         store.close()
     table = Table()
-    for column in ("run id", "flow", "state", "started", "seconds"):
+    table.add_column("run id", overflow="fold", min_width=36)  # ids must stay copyable
+    for column in ("flow", "state", "started", "seconds"):
         table.add_column(column)
     for s in summaries:
         seconds = (s.stop_date - s.start_date).total_seconds() if s.stop_date else None
