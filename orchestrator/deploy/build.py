@@ -1,0 +1,80 @@
+"""`orchestrator build`: write the ASL files and template.yaml, or check they are current.
+
+Everything is computed in memory first, so a flow that fails to compile writes nothing, and
+`--check` compares exactly the bytes a build would write.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestrator.deploy.config import DeployConfig, read_config
+from orchestrator.deploy.project import STATEMACHINE_DIR, FlowBuild, load_builds
+from orchestrator.deploy.template import TEMPLATE_PATH, build_template, render_template
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """The files a build writes (relative path → text) and the flows they came from."""
+
+    config: DeployConfig
+    builds: list[FlowBuild]
+    files: dict[Path, str]
+
+
+def generate(root: Path) -> Artifacts:
+    config = read_config(root)
+    builds = load_builds(config)
+    files: dict[Path, str] = {b.asl_path: b.asl_text for b in builds}
+    files[Path(TEMPLATE_PATH)] = render_template(build_template(builds, config))
+    return Artifacts(config, builds, files)
+
+
+def write(artifacts: Artifacts) -> list[Path]:
+    """Write the files that changed; remove ASL files of flows no longer shipped."""
+    root = artifacts.config.root
+    changed = []
+    for rel, text in artifacts.files.items():
+        path = root / rel
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        changed.append(rel)
+    for extra in _extra_asl(artifacts):
+        (root / extra).unlink()
+        changed.append(extra)
+    return changed
+
+
+def stale(artifacts: Artifacts) -> list[str]:
+    """One line per file that differs from what a build would write (empty: all current)."""
+    root = artifacts.config.root
+    out = []
+    for rel, text in artifacts.files.items():
+        path = root / rel
+        if not path.is_file():
+            out.append(f"{rel.as_posix()}: missing")
+            continue
+        current = path.read_text(encoding="utf-8")
+        if current != text:
+            diff = list(difflib.unified_diff(current.splitlines(), text.splitlines(), n=0))
+            added = sum(1 for d in diff if d.startswith("+") and not d.startswith("+++"))
+            removed = sum(1 for d in diff if d.startswith("-") and not d.startswith("---"))
+            first = next((d for d in diff if d[:1] in "+-" and d[:3] not in ("+++", "---")), "")
+            out.append(f"{rel.as_posix()}: stale (+{added} -{removed} lines; first: {first[:80]})")
+    out.extend(f"{p.as_posix()}: no longer generated" for p in _extra_asl(artifacts))
+    return out
+
+
+def _extra_asl(artifacts: Artifacts) -> list[Path]:
+    folder = artifacts.config.root / STATEMACHINE_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(
+        STATEMACHINE_DIR / p.name
+        for p in folder.glob("*.asl.json")
+        if STATEMACHINE_DIR / p.name not in artifacts.files
+    )

@@ -1,0 +1,124 @@
+"""Load a project's shipped flows and compile each one: the input of every deploy artifact.
+
+One `FlowBuild` per flow of `[tool.orchestrator] flows`, in that order, carrying the graph, the
+planner's `Plan` and the exact ASL text `orchestrator plan` prints — the bytes written to
+`infra/statemachines/` and deployed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestrator.deploy.config import DeployConfig
+from orchestrator.errors import FlowDefinitionError
+from orchestrator.graph import FlowGraph
+from orchestrator.planner import Plan, plan_flow
+from orchestrator.schedules import validate_expression, validate_timezone
+
+STATEMACHINE_DIR = Path("infra/statemachines")
+
+
+@dataclass(frozen=True)
+class FlowBuild:
+    """One shipped flow, compiled."""
+
+    spec: str
+    graph: FlowGraph
+    plan: Plan
+    asl_text: str
+    # sha256 of the ASL and of the source of every module the flow's tasks live in: it changes
+    # exactly when what the deploy runs changes, and (unlike a git commit) is reproducible.
+    code_hash: str
+
+    @property
+    def asl_path(self) -> Path:
+        """Where the ASL goes, relative to the project root."""
+        return STATEMACHINE_DIR / f"{self.graph.resource_name}.asl.json"
+
+
+def asl_text(plan: Plan) -> str:
+    """The ASL exactly as `orchestrator plan` prints it."""
+    return json.dumps(plan.asl, indent=2, ensure_ascii=False) + "\n"
+
+
+def load_builds(config: DeployConfig) -> list[FlowBuild]:
+    """Import, trace and compile every flow the project ships; refuse what cannot deploy."""
+    builds = []
+    for spec, graph in zip(config.flows, _load_graphs(config), strict=True):
+        check_schedule(graph)
+        plan = plan_flow(graph)
+        text = asl_text(plan)
+        builds.append(FlowBuild(spec, graph, plan, text, _code_hash(graph, text)))
+    _check_unique_names(builds)
+    return builds
+
+
+def _load_graphs(config: DeployConfig) -> list[FlowGraph]:
+    try:
+        from orchestrator.loader import load_project_flows
+    except ImportError:  # an older tree without the loader: import `package.module:attr` here
+        return [_import_flow(spec, config.root).graph for spec in config.flows]
+    return [flow.graph for flow in load_project_flows(config.pyproject)]
+
+
+def _import_flow(spec: str, root: Path):  # type: ignore[no-untyped-def]
+    module_name, _, attr = spec.partition(":")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def check_schedule(graph: FlowGraph) -> None:
+    """Refuse a schedule EventBridge Scheduler would reject, or one that cannot start the flow.
+
+    The SDK validates schedules when a flow is defined; this repeats it for graphs built any
+    other way, and adds what only the deploy knows: a scheduled run has no caller to supply
+    required parameters.
+    """
+    if graph.schedule is None:
+        return
+    try:
+        validate_expression(graph.schedule.expression)
+        if graph.schedule.timezone is not None:
+            validate_timezone(graph.schedule.timezone)
+    except FlowDefinitionError as err:
+        raise err.in_flow(graph.name) from None
+    required = [p.name for p in graph.parameters if p.required]
+    if required:
+        raise FlowDefinitionError(
+            f"the flow has a schedule but its parameters {required} have no default, so a "
+            "scheduled run could not start",
+            flow=graph.name,
+            fix="give those parameters defaults, or remove the schedule",
+        )
+
+
+def _check_unique_names(builds: list[FlowBuild]) -> None:
+    seen: dict[str, str] = {}
+    for build in builds:
+        name = build.graph.resource_name
+        if name in seen:
+            raise FlowDefinitionError(
+                f"flows {seen[name]!r} and {build.graph.name!r} share the resource name {name!r}",
+                flow=build.graph.name,
+                fix="give one of them another name or resource_name=",
+            )
+        seen[name] = build.graph.name
+
+
+def _code_hash(graph: FlowGraph, asl: str) -> str:
+    digest = hashlib.sha256(asl.encode())
+    modules = sorted({n.task_key.partition(":")[0] for n in graph.nodes})
+    for name in modules:
+        module = sys.modules.get(name)
+        file = getattr(module, "__file__", None)
+        digest.update(name.encode() + b"\0")
+        if file is not None and Path(file).is_file():
+            # Content only, never the path: the hash must not depend on the checkout location.
+            digest.update(Path(file).read_bytes().replace(b"\r\n", b"\n"))
+    return digest.hexdigest()
