@@ -132,6 +132,8 @@ def _finish(
 ) -> None:
     # Stop abandoned branches and timed-out calls from adding events after the end.
     lane.run.root.abort()
+    # An empty Error/Cause (a Fail state without them, a timeout) is absent, as in AWS.
+    error, cause = error or None, cause or None
     execution.status = status
     execution.error = error
     execution.cause = cause
