@@ -1,0 +1,136 @@
+"""`orchestrator validate`: every check the deploy artifacts must pass, offline.
+
+1. statelint on every ASL file;
+2. the SAM template translated offline by samtranslator (with the ASL inlined, so cfn-lint's
+   state-machine rules see the real definitions) and linted by cfn-lint — cfn-lint ≥ 1.54 no
+   longer expands SAM itself;
+3. `sam validate --lint` with a region set and no credentials, when the `sam` CLI is installed.
+
+Each check returns its problems as lines; an empty list is a pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from orchestrator.deploy.translate import REGION, package_template, placeholder_uploader, translate
+
+
+@dataclass
+class CheckResult:
+    name: str
+    problems: list[str] = field(default_factory=list)
+    skipped: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def load_template(root: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((root / "template.yaml").read_text(encoding="utf-8"))
+    return loaded
+
+
+def asl_files(template: dict[str, Any]) -> list[str]:
+    return [
+        r["Properties"]["DefinitionUri"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Serverless::StateMachine"
+        and isinstance(r["Properties"].get("DefinitionUri"), str)
+    ]
+
+
+def check_statelint(root: Path, template: dict[str, Any]) -> CheckResult:
+    from statelint.linter import Linter
+
+    result = CheckResult("statelint")
+    for rel in asl_files(template):
+        path = root / rel
+        if not path.is_file():
+            result.problems.append(f"{rel}: missing (run orchestrator build)")
+            continue
+        problems = Linter.validate(json.loads(path.read_text(encoding="utf-8")))
+        result.problems.extend(f"{rel}: {p}" for p in problems)
+    return result
+
+
+def inline_definitions(root: Path, template: dict[str, Any]) -> dict[str, Any]:
+    """The template with each state machine's ASL file read into `Definition`."""
+    out = json.loads(json.dumps(template))
+    for resource in out["Resources"].values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Serverless::StateMachine" and "DefinitionUri" in props:
+            path = root / props.pop("DefinitionUri")
+            props["Definition"] = json.loads(path.read_text(encoding="utf-8"))
+    return out
+
+
+def check_cfn_lint(root: Path, template: dict[str, Any]) -> CheckResult:
+    from cfnlint.api import ManualArgs, lint
+
+    result = CheckResult("samtranslator + cfn-lint")
+    try:
+        cfn = translate(
+            package_template(inline_definitions(root, template), placeholder_uploader())
+        )
+    except Exception as err:  # the translator's errors are the finding
+        result.problems.append(f"samtranslator: {err}")
+        return result
+    matches = lint(json.dumps(cfn), config=ManualArgs(regions=[REGION]))
+    result.problems.extend(str(m) for m in matches)
+    return result
+
+
+def sam_executable() -> str | None:
+    """`sam` next to this Python (the venv) or on PATH."""
+    beside = Path(sys.executable).parent / "sam"
+    return str(beside) if beside.is_file() else shutil.which("sam")
+
+
+def check_sam_validate(root: Path) -> CheckResult:
+    result = CheckResult("sam validate --lint")
+    sam = sam_executable()
+    if sam is None:
+        result.skipped = "the sam CLI is not installed (pip install aws-sam-cli)"
+        return result
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    # A region but no credentials: validation must not depend on an AWS account.
+    env.update(
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+        AWS_ACCESS_KEY_ID="",
+        AWS_SECRET_ACCESS_KEY="",
+        SAM_CLI_TELEMETRY="0",
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_CONFIG_FILE=os.devnull,
+    )
+    proc = subprocess.run(
+        [sam, "validate", "--lint", "--template-file", "template.yaml", "--region", REGION],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if proc.returncode != 0:
+        output = (proc.stdout + proc.stderr).strip().splitlines()
+        result.problems.extend(line for line in output if line.strip())
+    return result
+
+
+def validate_project(root: Path, run_sam: bool = True) -> list[CheckResult]:
+    template = load_template(root)
+    results = [check_statelint(root, template), check_cfn_lint(root, template)]
+    if run_sam:
+        results.append(check_sam_validate(root))
+    return results
