@@ -218,6 +218,11 @@ class _FakeResponse:
         return {"status": "ok"}
 
 
+def _fake_read_parquet(path: str) -> list[dict[str, Any]]:
+    # Rows, not a DataFrame: task results travel between Lambdas as JSON.
+    return [{"id": 1, "v": 3, "source": path}, {"id": 2, "v": None, "source": path}]
+
+
 def _fake_upload_file(*args: Any, **kwargs: Any) -> None:
     return None
 
@@ -233,7 +238,7 @@ def namespace(**extra: Any) -> dict[str, Any]:
         "all_successful": all_successful,
         "IntervalSchedule": IntervalSchedule,
         # The article's third-party calls, offline: same shapes, canned answers.
-        "pd": types.SimpleNamespace(read_parquet=lambda path: [{"path": path, "rows": 3}]),
+        "pd": types.SimpleNamespace(read_parquet=_fake_read_parquet),
         "requests": types.SimpleNamespace(get=lambda url: _FakeResponse()),
         "boto3": types.SimpleNamespace(
             client=lambda service: types.SimpleNamespace(upload_file=_fake_upload_file)
@@ -376,7 +381,8 @@ def test_etl_chain_and_retries() -> None:
 
 def test_etl_extract_body_uses_the_placeholder_reader() -> None:
     ns = run_snippet("etl")
-    assert ns["extract"]() == [{"path": "s3://data-lake/raw.parquet", "rows": 3}]
+    rows = ns["extract"]()
+    assert {r["source"] for r in rows} == {"s3://data-lake/raw.parquet"}
 
 
 def test_recommendations_fan_in_and_ascii_resource_name() -> None:
@@ -670,3 +676,41 @@ def test_cli_plan_compiles_the_snippet_file(name: str, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     asl = json.loads(out.read_text(encoding="utf-8"))
     assert asl == _expected_flow(name).asl()
+
+
+# -- local runs of the snippets (the embedded engine, virtual clock) ---------------------------
+
+
+@pytest.fixture
+def run_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep the runs these tests record out of the working tree."""
+    from orchestrator.engine.flowrun import STORE_ENV
+
+    path = tmp_path / "runs.sqlite"
+    monkeypatch.setenv(STORE_ENV, str(path))
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(snippet_flows()))
+def test_snippet_flow_runs_locally(name: str, run_store: Path) -> None:
+    run = snippet_flows()[name].run(clock="virtual")
+    assert run.state == "SUCCEEDED", (run.error, run.cause)
+    assert {t.state for t in run.task_runs.values()} == {"SUCCEEDED"}
+
+
+def test_local_run_results_of_the_snippets(run_store: Path) -> None:
+    flows = snippet_flows()
+    etl = flows["etl"].run(clock="virtual").result
+    assert etl["clean_data"] == [{"id": 1, "v": 3, "source": "s3://data-lake/raw.parquet"}]
+    assert etl["load_to_db"] == 1
+    shards = flows["shards"].run(clock="virtual")
+    count = len(shards.result["get_data_shards"])
+    assert 3 <= count <= 10
+    # process_shard only prints: the Map's result is one null per shard.
+    assert shards.result["process_shard"] == [None] * count
+    assert shards.task_runs["process_shard"].iterations == count
+    assert flows["recommendations"].run(clock="virtual").result["generate_recommendations"] == [
+        "i-1"
+    ]
+    promo = flows["promo"].run(clock="virtual").result
+    assert promo["trigger_alert"] is True and promo["update_dashboard"] == "updated"

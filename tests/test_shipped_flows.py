@@ -509,3 +509,76 @@ def test_promo_monitor_results() -> None:
     assert quiet == {"alert": False, "channels": [], "message": ""}
     assert out["update_dashboard"]["dashboard"] == "double-11-live"
     assert out["update_dashboard"]["widgets"]["orders"] == stats["orders"]
+
+
+# -- local runs: the compiled ASL in the embedded engine, virtual clock -----------------------
+
+# Decorator-style flows return one task's result; `with Flow(...)` flows return every result.
+RETURNS = {"dynamic_shards": "summarize_shards", "external_api": "normalize_rates"}
+
+
+@pytest.fixture
+def run_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep the runs these tests record out of the working tree."""
+    from orchestrator.engine.flowrun import STORE_ENV
+
+    path = tmp_path / "runs.sqlite"
+    monkeypatch.setenv(STORE_ENV, str(path))
+    return path
+
+
+RUN_PARAMS: dict[str, dict[str, Any]] = {
+    "etl": {"day": "2024-11-12", "rows": 120},
+    "recommendations": {"user_id": "u-42", "k": 4},
+    "dynamic_shards": {"seed": 7},
+    "external_api": {"base": "CNY"},
+    "s3_upload": {"bucket": "reports-test"},
+    "payment": {"risk_threshold": 0.1},
+    "promo_monitor": {"window_start": "2024-11-11T20:00:00+08:00", "min_conversion": 0.05},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_local_run_defaults_succeeds(name: str, run_store: Path) -> None:
+    run = SHIPPED[name].run(clock="virtual")
+    assert run.state == "SUCCEEDED", (run.error, run.cause)
+    assert {t.state for t in run.task_runs.values()} == {"SUCCEEDED"}
+    expected = call_tasks(SHIPPED[name].graph)
+    assert run.result == (expected[RETURNS[name]] if name in RETURNS else expected)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_local_run_with_parameters(name: str, run_store: Path) -> None:
+    params = RUN_PARAMS[name]
+    run = SHIPPED[name].run(clock="virtual", **params)
+    assert run.state == "SUCCEEDED", (run.error, run.cause)
+    expected = call_tasks(SHIPPED[name].graph, **params)
+    assert run.result == (expected[RETURNS[name]] if name in RETURNS else expected)
+    assert run.delays() == []  # nothing failed, so nothing waited
+
+
+def test_local_run_maps_one_iteration_per_shard(run_store: Path) -> None:
+    run = dynamic_shards.run(clock="virtual", seed=7)
+    shards = call_tasks(dynamic_shards.graph, seed=7)["get_data_shards"]
+    assert run.task_runs["process_shard"].iterations == len(shards)
+    assert run.result["shards"] == len(shards)
+
+
+def test_local_run_payment_declined_retries_then_fails(run_store: Path) -> None:
+    order = dict(payment.graph.defaults()["order"], card="tok_4000000000000002")
+    run = payment.run(clock="virtual", order=order)
+    assert run.state == "FAILED"
+    assert run.error == "PaymentFailed"
+    charge = run.task_runs["charge_payment"]
+    assert (charge.state, charge.attempts, charge.error) == ("FAILED", 4, "PaymentFailed")
+    # Three retries, 1 s apart (the default delay), spent on the virtual clock.
+    assert run.delays() == [("charge_payment", 1.0)] * 3
+    # No refund without a charge: the compensation's trigger needs both upstreams to succeed.
+    assert run.task_runs["refund_payment"].state == "NOT_RUN"
+
+
+def test_local_run_external_api_error_is_not_retried(run_store: Path) -> None:
+    run = external_api.run(clock="virtual", base="XXX")
+    assert run.state == "FAILED" and run.error == "ValueError"
+    assert run.task_runs["call_external_api"].attempts == 1
+    assert run.task_runs["normalize_rates"].state == "NOT_RUN"
