@@ -13,10 +13,12 @@ import typer
 
 PROJECT_HELP = "Project root: the directory holding pyproject.toml with [tool.orchestrator]."
 STALE_EXIT = 1
+CURRENT_DIR = Path(".")
+ProjectOption = typer.Option(CURRENT_DIR, "--project", "-p", help=PROJECT_HELP, file_okay=False)
 
 
 def build(
-    project: Path = typer.Option(Path("."), "--project", "-p", help=PROJECT_HELP, file_okay=False),
+    project: Path = ProjectOption,
     check: bool = typer.Option(
         False, "--check", help="Write nothing; exit 1 if template.yaml or an ASL file is stale."
     ),
@@ -45,7 +47,7 @@ def build(
 
 
 def validate(
-    project: Path = typer.Option(Path("."), "--project", "-p", help=PROJECT_HELP, file_okay=False),
+    project: Path = ProjectOption,
     sam: bool = typer.Option(True, "--sam/--no-sam", help="Also run `sam validate --lint`."),
 ) -> None:
     """statelint every ASL; translate template.yaml offline and cfn-lint it; sam validate."""
