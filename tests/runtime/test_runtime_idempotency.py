@@ -197,3 +197,23 @@ def test_without_idempotency_the_side_effect_repeats(
     assert retried != first
     assert run.output["results"]["pay"] == {"value": retried}
     assert sorted(receipts("plain")) == sorted([first["receipt"], retried["receipt"]])
+
+
+def test_key_is_execution_task_and_map_index_not_the_retry(
+    sfn: MotoStepFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORCHESTRATOR_TASK", pay_once.key)
+    monkeypatch.setenv("ORCHESTRATOR_IDEMPOTENCY_TABLE", TABLE)
+
+    def invoke(execution: str, retry_count: int, map_index: int | None) -> Any:
+        context = {"execution_id": execution, "state": "pay_once item", "retry_count": retry_count}
+        if map_index is not None:
+            context["map_index"] = map_index
+        event = {"task": "pay_once", "inputs": {"order": "keys"}, "context": context}
+        return lambda_handler(event, FakeLambdaContext())
+
+    first = invoke("arn:execution:a", 0, 0)
+    assert invoke("arn:execution:a", 2, 0) == first  # a retry of the same work
+    assert invoke("arn:execution:a", 0, 1) != first  # another Map iteration
+    assert invoke("arn:execution:b", 0, 0) != first  # another execution
+    assert len(receipts("keys")) == 3
