@@ -10,7 +10,12 @@ moto really sleeps on ``Retry`` intervals and ``Wait`` states; with ``record_sle
 sleeps are recorded in ``MotoRun.sleeps`` and skipped, so retry tests stay fast. Task
 ``TimeoutSeconds`` is left alone: it is measured by moto against the handler's real run time.
 
-Per-state attempts are read from the execution history (see ``MotoRun.attempts_by_state``).
+Per-state attempts are counted at each invocation (see ``MotoRun.attempts_by_state``).
+
+moto quirks handled here: DescribeExecution returns a string output unencoded and cannot encode a
+datetime taken from the context object, so outputs are read from the history's final event.
+Known departures of moto from the AWS documentation are recorded, case by case, in
+``tests/conformance/machines/*.json`` (``moto_differs``).
 
 Usage::
 
