@@ -44,6 +44,7 @@ TRANSIENT_RETRY: dict[str, Any] = {
     "BackoffRate": 2.0,
 }
 MAP_LENGTH_MISMATCH = "orchestrator.MapLengthMismatch"
+IDEMPOTENCY_IN_PROGRESS = "IdempotencyAlreadyInProgressError"  # Powertools idempotency
 CONTEXT = {
     "execution_id.$": "$$.Execution.Id",
     "state.$": "$$.State.Name",
@@ -172,7 +173,11 @@ class AslWriter:
         return state
 
     def retriers(self, node: TaskNode) -> list[dict[str, Any]]:
-        out = [dict(TRANSIENT_RETRY)]
+        transient = dict(TRANSIENT_RETRY)
+        if node.idempotent:
+            # A retry that overlaps a still-running attempt of the same key waits for it.
+            transient["ErrorEquals"] = [*LAMBDA_TRANSIENT_ERRORS, IDEMPOTENCY_IN_PROGRESS]
+        out = [transient]
         if node.retry is not None:
             r = node.retry
             retrier: dict[str, Any] = {

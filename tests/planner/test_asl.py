@@ -217,3 +217,16 @@ def test_constant_keys_that_look_like_paths_are_refused() -> None:
         double({"a.$": 1})  # type: ignore[arg-type]
     with pytest.raises(FlowDefinitionError, match="reads as a path"):
         f.asl()
+
+
+def test_idempotent_tasks_also_retry_an_attempt_still_in_progress() -> None:
+    @task(idempotent=True)
+    def write_once() -> str:
+        return "ok"
+
+    with Flow("idem") as f:
+        write_once()
+        extract()
+    s = states(f.asl())
+    assert s["write_once"]["Retry"][0]["ErrorEquals"][-1] == "IdempotencyAlreadyInProgressError"
+    assert "IdempotencyAlreadyInProgressError" not in s["extract"]["Retry"][0]["ErrorEquals"]
