@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.deploy.config import DeployConfig
-from orchestrator.errors import FlowDefinitionError
+from orchestrator.errors import FlowDefinitionError, ScheduleError
 from orchestrator.graph import FlowGraph
 from orchestrator.planner import Plan, plan_flow
 from orchestrator.schedules import validate_expression, validate_timezone
@@ -86,8 +86,9 @@ def check_schedule(graph: FlowGraph) -> None:
         validate_expression(graph.schedule.expression)
         if graph.schedule.timezone is not None:
             validate_timezone(graph.schedule.timezone)
-    except FlowDefinitionError as err:
-        raise err.in_flow(graph.name) from None
+    except ScheduleError as err:
+        # Same class (callers catch ScheduleError), now naming the flow.
+        raise ScheduleError(err.problem, flow=graph.name, fix=err.fix) from None
     required = [p.name for p in graph.parameters if p.required]
     if required:
         raise FlowDefinitionError(
