@@ -1,0 +1,57 @@
+"""Keep bench/engine_vs_prefect.py from rotting: its measurements run at tiny sizes, no Prefect.
+
+Asserts that the figures are produced and the flows SUCCEEDED, never any timing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "engine_vs_prefect.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_engine_vs_prefect", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("workload", ["chain", "map"])
+def test_engine_figures(bench: ModuleType, workload: str) -> None:
+    res = bench.measure_engine(workload, 20, repeats=1)
+    assert res.status == "SUCCEEDED"
+    assert res.events > 20
+    for samples in (res.trace, res.graph, res.plan, res.run, res.run_flow, res.baseline):
+        assert samples.values and all(v >= 0 for v in samples.values)
+    assert res.run_flow_store_s is not None
+    assert isinstance(res.overhead_us, float) and isinstance(res.compile_s, float)
+    text = bench.table("t", ["", "best", "median"], bench.engine_rows(res))
+    assert f"{workload} 20" in text
+
+
+def test_io_map_figures(bench: ModuleType) -> None:
+    res = bench.measure_io_map(6, 0.01, 3, repeats=1)
+    assert res.status == "SUCCEEDED"
+    assert res.ideal == pytest.approx(0.02)
+    assert len(res.elapsed.values) == 1
+
+
+def test_scaling_child(bench: ModuleType) -> None:
+    fig = bench.measure_scaling("chain", 10, repeats=1)
+    assert fig["status"] == "SUCCEEDED" and fig["n"] == 10
+    assert fig["run_s"] > 0 and fig["traced_peak_bytes"] > 0
+
+
+def test_chain_result_is_right(bench: ModuleType) -> None:
+    run = bench.run_flow(bench.build_chain(5), {}, store=False)
+    assert run.succeeded
+    assert run.result is not None
