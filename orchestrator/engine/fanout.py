@@ -31,7 +31,11 @@ def run_all(
     results: list[Any] = [None] * count
     if count == 0:
         return results
-    done: queue.SimpleQueue[tuple[int, BaseException | None]] = queue.SimpleQueue()
+    # A failed job's worker waits for the verdict (tolerated, or abort) before it takes another
+    # job: otherwise it could start a sibling that Step Functions would never have started.
+    done: queue.SimpleQueue[tuple[int, BaseException | None, threading.Event | None]] = (
+        queue.SimpleQueue()
+    )
     lock = threading.Lock()
     cursor = [0]
 
@@ -44,23 +48,28 @@ def run_all(
                 return
             try:
                 results[index] = jobs[index]()
-                done.put((index, None))
+                done.put((index, None, None))
             except BaseException as exc:  # reported to the waiting thread
-                done.put((index, exc))
+                verdict = threading.Event()
+                done.put((index, exc, verdict))
+                verdict.wait()
 
     for _ in range(min(workers, count)):
         threading.Thread(target=work, daemon=True, name="orchestrator-branch").start()
     for _ in range(count):
-        index, error = done.get()
-        if error is None:
+        index, error, verdict = done.get()
+        if error is None or verdict is None:
             continue
-        if isinstance(error, StatesError) and on_failure is not None:
-            try:
-                results[index] = on_failure(index, error)
-                continue
-            except BaseException:
-                scope.abort()
-                raise
-        scope.abort()
-        raise error
+        try:
+            if isinstance(error, StatesError) and on_failure is not None:
+                try:
+                    results[index] = on_failure(index, error)
+                    continue
+                except BaseException:
+                    scope.abort()
+                    raise
+            scope.abort()
+            raise error
+        finally:
+            verdict.set()
     return results

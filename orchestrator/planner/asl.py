@@ -136,14 +136,12 @@ class AslWriter:
             for node in leaves(branch):
                 selector_results[node + ".$"] = path(f"$[{i}].results", [node])
         ordered = dict(sorted(selector_results.items(), key=lambda kv: self.order[kv[0][:-2]]))
-        selector: dict[str, Any] = {"params.$": "$[0].params", "results": ordered}
-        if self.consts:
-            selector["consts.$"] = "$[0].consts"
+        # Only `results` is rebuilt: ResultPath keeps the input's params and consts as they were.
         return name, {
             "Type": "Parallel",
             "Branches": branches,
-            "ResultSelector": selector,
-            "ResultPath": "$",
+            "ResultSelector": ordered,
+            "ResultPath": "$.results",
         }
 
     def leaf(self, node: TaskNode) -> _Sequence:

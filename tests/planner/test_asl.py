@@ -145,10 +145,10 @@ def test_independent_branches_become_a_parallel_that_merges_without_pass_states(
     par = asl["States"]["Parallel 1"]
     assert par["Type"] == "Parallel" and len(par["Branches"]) == 2
     assert par["ResultSelector"] == {
-        "params.$": "$[0].params",
-        "results": {"extract.$": "$[0].results.extract", "double.$": "$[1].results.double"},
+        "extract.$": "$[0].results.extract",
+        "double.$": "$[1].results.double",
     }
-    assert par["ResultPath"] == "$"
+    assert par["ResultPath"] == "$.results"
     assert [s["Type"] for s in asl["States"].values()].count("Pass") == 1  # just Start
     assert f.graph.resource_name.isascii()
 
