@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck build check clean
+.PHONY: run test lint typecheck build clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,8 @@ test: $(STAMP)
 	$(BIN)/ruff check orchestrator functions tests bench
 	$(BIN)/ruff format --check orchestrator functions tests bench
 	$(BIN)/mypy
+	$(BIN)/orchestrator build --check
+	$(BIN)/orchestrator validate
 	$(BIN)/pytest -n 2
 
 lint: $(STAMP)
@@ -27,6 +29,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+build: $(STAMP)
+	$(BIN)/orchestrator build
 
 clean:
 	rm -rf $(VENV) .orchestrator .bench
