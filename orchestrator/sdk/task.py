@@ -79,9 +79,9 @@ class Task(Generic[P, R]):
         from orchestrator.sdk.tracing import active_builder
 
         builder = active_builder()
-        if builder is None:
-            return self.fn(*args, **kwargs)
         upstream = kwargs.pop("upstream_tasks", None)
+        if builder is None:  # outside a flow a task is its plain function
+            return self.fn(*args, **kwargs)
         return builder.add_call(self, args, kwargs, mapped=False, upstream=upstream)
 
     def map(self, *args: Any, **kwargs: Any) -> Any:
@@ -148,9 +148,9 @@ def task(fn: Any = None, /, **options: Any) -> Any:
     """Declare a task. Options (all validated here, at definition time):
 
     - `retries` (alias `max_retries`): how many times to retry a failed attempt (0–100).
-    - `retry_delay`: seconds, a `timedelta`, or a policy such as `exponential_backoff(10)`;
-      a delay without `retries` means 3 retries, Step Functions' default.
+    - `retry_delay`: seconds, a `timedelta`, or a policy such as `exponential_backoff(10)`.
     - `retry_on`: exception classes (or their names) worth retrying; default: any error.
+      `retry_delay` or `retry_on` without `retries` means 3 retries, Step Functions' default.
     - `timeout`: seconds or `timedelta`, at most 900 (Lambda's limit).
     - `memory`: Lambda memory in MB (128–10240).
     - `trigger`: one of `orchestrator.triggers`; `name`, `tags`; `max_concurrency` for `.map`.
@@ -200,13 +200,21 @@ def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOption
     retries = _retries(name, options.get("retries"), options.get("max_retries"))
     delay = options.get("retry_delay")
     retry_delay = RetryDelay() if delay is None else as_retry_delay(delay, task=name)
+    retry_on = _retry_on(name, options.get("retry_on"))
     if retries is None:
-        retries = DEFAULT_RETRIES_WITH_DELAY if delay is not None else 0
+        # Saying how (retry_delay) or on what (retry_on) to retry means "retry": AWS's default 3.
+        retries = DEFAULT_RETRIES_WITH_DELAY if delay is not None or retry_on else 0
+    elif retries == 0 and retry_on:
+        raise FlowDefinitionError(
+            "retry_on is set but retries=0, so nothing would be retried",
+            task=name,
+            fix="give retries=N (or leave it out for 3 retries)",
+        )
     return TaskOptions(
         name=name,
         retries=retries,
         retry_delay=retry_delay,
-        retry_on=_retry_on(name, options.get("retry_on")),
+        retry_on=retry_on,
         timeout=_timeout(name, options.get("timeout")),
         memory=_memory(name, options.get("memory")),
         trigger=_trigger(name, options.get("trigger")),

@@ -230,3 +230,15 @@ def test_idempotent_tasks_also_retry_an_attempt_still_in_progress() -> None:
     s = states(f.asl())
     assert s["write_once"]["Retry"][0]["ErrorEquals"][-1] == "IdempotencyAlreadyInProgressError"
     assert "IdempotencyAlreadyInProgressError" not in s["extract"]["Retry"][0]["ErrorEquals"]
+
+
+def test_retry_on_alone_means_three_retries_and_retries_zero_with_retry_on_is_refused() -> None:
+    @task(retry_on=[PaymentFailed])
+    def pay() -> str:
+        return "ok"
+
+    assert pay.options.retries == 3
+    with pytest.raises(FlowDefinitionError, match="retry_on is set but retries=0"):
+        task(retries=0, retry_on=[PaymentFailed])(lambda: None)
+    # Outside a flow a task is its function; upstream_tasks is a flow-building argument.
+    assert pay(upstream_tasks=[]) == "ok"
