@@ -1,204 +1,30 @@
-"""The flow graph: nodes, edges and options, validated — the one input of everything downstream.
-
-`build_graph` turns what a traced flow body recorded (task calls, parameters, the returned
-reference) into a `FlowGraph` of pydantic models. The planner, the deploy step and the visualiser
-read only this model, never the SDK objects.
-"""
+"""Building a FlowGraph from a traced flow body, with errors that name the flow and the task."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal
-
-from anyascii import anyascii
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import FlowDefinitionError
+from orchestrator.graph.model import (
+    ConstInput,
+    DictInput,
+    FlowGraph,
+    Input,
+    ListInput,
+    ParameterSpec,
+    ParamInput,
+    ResultInput,
+    RetrySpec,
+    ScheduleSpec,
+    TaskNode,
+)
+from orchestrator.graph.names import function_id, node_id, resource_name
 
 if TYPE_CHECKING:
     from orchestrator.sdk.flow import Flow
     from orchestrator.sdk.tracing import FlowBuilder, TaskCall
-
-PathStep = str | int
-MAX_RESOURCE_NAME = 80
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ResultInput(_Model):
-    """The result of another task run (or part of it, via `path`)."""
-
-    kind: Literal["result"] = "result"
-    node: str
-    path: tuple[PathStep, ...] = ()
-
-
-class ParamInput(_Model):
-    """A flow parameter (or part of it)."""
-
-    kind: Literal["param"] = "param"
-    name: str
-    path: tuple[PathStep, ...] = ()
-
-
-class ConstInput(_Model):
-    """A JSON constant written into the state machine."""
-
-    kind: Literal["const"] = "const"
-    value: Any
-
-
-class ListInput(_Model):
-    """A list holding at least one reference (compiled to `States.Array`)."""
-
-    kind: Literal["list"] = "list"
-    items: tuple[Input, ...]
-
-
-class DictInput(_Model):
-    """A dict holding at least one reference (compiled to a nested template)."""
-
-    kind: Literal["dict"] = "dict"
-    items: dict[str, Input]
-
-
-Input = Annotated[
-    ResultInput | ParamInput | ConstInput | ListInput | DictInput, Field(discriminator="kind")
-]
-
-
-class RetrySpec(_Model):
-    """A task's retrier, in Step Functions' terms."""
-
-    error_equals: tuple[str, ...] = ("States.ALL",)
-    max_attempts: int
-    interval_seconds: int = 1
-    backoff_rate: float = 1.0
-    max_delay_seconds: int | None = None
-    jitter: bool = False
-
-
-class TaskNode(_Model):
-    """One task run of the flow: a Task state, or a Map state when `mapped` is non-empty."""
-
-    id: str
-    task_name: str
-    task_key: str
-    function_id: str
-    inputs: dict[str, Input]
-    mapped: dict[str, Input] = {}
-    upstream: tuple[str, ...] = ()
-    retry: RetrySpec | None = None
-    timeout_seconds: int | None = None
-    memory_mb: int | None = None
-    trigger: str = "all_successful"
-    tags: tuple[str, ...] = ()
-    max_concurrency: int | None = None
-    idempotent: bool = False
-
-    @property
-    def is_map(self) -> bool:
-        return bool(self.mapped)
-
-    def dependencies(self) -> list[str]:
-        """Ids of the nodes this one waits for: data inputs and explicit upstream edges."""
-        deps: list[str] = []
-        for value in (*self.inputs.values(), *self.mapped.values()):
-            deps.extend(_result_nodes(value))
-        deps.extend(self.upstream)
-        return list(dict.fromkeys(deps))
-
-
-class ParameterSpec(_Model):
-    name: str
-    required: bool
-    default: Any = None
-
-
-class ScheduleSpec(_Model):
-    expression: str
-    timezone: str | None = None
-
-
-class FlowGraph(_Model):
-    """A validated flow: the single input of the planner, deploy and viz."""
-
-    name: str
-    resource_name: str
-    description: str | None = None
-    parameters: tuple[ParameterSpec, ...] = ()
-    nodes: tuple[TaskNode, ...]
-    output: Input | None = None
-    schedule: ScheduleSpec | None = None
-    type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
-    max_concurrency: int = 40
-    timeout_seconds: int | None = None
-    source: str | None = None
-
-    def node(self, node_id: str) -> TaskNode:
-        for n in self.nodes:
-            if n.id == node_id:
-                return n
-        raise KeyError(node_id)
-
-    def edges(self) -> list[tuple[str, str]]:
-        """(upstream id, downstream id) for every dependency, in node order."""
-        return [(dep, n.id) for n in self.nodes for dep in n.dependencies()]
-
-    def defaults(self) -> dict[str, Any]:
-        return {p.name: p.default for p in self.parameters if not p.required}
-
-
-def _result_nodes(value: Input) -> list[str]:
-    if isinstance(value, ResultInput):
-        return [value.node]
-    if isinstance(value, ListInput):
-        return [n for item in value.items for n in _result_nodes(item)]
-    if isinstance(value, DictInput):
-        return [n for item in value.items.values() for n in _result_nodes(item)]
-    return []
-
-
-# -- names --------------------------------------------------------------------------------------
-
-
-def resource_name(display_name: str) -> str:
-    """A stable ASCII name for AWS (≤ 80 chars of [A-Za-z0-9-_]) from any display name.
-
-    Non-Latin names are transliterated ("推荐系统" → "TuiJianXiTong"); a hash of the display name
-    is appended when transliteration changed it, so two names never collide on one slug.
-    """
-    ascii_name = anyascii(display_name)
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_name).strip("-_") or "flow"
-    if ascii_name != display_name or slug != display_name:
-        digest = hashlib.sha256(display_name.encode()).hexdigest()[:6]
-        slug = f"{slug[: MAX_RESOURCE_NAME - 7]}-{digest}"
-    return slug[:MAX_RESOURCE_NAME]
-
-
-def node_id(task_name: str) -> str:
-    """A state-name-safe id for a task: ASCII letters, digits and underscores."""
-    ident = re.sub(r"[^A-Za-z0-9_]+", "_", anyascii(task_name)).strip("_") or "task"
-    if ident[0].isdigit():
-        ident = "t_" + ident
-    return ident[:60]
-
-
-def function_id(task_name: str) -> str:
-    """CamelCase ASCII id for the task's Lambda (a CloudFormation logical id prefix)."""
-    words = re.split(r"[^A-Za-z0-9]+", anyascii(task_name))
-    camel = "".join(w[:1].upper() + w[1:] for w in words if w) or "Task"
-    if camel[0].isdigit():
-        camel = "T" + camel
-    return camel[:60]
-
-
-# -- building ---------------------------------------------------------------------------------
 
 
 def build_graph(flow: Flow, builder: FlowBuilder, returned: Any) -> FlowGraph:
@@ -487,7 +313,3 @@ def check_acyclic(graph: FlowGraph) -> None:
     for n in graph.nodes:
         if n.id not in state:
             visit(n.id)
-
-
-def is_finite_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,147 @@
+"""The FlowGraph model: nodes, inputs, options — pydantic, frozen, the single input downstream."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PathStep = str | int
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ResultInput(_Model):
+    """The result of another task run (or part of it, via `path`)."""
+
+    kind: Literal["result"] = "result"
+    node: str
+    path: tuple[PathStep, ...] = ()
+
+
+class ParamInput(_Model):
+    """A flow parameter (or part of it)."""
+
+    kind: Literal["param"] = "param"
+    name: str
+    path: tuple[PathStep, ...] = ()
+
+
+class ConstInput(_Model):
+    """A JSON constant written into the state machine."""
+
+    kind: Literal["const"] = "const"
+    value: Any
+
+
+class ListInput(_Model):
+    """A list holding at least one reference (compiled to `States.Array`)."""
+
+    kind: Literal["list"] = "list"
+    items: tuple[Input, ...]
+
+
+class DictInput(_Model):
+    """A dict holding at least one reference (compiled to a nested template)."""
+
+    kind: Literal["dict"] = "dict"
+    items: dict[str, Input]
+
+
+Input = Annotated[
+    ResultInput | ParamInput | ConstInput | ListInput | DictInput, Field(discriminator="kind")
+]
+
+
+class RetrySpec(_Model):
+    """A task's retrier, in Step Functions' terms."""
+
+    error_equals: tuple[str, ...] = ("States.ALL",)
+    max_attempts: int
+    interval_seconds: int = 1
+    backoff_rate: float = 1.0
+    max_delay_seconds: int | None = None
+    jitter: bool = False
+
+
+class TaskNode(_Model):
+    """One task run of the flow: a Task state, or a Map state when `mapped` is non-empty."""
+
+    id: str
+    task_name: str
+    task_key: str
+    function_id: str
+    inputs: dict[str, Input]
+    mapped: dict[str, Input] = {}
+    upstream: tuple[str, ...] = ()
+    retry: RetrySpec | None = None
+    timeout_seconds: int | None = None
+    memory_mb: int | None = None
+    trigger: str = "all_successful"
+    tags: tuple[str, ...] = ()
+    max_concurrency: int | None = None
+    idempotent: bool = False
+
+    @property
+    def is_map(self) -> bool:
+        return bool(self.mapped)
+
+    def dependencies(self) -> list[str]:
+        """Ids of the nodes this one waits for: data inputs and explicit upstream edges."""
+        deps: list[str] = []
+        for value in (*self.inputs.values(), *self.mapped.values()):
+            deps.extend(_result_nodes(value))
+        deps.extend(self.upstream)
+        return list(dict.fromkeys(deps))
+
+
+class ParameterSpec(_Model):
+    name: str
+    required: bool
+    default: Any = None
+
+
+class ScheduleSpec(_Model):
+    expression: str
+    timezone: str | None = None
+
+
+class FlowGraph(_Model):
+    """A validated flow: the single input of the planner, deploy and viz."""
+
+    name: str
+    resource_name: str
+    description: str | None = None
+    parameters: tuple[ParameterSpec, ...] = ()
+    nodes: tuple[TaskNode, ...]
+    output: Input | None = None
+    schedule: ScheduleSpec | None = None
+    type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
+    max_concurrency: int = 40
+    timeout_seconds: int | None = None
+    source: str | None = None
+
+    def node(self, node_id: str) -> TaskNode:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def edges(self) -> list[tuple[str, str]]:
+        """(upstream id, downstream id) for every dependency, in node order."""
+        return [(dep, n.id) for n in self.nodes for dep in n.dependencies()]
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.parameters if not p.required}
+
+
+def _result_nodes(value: Input) -> list[str]:
+    if isinstance(value, ResultInput):
+        return [value.node]
+    if isinstance(value, ListInput):
+        return [n for item in value.items for n in _result_nodes(item)]
+    if isinstance(value, DictInput):
+        return [n for item in value.items.values() for n in _result_nodes(item)]
+    return []
