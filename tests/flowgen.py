@@ -61,7 +61,7 @@ def task_options(draw: st.DrawFn) -> dict[str, Any]:
                 max_delay=draw(st.one_of(st.none(), st.integers(base, 300))),
                 jitter=draw(st.booleans()),
             )
-        if draw(st.booleans()):
+        if opts["retries"] and draw(st.booleans()):
             opts["retry_on"] = draw(
                 st.lists(st.sampled_from([ValueError, KeyError, "PaymentFailed"]), min_size=1)
             )
