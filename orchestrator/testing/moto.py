@@ -304,6 +304,21 @@ class MotoStepFunctions:
 
     # -- API -------------------------------------------------------------------------------
 
+    @property
+    def role_arn(self) -> str:
+        """The IAM role this harness creates and gives its own functions and state machines."""
+        return self._role_arn
+
+    def register_handler(self, function_name: str, handler: Handler) -> None:
+        """Run `handler` whenever the Lambda function `function_name` is invoked.
+
+        For functions this harness did not create itself, e.g. those a CloudFormation stack in
+        the same moto account created (`orchestrator.testing.stack`). The handler gets the
+        decoded payload; what it returns or raises becomes the invocation's response, as for
+        `deploy`'s functions.
+        """
+        self._handlers[function_name] = handler
+
     def deploy(
         self,
         definition: dict[str, Any],
