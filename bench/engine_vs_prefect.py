@@ -384,6 +384,9 @@ def prefect_env() -> dict[str, str]:
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY="false",
         DO_NOT_TRACK="1",
+        PREFECT_CLIENT_MAX_RETRIES="10",  # the local server answers 503 when it is swamped
+        PREFECT_SERVER_DATABASE_TIMEOUT="60",
+        PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT="30",
     )
     return env
 
@@ -479,7 +482,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     startup_runs = 3 if args.quick else 7
     print(
         f"Orchestrator engine vs Prefect 3 - Python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs, best of {repeats} (median beside it)\n",
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
+        f"best of {repeats} (median beside it)\n",
         flush=True,
     )
 
@@ -514,6 +518,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         }.items():
             try:
                 pf[key] = run_prefect(prefect_py, *wl_args, "--repeats", str(min(repeats, 3)))
+                for failure in pf[key].get("failed_runs", []):
+                    print(f"!! prefect {key}: a run failed and was retried: {failure}")
             except (RuntimeError, subprocess.TimeoutExpired) as err:
                 print(f"!! prefect {key}: {err}", flush=True)
 
