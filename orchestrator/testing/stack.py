@@ -33,6 +33,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sys
 import threading
 import uuid
@@ -42,7 +43,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 from unittest import mock
 
 from orchestrator.deploy.translate import package_template, translate
@@ -51,6 +52,9 @@ from orchestrator.testing.moto import ACCOUNT_ID, PLACEHOLDER, REGION, MotoRun, 
 __all__ = ["MotoDeployError", "MotoStack", "deploy_template_to_moto"]
 
 ARTIFACT_BUCKET = "orchestrator-sam-artifacts"
+
+# A reference inside Fn::Sub: ${Name} or ${Name.Attribute} (not ${!Literal}).
+PLACEHOLDER_SUB = re.compile(r"\$\{([A-Za-z0-9_:.]+)\}")
 
 # What the test's in-process Lambda environment adds to the function's own variables: what the
 # Lambda service sets. Not LAMBDA_TASK_ROOT: it would turn on X-Ray tracing, which needs a daemon.
@@ -266,7 +270,6 @@ class _Deployer:
         self.physical: dict[str, str] = {}
         self.created_by_api: list[tuple[str, str]] = []
         self.findings: list[str] = []
-        self.moto_warnings: list[str] = []
         self.resources: dict[str, Any] = {}
         self.stack_id = ""
 
@@ -276,10 +279,15 @@ class _Deployer:
         cfn = translate(packaged, region=REGION)
         self.resources = cfn["Resources"]
         with warnings.catch_warnings(record=True) as caught:
-            # moto warns for each resource type it skips; `created_by_api` reports them instead.
+            # moto warns for each resource type it skips, when creating the stack and again when
+            # its resolver meets one; `created_by_api` reports them instead.
             warnings.simplefilter("always")
-            stack = self._create_stack(cfn)
-        self.moto_warnings = [str(w.message) for w in caught]
+            stack = self._create_and_complete(cfn)
+        stack.moto_warnings = sorted({str(w.message) for w in caught})
+        return stack
+
+    def _create_and_complete(self, cfn: dict[str, Any]) -> MotoStack:
+        stack = self._create_stack(cfn)
         self.stack_id = stack["StackId"]
         status = self.cfn_client.describe_stacks(StackName=self.stack_id)["Stacks"][0]
         if status["StackStatus"] != "CREATE_COMPLETE":
@@ -288,8 +296,12 @@ class _Deployer:
                 f"({status.get('StackStatusReason', 'no reason given')})"
             )
         for summary in self._stack_resources():
-            self.physical[summary["LogicalResourceId"]] = summary["PhysicalResourceId"]
+            # moto also lists the resources it skipped, without ids.
+            if summary["LogicalResourceId"] in self.resources and summary["PhysicalResourceId"]:
+                self.physical[summary["LogicalResourceId"]] = summary["PhysicalResourceId"]
         self._create_skipped()
+        self._complete_properties()
+        self._repair_role_policies()
         functions = self._wire_functions()
         state_machines = self._state_machines()
         self._verify()
@@ -303,7 +315,6 @@ class _Deployer:
             state_machines=state_machines,
             created_by_api=list(self.created_by_api),
             findings=list(self.findings),
-            moto_warnings=list(self.moto_warnings),
         )
 
     def _create_stack(self, cfn: dict[str, Any]) -> dict[str, Any]:
@@ -452,6 +463,88 @@ class _Deployer:
             "with the substitutions applied"
         )
         return str(text)
+
+    def _complete_properties(self) -> None:
+        """Apply the properties moto's CloudFormation ignores on resources it does create.
+
+        Its S3 bucket takes only ``BucketEncryption`` and ``Tags``, its DynamoDB table no
+        ``TimeToLiveSpecification``; the rest is applied through the service API, so a test
+        reading the bucket's lifecycle or the table's TTL reads what the template says.
+        """
+        import boto3
+
+        for logical, bucket in self._of("AWS::S3::Bucket").items():
+            props = self.resolve(self.resources[logical].get("Properties", {}))
+            applied = []
+            if "PublicAccessBlockConfiguration" in props:
+                self.s3.put_public_access_block(
+                    Bucket=bucket,
+                    PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"],
+                )
+                applied.append("PublicAccessBlockConfiguration")
+            if "OwnershipControls" in props:
+                self.s3.put_bucket_ownership_controls(
+                    Bucket=bucket, OwnershipControls=props["OwnershipControls"]
+                )
+                applied.append("OwnershipControls")
+            if "LifecycleConfiguration" in props:
+                rules = [_lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]]
+                self.s3.put_bucket_lifecycle_configuration(
+                    Bucket=bucket, LifecycleConfiguration=cast(Any, {"Rules": rules})
+                )
+                applied.append("LifecycleConfiguration")
+            if applied:
+                self.findings.append(
+                    f"{logical}: moto's CloudFormation ignores {', '.join(applied)} of "
+                    "AWS::S3::Bucket; applied through the S3 API"
+                )
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        for logical, table in self._of("AWS::DynamoDB::Table").items():
+            ttl = self.resources[logical].get("Properties", {}).get("TimeToLiveSpecification")
+            if ttl is not None:
+                dynamodb.update_time_to_live(
+                    TableName=table,
+                    TimeToLiveSpecification={
+                        "Enabled": ttl["Enabled"],
+                        "AttributeName": ttl["AttributeName"],
+                    },
+                )
+                self.findings.append(
+                    f"{logical}: moto's CloudFormation ignores TimeToLiveSpecification of "
+                    "AWS::DynamoDB::Table; applied with UpdateTimeToLive"
+                )
+
+    def _repair_role_policies(self) -> None:
+        """Put again the inline policies that name a resource moto's CloudFormation skipped.
+
+        moto resolves a ``Ref`` to a resource it skipped to nothing and drops the key, so e.g. the
+        schedule role's ``states:StartExecution`` statement loses its ``Resource`` (the alias).
+        """
+        import boto3
+
+        iam = boto3.client("iam", region_name=REGION)
+        ours = {lid for lid, _ in self.created_by_api}
+        for logical, role in self._of("AWS::IAM::Role").items():
+            for policy in self.resources[logical].get("Properties", {}).get("Policies", []):
+                if not _references(policy["PolicyDocument"]) & ours:
+                    continue
+                document = self.resolve(policy["PolicyDocument"])
+                note = ""
+                if "Version" not in document:
+                    # SAM writes this policy without a Version, which IAM reads as 2008-10-17
+                    # and moto's PutRolePolicy refuses; without policy variables the two agree.
+                    document = {"Version": "2012-10-17", **document}
+                    note = " (with Version 2012-10-17 added, which moto's IAM API requires)"
+                iam.put_role_policy(
+                    RoleName=role,
+                    PolicyName=policy["PolicyName"],
+                    PolicyDocument=json.dumps(document),
+                )
+                self.findings.append(
+                    f"{logical}: moto's CloudFormation dropped the parts of policy "
+                    f"{policy['PolicyName']} naming resources it skipped; put again with "
+                    f"PutRolePolicy{note}"
+                )
 
     def _bucket_policy(self, logical: str, props: dict[str, Any]) -> str:
         bucket = self.resolve(props["Bucket"])
@@ -648,6 +741,21 @@ def _in_process(
     return handle
 
 
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule (the parts SAM templates use) as the S3 API's."""
+    out: dict[str, Any] = {"ID": rule.get("Id", ""), "Status": rule["Status"]}
+    out["Filter"] = {"Prefix": rule.get("Prefix", "")}
+    if "ExpirationInDays" in rule:
+        out["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    if "AbortIncompleteMultipartUpload" in rule:
+        days = rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+        out["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(days)}
+    if "NoncurrentVersionExpirationInDays" in rule:
+        days = rule["NoncurrentVersionExpirationInDays"]
+        out["NoncurrentVersionExpiration"] = {"NoncurrentDays": int(days)}
+    return out
+
+
 def _lower_keys(value: Any) -> Any:
     """CloudFormation's PascalCase property keys as the Step Functions API's camelCase."""
     if isinstance(value, list):
@@ -655,6 +763,28 @@ def _lower_keys(value: Any) -> Any:
     if isinstance(value, dict):
         return {k[:1].lower() + k[1:]: _lower_keys(v) for k, v in value.items()}
     return value
+
+
+def _references(value: Any) -> set[str]:
+    """The logical ids a template value names through Ref, Fn::GetAtt or Fn::Sub."""
+    if isinstance(value, list):
+        return {r for v in value for r in _references(v)}
+    if not isinstance(value, dict):
+        return set()
+    found: set[str] = set()
+    for key, inner in value.items():
+        if key == "Ref" and isinstance(inner, str):
+            found.add(inner)
+        elif key == "Fn::GetAtt":
+            target = inner[0] if isinstance(inner, list) else str(inner).split(".", 1)[0]
+            found.add(str(target))
+        elif key == "Fn::Sub":
+            text = inner[0] if isinstance(inner, list) else inner
+            found |= {m.split(".", 1)[0] for m in PLACEHOLDER_SUB.findall(str(text))}
+            found |= _references(inner[1] if isinstance(inner, list) else None)
+        else:
+            found |= _references(inner)
+    return found
 
 
 def _intrinsics(value: Any) -> list[str]:
