@@ -189,6 +189,9 @@ def zip_directory(path: Path) -> bytes:
 def _uploader(s3: Any, root: Path, bucket: str) -> Callable[[str, str, str], dict[str, str]]:
     def upload(kind: str, logical_id: str, local: str) -> dict[str, str]:
         source = root / local
+        if not source.exists():
+            # `sam package` fails the same way; say which path, relative to what.
+            raise MotoDeployError(f"{logical_id}: {local} does not exist under {root}")
         if kind == "code":
             key = f"{logical_id}/{local.strip('/')}.zip"
             body = zip_directory(source) if source.is_dir() else source.read_bytes()
