@@ -16,9 +16,18 @@ translated template the stack did not create is created here through the service
 resource's own translated properties with ``Ref``/``Fn::GetAtt``/``Fn::Sub`` resolved against the
 stack, and listed in `MotoStack.created_by_api`; a skipped type with no such creator fails the
 deploy, so nothing in the template goes untested silently. Other departures of moto that the
-deploy corrects are listed in `MotoStack.findings` (e.g. moto's state machine reads only
-``DefinitionString``, so the S3 definition with its ``DefinitionSubstitutions`` is applied with
-``UpdateStateMachine``).
+deploy corrects are listed in `MotoStack.findings`:
+
+* its state machine reads only ``DefinitionString``: the definition is read from the S3 object
+  with the ``DefinitionSubstitutions`` applied; and with ``execute_state_machine`` on it creates
+  the state machine where the Step Functions API and executor do not look, so it is created again
+  with ``CreateStateMachine`` (same name and ARN, definition, role, type, logging, tracing, tags);
+* its S3 bucket ignores ``PublicAccessBlockConfiguration``/``OwnershipControls``/
+  ``LifecycleConfiguration``, its DynamoDB table ``TimeToLiveSpecification``: applied by API;
+* a ``Ref`` to a resource it skipped resolves to nothing and the key is dropped (the schedule
+  role's ``StartExecution`` statement loses its ``Resource``): such inline policies are put again;
+* ``StartExecution`` accepts neither an alias nor a version ARN: `MotoStack.execute` starts the
+  state machine after checking the alias's version holds the same definition.
 
 Each function runs the real `orchestrator.runtime.handler.lambda_handler` in-process, with the
 function's deployed ``Environment`` variables (``ORCHESTRATOR_TASK`` …) set for the call. Usage::
