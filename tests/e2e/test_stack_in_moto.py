@@ -140,6 +140,14 @@ def test_what_moto_skipped_was_created_through_the_apis_and_reported(
     assert {lid for lid, kind in created.items() if kind == "AWS::StepFunctions::StateMachine"} == (
         machines
     )
+    # Properties and references it drops on resources it does create: applied, and reported.
+    assert any(
+        f.startswith("ResultsBucket: ") and "LifecycleConfiguration" in f
+        for f in moto_stack.findings
+    )
+    assert any(
+        f.startswith("DaCuJianKongAc6e9fStateMachineScheduleRole: ") for f in moto_stack.findings
+    )
     for lid in machines:
         assert any(
             f.startswith(f"{lid}: ") and "DefinitionS3Location" in f for f in moto_stack.findings
