@@ -568,7 +568,9 @@ def test_asl_shards_map() -> None:
     m = state(asl, "process_shard")
     assert m["Type"] == "Map"
     assert m["ItemsPath"] == "$.results.get_data_shards.value"
-    assert m["ResultPath"] == "$.results.process_shard"
+    # The seed's shards flow ends with the map: its result replaces the (now dead) shard list.
+    assert m["ResultPath"] == "$.results"
+    assert m["ResultSelector"] == {"process_shard": {"value.$": "$"}}
 
 
 @needs_planner

@@ -48,6 +48,7 @@ class TaskRun:
     finished: datetime | None = None
     error: str | None = None
     cause: str | None = None
+    result: Any = None  # the task's return value (a mapped task: the list of them)
 
     @property
     def duration(self) -> float | None:
@@ -194,9 +195,20 @@ def summarise(graph: FlowGraph, execution: Execution, params: dict[str, Any]) ->
     results = output.get("results", {}) if execution.status == "SUCCEEDED" else {}
     if graph.output is not None and results:
         run.result = resolve(graph.output, results, output.get("params", {}))
-    elif results:
-        run.result = {k: v.get("value") for k, v in results.items()}
+    elif execution.status == "SUCCEEDED":
+        # The output keeps only the final results (docs/data-contract.md); every task's value
+        # is in the history, where its state exited.
+        run.result = {k: t.result for k, t in run.task_runs.items() if t.state == "SUCCEEDED"}
     return run
+
+
+def _result_in(document: Any, node: str) -> Any:
+    """The value a state that just exited stored for `node` in the state document."""
+    try:
+        doc = json.loads(document) if isinstance(document, str) else document
+        return doc["results"][node]["value"]
+    except (TypeError, KeyError, ValueError):
+        return None
 
 
 def resolve(value: Input, results: dict[str, Any], params: dict[str, Any]) -> Any:
@@ -244,6 +256,7 @@ def task_runs(graph: FlowGraph, execution: Execution) -> dict[str, TaskRun]:
         elif event.type.endswith("StateExited") and top_level:
             run.finished = event.timestamp
             run.state = "SUCCEEDED"
+            run.result = _result_in(event.details.get("output"), node)
         elif event.type in ("TaskScheduled", "LambdaFunctionScheduled"):
             run.attempts += 1
         elif event.type == "TaskStateEntered":  # a Map iteration's task state

@@ -19,6 +19,7 @@ from orchestrator.graph.model import (
     RetrySpec,
     ScheduleSpec,
     TaskNode,
+    result_nodes,
 )
 from orchestrator.graph.names import MAX_RESOURCE_NAME, function_id, node_id, resource_name
 
@@ -41,4 +42,5 @@ __all__ = [
     "function_id",
     "node_id",
     "resource_name",
+    "result_nodes",
 ]

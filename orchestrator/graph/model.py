@@ -88,13 +88,16 @@ class TaskNode(_Model):
     def is_map(self) -> bool:
         return bool(self.mapped)
 
-    def dependencies(self) -> list[str]:
-        """Ids of the nodes this one waits for: data inputs and explicit upstream edges."""
+    def data_dependencies(self) -> list[str]:
+        """Ids of the nodes whose results this one reads."""
         deps: list[str] = []
         for value in (*self.inputs.values(), *self.mapped.values()):
-            deps.extend(_result_nodes(value))
-        deps.extend(self.upstream)
+            deps.extend(result_nodes(value))
         return list(dict.fromkeys(deps))
+
+    def dependencies(self) -> list[str]:
+        """Ids of the nodes this one waits for: data inputs and explicit upstream edges."""
+        return list(dict.fromkeys([*self.data_dependencies(), *self.upstream]))
 
 
 class ParameterSpec(_Model):
@@ -137,11 +140,12 @@ class FlowGraph(_Model):
         return {p.name: p.default for p in self.parameters if not p.required}
 
 
-def _result_nodes(value: Input) -> list[str]:
+def result_nodes(value: Input) -> list[str]:
+    """Ids of the task results `value` refers to."""
     if isinstance(value, ResultInput):
         return [value.node]
     if isinstance(value, ListInput):
-        return [n for item in value.items for n in _result_nodes(item)]
+        return [n for item in value.items for n in result_nodes(item)]
     if isinstance(value, DictInput):
-        return [n for item in value.items.values() for n in _result_nodes(item)]
+        return [n for item in value.items.values() for n in result_nodes(item)]
     return []

@@ -19,6 +19,7 @@ from orchestrator.graph import (
     ParamInput,
     ResultInput,
     TaskNode,
+    result_nodes,
 )
 from orchestrator.planner.paths import (
     const_path,
@@ -81,9 +82,18 @@ class AslWriter:
         self.order = {n.id: i for i, n in enumerate(graph.nodes)}
         self.consts: dict[str, Any] = {}
         self.parallel_count = 0
+        self.data_deps = {n.id: set(n.data_dependencies()) for n in graph.nodes}
+
+    def final_results(self) -> set[str]:
+        """What the execution output keeps: results no task reads, and the flow's return value."""
+        read = set().union(*self.data_deps.values())
+        final = {n.id for n in self.graph.nodes if n.id not in read}
+        if self.graph.output is not None:
+            final |= set(result_nodes(self.graph.output))
+        return final
 
     def machine(self, tree: Tree) -> dict[str, Any]:
-        body = self.sequence(tree, known=[])
+        body, _ = self.sequence(tree, known=set(), live=self.final_results())
         start = self.start_states()
         seq = _Sequence()
         for name, state in start:
@@ -112,41 +122,70 @@ class AslWriter:
         ]
 
     # -- tree walk -----------------------------------------------------------------------------
-    def sequence(self, tree: Tree, known: list[str]) -> _Sequence:
-        """States for `tree`, given the results `known` to exist in the document before it."""
+    # Each walk step gets the result keys that exist in the document before it (`known`) and the
+    # keys that must still exist after it (`live`), and returns the keys that do. A task whose
+    # result is the only one still needed replaces the whole `results` map instead of adding to
+    # it, so results nobody will read again are dropped: a chain's document stays one result
+    # long (Step Functions' 256 KiB limit) instead of growing with every task.
+    def sequence(self, tree: Tree, known: set[str], live: set[str]) -> tuple[_Sequence, set[str]]:
         if isinstance(tree, Leaf):
-            return self.leaf(self.nodes[tree.node])
+            return self.leaf(self.nodes[tree.node], known, live)
         if isinstance(tree, Series):
             seq = _Sequence()
-            done = list(known)
-            for part in tree.parts:
-                seq.extend(self.sequence(part, done))
-                done += leaves(part)
-            return seq
-        return _Sequence([_Step(*self.parallel(tree, known))])
+            for i, part in enumerate(tree.parts):
+                later = set().union(*(self.reads(p) for p in tree.parts[i + 1 :]))
+                part_seq, known = self.sequence(part, known, live | later)
+                seq.extend(part_seq)
+            return seq, known
+        name, state, exists = self.parallel(tree, known, live)
+        return _Sequence([_Step(name, state)]), exists
 
-    def parallel(self, tree: Parallel, known: list[str]) -> tuple[str, dict[str, Any]]:
+    def reads(self, tree: Tree) -> set[str]:
+        """Result keys the tasks of `tree` read."""
+        return {r for n in leaves(tree) for r in self.data_deps[n]}
+
+    def parallel(
+        self, tree: Parallel, known: set[str], live: set[str]
+    ) -> tuple[str, dict[str, Any], set[str]]:
         self.parallel_count += 1
         name = f"Parallel {self.parallel_count}"
+        source: dict[str, int] = {k: 0 for k in known & live}  # pre-fork results: from branch 0
+        produced = [set(leaves(b)) for b in tree.branches]
+        for i, mine in enumerate(produced):
+            source.update({k: i for k in mine & live})
+        if not source:  # nothing is read after the join: keep what the branches produced
+            source = {k: i for i, mine in enumerate(produced) for k in mine}
         branches = []
-        selector_results: dict[str, str] = {k + ".$": path("$[0].results", [k]) for k in known}
         for i, branch in enumerate(tree.branches):
-            seq = self.sequence(branch, known)
+            branch_live = {k for k, j in source.items() if j == i}
+            seq, _ = self.sequence(branch, known, branch_live)
             branches.append(_link(seq))
-            for node in leaves(branch):
-                selector_results[node + ".$"] = path(f"$[{i}].results", [node])
-        ordered = dict(sorted(selector_results.items(), key=lambda kv: self.order[kv[0][:-2]]))
+        keys = sorted(source, key=self.order.__getitem__)
         # Only `results` is rebuilt: ResultPath keeps the input's params and consts as they were.
-        return name, {
+        selector = {k + ".$": path(f"$[{source[k]}].results", [k]) for k in keys}
+        state = {
             "Type": "Parallel",
             "Branches": branches,
-            "ResultSelector": ordered,
+            "ResultSelector": selector,
             "ResultPath": "$.results",
         }
+        return name, state, set(keys)
 
-    def leaf(self, node: TaskNode) -> _Sequence:
+    def store_result(
+        self, state: dict[str, Any], node: TaskNode, value: str, known: set[str], live: set[str]
+    ) -> set[str]:
+        """Write the task's result into the document, dropping dead results when it can."""
+        if live & known <= {node.id}:  # live keys produced later do not exist yet
+            state["ResultSelector"] = {node.id: {"value.$": value}}
+            state["ResultPath"] = "$.results"
+            return {node.id}
+        state["ResultSelector"] = {"value.$": value}
+        state["ResultPath"] = path("$.results", [node.id])
+        return known | {node.id}
+
+    def leaf(self, node: TaskNode, known: set[str], live: set[str]) -> tuple[_Sequence, set[str]]:
         if node.is_map:
-            return self.map_states(node)
+            return self.map_states(node, known, live)
         state = self.task_state(
             node,
             payload={
@@ -155,9 +194,8 @@ class AslWriter:
                 "context": CONTEXT,
             },
         )
-        state["ResultSelector"] = {"value.$": "$.Payload"}
-        state["ResultPath"] = path("$.results", [node.id])
-        return _Sequence([_Step(node.id, state)])
+        exists = self.store_result(state, node, "$.Payload", known, live)
+        return _Sequence([_Step(node.id, state)]), exists
 
     def task_state(self, node: TaskNode, payload: dict[str, Any]) -> dict[str, Any]:
         state: dict[str, Any] = {
@@ -192,7 +230,9 @@ class AslWriter:
         return out
 
     # -- maps ----------------------------------------------------------------------------------
-    def map_states(self, node: TaskNode) -> _Sequence:
+    def map_states(
+        self, node: TaskNode, known: set[str], live: set[str]
+    ) -> tuple[_Sequence, set[str]]:
         iterables = {arg: self.iterable_path(node, arg, v) for arg, v in node.mapped.items()}
         seq = _Sequence()
         if len(iterables) > 1:
@@ -226,11 +266,10 @@ class AslWriter:
                 "StartAt": item_name,
                 "States": {item_name: item_state},
             },
-            "ResultSelector": {"value.$": "$"},
-            "ResultPath": path("$.results", [node.id]),
         }
+        exists = self.store_result(state, node, "$", known, live)
         seq.steps.append(_Step(node.id, state))
-        return seq
+        return seq, exists
 
     def iterable_path(self, node: TaskNode, arg: str, value: Input) -> str:
         if isinstance(value, ResultInput):

@@ -117,6 +117,9 @@ def test_with_flow_result_is_every_task_result_and_runs_are_stored() -> None:
         add(add(n, 1), 10)
     run = f.run(clock="virtual")
     assert run.result == {"add": 2, "add_2": 12}
+    assert run.task_runs["add"].result == 2
+    # The state document itself keeps only what is still needed: the final result.
+    assert run.execution.output["results"] == {"add_2": {"value": 12}}
     store: RunStore = default_store()
     try:
         stored = store.get(run.run_id)

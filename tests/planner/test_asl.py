@@ -74,15 +74,20 @@ def test_task_state_follows_the_data_contract() -> None:
     with Flow("ETL") as etl:
         n = Parameter("n", default=2)
         data = extract()
-        clean(data)
+        total(data, label=clean(data))
         double(n)
     s = states(etl.asl())
     state = s["clean"]
     assert state["Resource"] == "arn:aws:states:::lambda:invoke"
     assert state["Parameters"]["FunctionName"] == "${CleanFunctionArn}"
     assert state["Parameters"]["Payload"]["inputs"] == {"data.$": "$.results.extract.value"}
+    # extract's result is still read after clean, so clean adds to the results map...
     assert state["ResultSelector"] == {"value.$": "$.Payload"}
     assert state["ResultPath"] == "$.results.clean"
+    # ...while total's is the only one needed after it: it replaces the map, dropping the dead
+    # results of extract and clean from the document.
+    assert s["total"]["ResultSelector"] == {"total": {"value.$": "$.Payload"}}
+    assert s["total"]["ResultPath"] == "$.results"
     assert s["double"]["Parameters"]["Payload"]["inputs"] == {"x.$": "$.params.n"}
     assert s["Defaults"]["Parameters"]["defaults"] == {"n": 2}
 
@@ -242,3 +247,29 @@ def test_retry_on_alone_means_three_retries_and_retries_zero_with_retry_on_is_re
         task(retries=0, retry_on=[PaymentFailed])(lambda: None)
     # Outside a flow a task is its function; upstream_tasks is a flow-building argument.
     assert pay(upstream_tasks=[]) == "ok"
+
+
+def test_dead_results_are_dropped_so_a_chain_document_stays_small() -> None:
+    with Flow("chain") as f:
+        x = double(1)
+        for _ in range(50):
+            x = double(x)
+    run = f.run(clock="virtual")
+    assert run.state == "SUCCEEDED"
+    assert run.execution.output["results"] == {"double_51": {"value": 2**51}}
+    sizes = [len(e.details["output"]) for e in run.events if e.type == "TaskStateExited"]
+    assert max(sizes) == sizes[-1] < 200  # no growth along the chain
+
+
+def test_parallel_join_keeps_only_results_read_later() -> None:
+    with Flow("fan") as f:
+        a = extract()
+        b = double(1)
+        c = double(2)
+        total(pair(b, c), label=a)
+    par = f.asl()["States"]["Parallel 1"]
+    # b and c are read inside the second branch only; after the join just extract and pair are.
+    assert par["ResultSelector"] == {
+        "extract.$": "$[0].results.extract",
+        "pair.$": "$[1].results.pair",
+    }

@@ -24,8 +24,9 @@ def test_dynamic_shards_flow_succeeds_with_one_iteration_per_shard(sfn) -> None:
     assert run.status == "SUCCEEDED", run.cause
     shards = get_data_shards.fn(7)
     results = run.output["results"]
-    assert results["get_data_shards"]["value"] == shards
-    assert results["process_shard"]["value"] == [process_shard.fn(s) for s in shards]
+    assert list(results) == ["summarize_shards"]  # the intermediate results were dropped
+    processed = [payload["inputs"]["shard"] for _, payload in run.invocations[1:-1]]
+    assert sorted(processed) == sorted(shards)
     summary = results["summarize_shards"]["value"]
     assert summary["shards"] == len(shards)
     assert summary["records"] == sum(process_shard.fn(s)["records"] for s in shards)
@@ -64,12 +65,7 @@ def test_n_shaped_dag_succeeds_with_every_dependency_honoured(sfn) -> None:  # t
         warnings.simplefilter("ignore")
         run = run_flow_in_moto(sfn, n_flow)
     assert run.status == "SUCCEEDED", run.cause
-    assert run.output["results"] == {
-        "a": {"value": "a"},
-        "b": {"value": "b"},
-        "c": {"value": "abc"},
-        "d": {"value": "bd"},
-    }
+    assert run.output["results"] == {"c": {"value": "abc"}, "d": {"value": "bd"}}
     order = [payload["task"] for _, payload in run.invocations]
     assert order.index("c") > max(order.index("a"), order.index("b"))
     assert order.index("d") > order.index("b")
