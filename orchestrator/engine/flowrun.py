@@ -136,12 +136,9 @@ def default_store() -> RunStore:
 
 def flow_invoker(flow: Flow) -> Callable[[str, Any], Any]:
     """Resolve each Task state's FunctionName placeholder to its task, run through the handler."""
-    from orchestrator.planner import plan_flow
-
     tasks = flow.tasks()
     by_placeholder = {
-        "${" + key + "}": tasks[task_key].fn
-        for key, task_key in plan_flow(flow.graph).placeholders.items()
+        "${" + key + "}": tasks[task_key].fn for key, task_key in flow.plan().placeholders.items()
     }
 
     def invoke(function_name: str, payload: Any) -> Any:
@@ -170,7 +167,7 @@ def run_flow(
     """Run `flow` locally: compile, interpret its ASL, and summarise the execution."""
     graph = flow.graph
     execution_input = check_params(graph, params)
-    asl = flow.asl()
+    asl = flow.plan().asl  # the engine reads the definition, never mutates it
     run_store = default_store() if store is True else (store or None)
     try:
         execution = execute(

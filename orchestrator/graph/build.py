@@ -93,13 +93,17 @@ def _check_resource_name(graph: FlowGraph) -> None:
 def _assign_ids(calls: list[TaskCall]) -> dict[int, str]:
     """Unique ids in call order: the second `clean` is `clean_2`, deterministically."""
     taken: set[str] = set()
+    next_suffix: dict[str, int] = {}  # so the k-th call of a task does not try k-1 names first
     out: dict[int, str] = {}
     for call in calls:
         base = node_id(call.task.name)
-        candidate, n = base, 1
+        candidate, n = base, next_suffix.get(base, 1)
+        if n > 1:
+            candidate = f"{base}_{n}"
         while candidate in taken:
             n += 1
             candidate = f"{base}_{n}"
+        next_suffix[base] = n + 1
         taken.add(candidate)
         out[id(call)] = candidate
     return out

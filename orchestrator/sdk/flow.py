@@ -8,6 +8,7 @@ import it back.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import warnings
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from orchestrator.sdk.tracing import REQUIRED, FlowBuilder, ParamRef
 if TYPE_CHECKING:
     from orchestrator.engine.flowrun import FlowRun
     from orchestrator.graph import FlowGraph
+    from orchestrator.planner import Plan
 
 FlowType = Literal["STANDARD", "EXPRESS"]
 DEFAULT_MAP_CONCURRENCY = 40  # Step Functions' inline Map runs at most 40 iterations at once
@@ -66,6 +68,7 @@ class Flow:
         self.description = description or (inspect.getdoc(fn) if fn else None)
         self._builder: FlowBuilder | None = None
         self._graph: FlowGraph | None = None
+        self._plan: tuple[FlowGraph, Plan] | None = None
         self._return: Any = None
         self.executor: Any = None
 
@@ -143,11 +146,27 @@ class Flow:
         """Every task the flow calls, by task key (`module:qualname`)."""
         return {call.task.key: call.task for call in self._trace().calls}
 
-    def asl(self) -> dict[str, Any]:
-        """The Step Functions state machine (ASL, JSONPath mode) this flow compiles to."""
-        from orchestrator.planner import compile_flow
+    def plan(self) -> Plan:
+        """The planner's output for this flow (ASL, notes, placeholders), computed once."""
+        graph = self.graph
+        if self._plan is None or self._plan[0] is not graph:
+            from orchestrator.planner import plan_flow
 
-        return compile_flow(self.graph)
+            self._plan = (graph, plan_flow(graph))
+        return self._plan[1]
+
+    def asl(self) -> dict[str, Any]:
+        """The Step Functions state machine (ASL, JSONPath mode) this flow compiles to.
+
+        Warns (`SynchronisationAdded`) when the flow is not series-parallel and the planner had
+        to make some tasks wait for more than they depend on.
+        """
+        from orchestrator.planner import SynchronisationAdded
+
+        plan = self.plan()
+        for note in plan.notes:
+            warnings.warn(note, SynchronisationAdded, stacklevel=2)
+        return copy.deepcopy(plan.asl)
 
     def run(self, clock: Any = "real", **params: Any) -> FlowRun:
         """Run the compiled state machine locally, in-process, and return the FlowRun.
