@@ -131,10 +131,16 @@ class AslWriter:
         if isinstance(tree, Leaf):
             return self.leaf(self.nodes[tree.node], known, live)
         if isinstance(tree, Series):
+            # last[k]: the last part that reads result k. Part i must keep the results that
+            # exist (known, or produced so far) and are read by a later part: `pending`.
+            reads = [self.reads(p) for p in tree.parts]
+            last = {k: i for i, keys in enumerate(reads) for k in keys}
+            pending = {k for k in known if k in last}
             seq = _Sequence()
             for i, part in enumerate(tree.parts):
-                later = set().union(*(self.reads(p) for p in tree.parts[i + 1 :]))
-                part_seq, known = self.sequence(part, known, live | later)
+                produced = {k for k in leaves(part) if last.get(k, -1) > i}
+                pending = {k for k in pending if last[k] > i} | produced
+                part_seq, known = self.sequence(part, known, live | pending)
                 seq.extend(part_seq)
             return seq, known
         name, state, exists = self.parallel(tree, known, live)
