@@ -19,13 +19,10 @@ from .history import AbortScope
 from .jsonpath import PathNotFound, compile_path, dumps
 from .lane import Lane
 from .program import Program, run_program
-from .retry import Policy, compile_catchers, compile_retriers
+from .retry import RecoverableState
 from .state import (
-    State,
-    apply_result_path,
     invalid_path_cause,
     payload_size,
-    result_path_field,
     template_field,
 )
 
@@ -36,7 +33,7 @@ Compile = Callable[[dict[str, Any], str], Program]
 UNBOUNDED_WORKERS = 40
 
 
-class MapState(State):
+class MapState(RecoverableState):
     kind = "Map"
 
     def __init__(self, name: str, spec: dict[str, Any], compile_program: Compile) -> None:
@@ -55,9 +52,6 @@ class MapState(State):
         self.items_path = compile_path(spec.get("ItemsPath", "$"))
         self.selector = template_field(spec, "ItemSelector", "Parameters")
         self.result_selector = template_field(spec, "ResultSelector")
-        self.result_path = result_path_field(spec)
-        self.retriers = compile_retriers(name, spec.get("Retry", []))
-        self.catchers = compile_catchers(name, spec.get("Catch", []))
         self.batcher: dict[str, Any] | None = spec.get("ItemBatcher")
         self.tolerance_given = any(
             k in spec
@@ -69,24 +63,13 @@ class MapState(State):
             )
         )
 
-    def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
-        policy = Policy(self.retriers, self.catchers)
-        while True:
-            try:
-                context = self.context_fn(lane, entered, policy.retries)
-                effective = self.apply_input_path(value)
-                result: Any = self._run_items(lane, effective, context)
-                if self.result_selector is not None:
-                    result = self.result_selector.evaluate(result, context)
-                output = apply_result_path(self.result_path, value, result)
-                return self.next, self.apply_output_path(output)
-            except StatesError as exc:
-                if policy.should_retry(lane, self.name, exc):
-                    continue
-                caught = policy.catch(exc, value)
-                if caught is None:
-                    raise
-                return caught
+    def attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
+        context = self.context_fn(lane, entered, retry_count)
+        effective = self.apply_input_path(value)
+        result: Any = self._run_items(lane, effective, context)
+        if self.result_selector is not None:
+            result = self.result_selector.evaluate(result, context)
+        return result
 
     def _number(self, effective: Any, key: str, default: float) -> float:
         if f"{key}Path" in self.spec:

@@ -15,13 +15,13 @@ from .history import AbortScope
 from .jsonpath import dumps
 from .lane import Lane
 from .program import Program, run_program
-from .retry import Policy, compile_catchers, compile_retriers
-from .state import State, apply_result_path, result_path_field, template_field
+from .retry import RecoverableState
+from .state import template_field
 
 Compile = Callable[[dict[str, Any], str], Program]
 
 
-class ParallelState(State):
+class ParallelState(RecoverableState):
     kind = "Parallel"
 
     def __init__(self, name: str, spec: dict[str, Any], compile_program: Compile) -> None:
@@ -34,30 +34,16 @@ class ParallelState(State):
         ]
         self.parameters = template_field(spec, "Parameters")
         self.result_selector = template_field(spec, "ResultSelector")
-        self.result_path = result_path_field(spec)
-        self.retriers = compile_retriers(name, spec.get("Retry", []))
-        self.catchers = compile_catchers(name, spec.get("Catch", []))
 
-    def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
-        policy = Policy(self.retriers, self.catchers)
-        while True:
-            try:
-                context = self.context_fn(lane, entered, policy.retries)
-                effective = self.apply_input_path(value)
-                if self.parameters is not None:
-                    effective = self.parameters.evaluate(effective, context)
-                result: Any = self._run_branches(lane, effective)
-                if self.result_selector is not None:
-                    result = self.result_selector.evaluate(result, context)
-                output = apply_result_path(self.result_path, value, result)
-                return self.next, self.apply_output_path(output)
-            except StatesError as exc:
-                if policy.should_retry(lane, self.name, exc):
-                    continue
-                caught = policy.catch(exc, value)
-                if caught is None:
-                    raise
-                return caught
+    def attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
+        context = self.context_fn(lane, entered, retry_count)
+        effective = self.apply_input_path(value)
+        if self.parameters is not None:
+            effective = self.parameters.evaluate(effective, context)
+        result: Any = self._run_branches(lane, effective)
+        if self.result_selector is not None:
+            result = self.result_selector.evaluate(result, context)
+        return result
 
     def _run_branches(self, lane: Lane, effective: Any) -> list[Any]:
         lane.emit("ParallelStateStarted", {})

@@ -16,7 +16,7 @@ from typing import Any
 from .errors import ALL, DefinitionError, StatesError, matches
 from .jsonpath import dumps
 from .lane import Lane
-from .state import apply_result_path, result_path_field
+from .state import State, apply_result_path, result_path_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +115,36 @@ class Policy:
 
 def failure_json(error: StatesError) -> str:
     return dumps({"Error": error.error, "Cause": error.cause})
+
+
+class RecoverableState(State):
+    """A state with Retry and Catch (Task, Parallel, Map): one attempt loop for all three.
+
+    Subclasses implement `attempt`, which returns the state's result before ResultPath; a
+    StatesError it raises is retried by the first matching retrier (each with its own budget)
+    or routed by the first matching catcher, as the ASL specification describes.
+    """
+
+    def __init__(self, name: str, spec: dict[str, Any]) -> None:
+        super().__init__(name, spec)
+        self.result_path = result_path_field(spec)
+        self.retriers = compile_retriers(name, spec.get("Retry", []))
+        self.catchers = compile_catchers(name, spec.get("Catch", []))
+
+    def attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
+        raise NotImplementedError
+
+    def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
+        policy = Policy(self.retriers, self.catchers)
+        while True:
+            try:
+                result = self.attempt(lane, value, entered, policy.retries)
+                output = apply_result_path(self.result_path, value, result)
+                return self.next, self.apply_output_path(output)
+            except StatesError as exc:
+                if policy.should_retry(lane, self.name, exc):
+                    continue
+                caught = policy.catch(exc, value)
+                if caught is None:
+                    raise
+                return caught

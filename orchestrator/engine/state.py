@@ -107,26 +107,10 @@ class State:
         return context
 
     def apply_input_path(self, value: Any) -> Any:
-        path = self.input_path
-        if path is _IDENTITY:
-            return value
-        if path is _NULL:
-            return {}
-        try:
-            return path.get(value)
-        except PathNotFound:
-            raise StatesError(RUNTIME, invalid_path_cause(path)) from None
+        return _select(self.input_path, value)
 
     def apply_output_path(self, value: Any) -> Any:
-        path = self.output_path
-        if path is _IDENTITY:
-            return value
-        if path is _NULL:
-            return {}
-        try:
-            return path.get(value)
-        except PathNotFound:
-            raise StatesError(RUNTIME, invalid_path_cause(path)) from None
+        return _select(self.output_path, value)
 
 
 def result_path_field(spec: dict[str, Any]) -> Any:
@@ -157,3 +141,15 @@ def template_field(spec: dict[str, Any], *keys: str) -> Template | None:
         if key in spec:
             return Template(spec[key])
     return None
+
+
+def _select(path: Any, value: Any) -> Any:
+    """InputPath/OutputPath: `$` keeps the value, null gives {}, a path must match."""
+    if path is _IDENTITY:
+        return value
+    if path is _NULL:
+        return {}
+    try:
+        return path.get(value)
+    except PathNotFound:
+        raise StatesError(RUNTIME, invalid_path_cause(path)) from None

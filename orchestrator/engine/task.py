@@ -30,13 +30,10 @@ from .errors import (
 )
 from .jsonpath import PathNotFound, compile_path, dumps
 from .lane import Lane
-from .retry import Policy, compile_catchers, compile_retriers
+from .retry import RecoverableState
 from .state import (
-    State,
-    apply_result_path,
     check_size,
     invalid_path_cause,
-    result_path_field,
     template_field,
 )
 
@@ -45,7 +42,7 @@ REGION = "us-east-1"
 _NOT_TRUNCATED = {"truncated": False}
 
 
-class TaskState(State):
+class TaskState(RecoverableState):
     kind = "Task"
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
@@ -65,29 +62,11 @@ class TaskState(State):
             raise DefinitionError(f"state {name!r}: unsupported Task resource {resource!r}")
         self.parameters = template_field(spec, "Parameters")
         self.result_selector = template_field(spec, "ResultSelector")
-        self.result_path = result_path_field(spec)
-        self.retriers = compile_retriers(name, spec.get("Retry", []))
-        self.catchers = compile_catchers(name, spec.get("Catch", []))
         self.timeout: int | None = spec.get("TimeoutSeconds")
         self.timeout_path = (
             compile_path(spec["TimeoutSecondsPath"]) if "TimeoutSecondsPath" in spec else None
         )
         self.heartbeat: int | None = spec.get("HeartbeatSeconds")
-
-    def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
-        policy = Policy(self.retriers, self.catchers)
-        while True:
-            try:
-                result = self._attempt(lane, value, entered, policy.retries)
-                output = apply_result_path(self.result_path, value, result)
-                return self.next, self.apply_output_path(output)
-            except StatesError as exc:
-                if policy.should_retry(lane, self.name, exc):
-                    continue
-                caught = policy.catch(exc, value)
-                if caught is None:
-                    raise
-                return caught
 
     def _timeout(self, value: Any) -> int | None:
         if self.timeout_path is None:
@@ -102,7 +81,7 @@ class TaskState(State):
             )
         return seconds
 
-    def _attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
+    def attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
         context = self.context_fn(lane, entered, retry_count)
         effective = self.apply_input_path(value)
         if self.parameters is not None:

@@ -18,8 +18,8 @@ from orchestrator.graph import (
     ListInput,
     ParameterSpec,
     ParamInput,
-    ResultInput,
     TaskNode,
+    result_nodes,
 )
 
 NodeKind = Literal["parameter", "task", "map"]
@@ -68,7 +68,7 @@ def picture_of(graph: FlowGraph) -> Picture:
         edges += [
             PictureEdge(param_keys[p], f"task_{n.id}", "data") for p in used if p in param_keys
         ]
-        data = {dep for v in _inputs(n) for dep in _result_nodes(v)}
+        data = {dep for v in _inputs(n) for dep in result_nodes(v)}
         edges += [
             PictureEdge(f"task_{dep}", f"task_{n.id}", "data" if dep in data else "order")
             for dep in n.dependencies()
@@ -106,16 +106,6 @@ def _detail(node: TaskNode) -> str | None:
 
 def _inputs(node: TaskNode) -> list[Input]:
     return [*node.inputs.values(), *node.mapped.values()]
-
-
-def _result_nodes(value: Input) -> list[str]:
-    if isinstance(value, ResultInput):
-        return [value.node]
-    if isinstance(value, ListInput):
-        return [n for item in value.items for n in _result_nodes(item)]
-    if isinstance(value, DictInput):
-        return [n for item in value.items.values() for n in _result_nodes(item)]
-    return []
 
 
 def _param_names(value: Input) -> list[str]:
