@@ -21,7 +21,8 @@ LambdaInvoker = Callable[[str, Any], Any]
 
 def iso(moment: datetime) -> str:
     """Timestamps as `$$` shows them: ISO 8601, milliseconds, `Z`."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat is several times cheaper than strftime, and this runs once per state.
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 class Run:
