@@ -185,6 +185,12 @@ class Flow:
 
         return render_graph(self.graph, filename)
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            f"flow {self.name!r} is not called like a function: run it locally with "
+            f".run(**params) (or `orchestrator run`), deploy it with `orchestrator build`"
+        )
+
     def __repr__(self) -> str:
         return f"<Flow {self.name!r}>"
 

@@ -129,3 +129,8 @@ def test_with_flow_result_is_every_task_result_and_runs_are_stored() -> None:
     assert [e.type for e in stored.events] == [e.type for e in run.events]
     assert stored.events[0].type == "ExecutionStarted"
     assert stored.events[-1].type == "ExecutionSucceeded"
+
+
+def test_calling_a_flow_like_a_function_says_how_to_run_it() -> None:
+    with pytest.raises(TypeError, match=r"\.run\(\*\*params\)"):
+        dynamic_shards(seed=1)
