@@ -1,5 +1,11 @@
 """Running Parallel branches and Map iterations concurrently on daemon threads.
 
+Threads are added as the work needs them, up to the state's limit: one to start with, then
+twice as many each time a whole `RAMP_INTERVAL` passes with every thread busy and no job done.
+Jobs that block (I/O, sleeps) reach full concurrency within a few milliseconds, while quick
+CPU-bound jobs stay on one or two threads instead of paying for 40 threads taking turns on the
+GIL — which made a 10,000-item map several times slower per item than a 1,000-item one.
+
 The first failure that is not tolerated aborts the sibling scope and is raised at once: siblings
 stop at their next step (event, state transition or sleep) and a sibling stuck in a long call is
 abandoned, as Step Functions stops the other branches of a failed Parallel.
@@ -16,6 +22,7 @@ from .errors import StatesError
 from .history import AbortScope
 
 Job = Callable[[], Any]
+RAMP_INTERVAL = 0.001  # seconds without a finished job, with every thread busy, before adding
 OnFailure = Callable[[int, StatesError], Any]
 
 
@@ -54,10 +61,25 @@ def run_all(
                 done.put((index, exc, verdict))
                 verdict.wait()
 
-    for _ in range(min(workers, count)):
-        threading.Thread(target=work, daemon=True, name="orchestrator-branch").start()
-    for _ in range(count):
-        index, error, verdict = done.get()
+    limit = min(workers, count)
+    started = 0
+
+    def spawn(extra: int) -> None:
+        nonlocal started
+        for _ in range(min(extra, limit - started)):
+            threading.Thread(target=work, daemon=True, name="orchestrator-branch").start()
+            started += 1
+
+    spawn(1)
+    finished = 0
+    while finished < count:
+        try:
+            item = done.get(timeout=RAMP_INTERVAL) if started < limit else done.get()
+        except queue.Empty:
+            spawn(started)
+            continue
+        finished += 1
+        index, error, verdict = item
         if error is None or verdict is None:
             continue
         try:
