@@ -48,8 +48,8 @@ def load_flow(spec: str, root: Path | None = None) -> Flow:
     return _pick_flow(module, attr, spec)
 
 
-def load_project_flows(pyproject: Path) -> list[Flow]:
-    """The flows `[tool.orchestrator] flows = [...]` of `pyproject` lists, in that order."""
+def project_settings(pyproject: Path) -> dict[str, Any]:
+    """The `[tool.orchestrator]` table of `pyproject`, with its `flows` list checked."""
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -61,17 +61,24 @@ def load_project_flows(pyproject: Path) -> list[Flow]:
         raise FlowDefinitionError(
             f"{pyproject} is not valid TOML: {err}", fix="fix the file"
         ) from None
-    specs = data.get("tool", {}).get("orchestrator", {}).get("flows")
+    section: dict[str, Any] = data.get("tool", {}).get("orchestrator", {})
+    specs = section.get("flows")
     example = '[tool.orchestrator] with flows = ["package.module:flow", ...]'
     if specs is None:
         raise FlowDefinitionError(
             f"{pyproject} has no [tool.orchestrator] flows list", fix=f"add {example}"
         )
-    if not isinstance(specs, list) or not all(isinstance(s, str) for s in specs):
+    if not isinstance(specs, list) or not specs or not all(isinstance(s, str) for s in specs):
         raise FlowDefinitionError(
-            f"[tool.orchestrator] flows in {pyproject} is not a list of strings",
+            f"[tool.orchestrator] flows in {pyproject} is not a non-empty list of strings",
             fix=f"write it as {example}",
         )
+    return section
+
+
+def load_project_flows(pyproject: Path) -> list[Flow]:
+    """The flows `[tool.orchestrator] flows = [...]` of `pyproject` lists, in that order."""
+    specs = project_settings(pyproject)["flows"]
     root = pyproject.resolve().parent
     return [load_flow(spec, root) for spec in specs]
 

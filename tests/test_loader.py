@@ -220,7 +220,7 @@ def test_project_without_flows(tmp_path: Path) -> None:
 
 def test_project_flows_not_strings(tmp_path: Path) -> None:
     pyproject = _write(tmp_path / "pyproject.toml", "[tool.orchestrator]\nflows = [1]\n")
-    with pytest.raises(FlowDefinitionError, match="not a list of strings"):
+    with pytest.raises(FlowDefinitionError, match="not a non-empty list of strings"):
         load_project_flows(pyproject)
 
 

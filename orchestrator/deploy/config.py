@@ -6,12 +6,12 @@ lists its flows and nothing else gets a complete, valid template.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import FlowDefinitionError
+from orchestrator.loader import project_settings
 
 ARCHITECTURES = ("arm64", "x86_64")
 
@@ -40,23 +40,8 @@ class DeployConfig:
 
 def read_config(root: Path) -> DeployConfig:
     """Read `root/pyproject.toml`; raise a FlowDefinitionError naming the bad option."""
-    pyproject = root / "pyproject.toml"
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FlowDefinitionError(
-            f"{pyproject} does not exist",
-            fix="run from the project root or pass --project DIR",
-        ) from None
-    except tomllib.TOMLDecodeError as err:
-        raise FlowDefinitionError(f"{pyproject} is not valid TOML: {err}", fix="fix it") from None
-    section: dict[str, Any] = data.get("tool", {}).get("orchestrator", {})
-    flows = section.get("flows")
-    if not isinstance(flows, list) or not flows or not all(isinstance(f, str) for f in flows):
-        raise FlowDefinitionError(
-            f"{pyproject} has no [tool.orchestrator] flows list",
-            fix='add [tool.orchestrator] flows = ["package.module:flow", ...]',
-        )
+    section = project_settings(root / "pyproject.toml")
+    flows = section["flows"]
     arch = section.get("architecture", DeployConfig.architecture)
     if arch not in ARCHITECTURES:
         raise FlowDefinitionError(
