@@ -1,4 +1,4 @@
-"""Suite-wide settings: runs are stored in a temporary run store, never in the working tree."""
+"""Suite-wide settings: runs and large results go to temporary folders, not the working tree."""
 
 from __future__ import annotations
 
@@ -7,5 +7,8 @@ import tempfile
 
 os.environ.setdefault(
     "ORCHESTRATOR_STORE", os.path.join(tempfile.mkdtemp(prefix="orchestrator-test-"), "runs.sqlite")
+)
+os.environ.setdefault(
+    "ORCHESTRATOR_RESULTS_DIR", os.path.join(tempfile.mkdtemp(prefix="orchestrator-results-"))
 )
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")

@@ -25,6 +25,7 @@ from orchestrator.engine.store import RunStore
 from orchestrator.errors import ParameterError
 from orchestrator.runtime.errors import error_cause, error_payload
 from orchestrator.runtime.handler import execute_task
+from orchestrator.runtime.results import resolve_refs
 
 if TYPE_CHECKING:
     from orchestrator.graph import FlowGraph, Input
@@ -190,6 +191,7 @@ def summarise(graph: FlowGraph, execution: Execution, params: dict[str, Any]) ->
     run.task_runs = task_runs(graph, execution)
     output = execution.output if isinstance(execution.output, dict) else {}
     results = output.get("results", {}) if execution.status == "SUCCEEDED" else {}
+    results = resolve_refs(results)  # large results were stored by reference
     if graph.output is not None and results:
         run.result = resolve(graph.output, results, output.get("params", {}))
     elif execution.status == "SUCCEEDED":
@@ -203,8 +205,8 @@ def _result_in(document: Any, node: str) -> Any:
     """The value a state that just exited stored for `node` in the state document."""
     try:
         doc = json.loads(document) if isinstance(document, str) else document
-        return doc["results"][node]["value"]
-    except (TypeError, KeyError, ValueError):
+        return resolve_refs(doc["results"][node]["value"])
+    except (TypeError, KeyError, ValueError, OSError):
         return None
 
 

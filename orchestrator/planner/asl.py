@@ -83,6 +83,7 @@ class AslWriter:
         self.consts: dict[str, Any] = {}
         self.parallel_count = 0
         self.data_deps = {n.id: set(n.data_dependencies()) for n in graph.nodes}
+        self.inline = read_by_the_machine(graph)
 
     def final_results(self) -> set[str]:
         """What the execution output keeps: results no task reads, and the flow's return value."""
@@ -194,14 +195,20 @@ class AslWriter:
             return self.map_states(node, known, live)
         state = self.task_state(
             node,
-            payload={
-                "task": node.id,
-                "inputs": self.template(node, node.inputs),
-                "context": CONTEXT,
-            },
+            payload=self.payload(
+                node, {"inputs": self.template(node, node.inputs), "context": CONTEXT}
+            ),
         )
         exists = self.store_result(state, node, "$.Payload", known, live)
         return _Sequence([_Step(node.id, state)]), exists
+
+    def payload(self, node: TaskNode, body: dict[str, Any]) -> dict[str, Any]:
+        """The Lambda payload: task id, inputs, context; and whether a large result may be
+        stored by reference (not when the state machine itself reads into the result)."""
+        payload = {"task": node.id, **body}
+        if node.id in self.inline:
+            payload["offload"] = False
+        return payload
 
     def task_state(self, node: TaskNode, payload: dict[str, Any]) -> dict[str, Any]:
         state: dict[str, Any] = {
@@ -253,11 +260,9 @@ class AslWriter:
         item_name = f"{node.id} item"
         item_state = self.task_state(
             node,
-            payload={
-                "task": node.id,
-                "inputs.$": "$.inputs",
-                "context": {**CONTEXT, "map_index.$": "$.index"},
-            },
+            payload=self.payload(
+                node, {"inputs.$": "$.inputs", "context": {**CONTEXT, "map_index.$": "$.index"}}
+            ),
         )
         item_state["OutputPath"] = "$.Payload"
         item_state["End"] = True
@@ -361,6 +366,30 @@ class AslWriter:
             task=node.task_name,
             fix="pass the dict as its own argument, or build the structure inside a task",
         )
+
+
+def read_by_the_machine(graph: FlowGraph) -> set[str]:
+    """Tasks whose result Step Functions reads itself: a Map's items (and zipped lists), or a
+    part selected by a path. Their results must stay inline (runtime/results.py)."""
+    inline: set[str] = set()
+
+    def visit(value: Input) -> None:
+        if isinstance(value, ResultInput) and value.path:
+            inline.add(value.node)
+        elif isinstance(value, ListInput):
+            for item in value.items:
+                visit(item)
+        elif isinstance(value, DictInput):
+            for item in value.items.values():
+                visit(item)
+
+    for node in graph.nodes:
+        inline.update(v.node for v in node.mapped.values() if isinstance(v, ResultInput))
+        for value in (*node.inputs.values(), *node.mapped.values()):
+            visit(value)
+    if graph.output is not None:
+        visit(graph.output)
+    return inline
 
 
 def _check_const_keys(value: Any, flow: str, task: str) -> None:

@@ -26,6 +26,7 @@ from orchestrator.runtime.resolve import (
     resolve_task_object,
     task_options,
 )
+from orchestrator.runtime.results import holds_refs, maybe_offload, resolve_refs
 
 __all__ = [
     "TASK_ENV",
@@ -84,14 +85,19 @@ def call_with_inputs(fn: Callable[..., Any], inputs: dict[str, Any]) -> Any:
 
 def check_json(task: str, result: Any) -> Any:
     """Return `result` if it is JSON, else raise TaskResultError naming the task."""
+    encode_result(task, result)
+    return result
+
+
+def encode_result(task: str, result: Any) -> str:
+    """`result` as JSON text, or a TaskResultError naming the task."""
     try:
-        json.dumps(result, allow_nan=False)
+        return json.dumps(result, allow_nan=False)
     except (TypeError, ValueError) as err:
         raise TaskResultError(
             f"task {task!r} returned a {type(result).__name__}, which is not JSON ({err}); "
             "return str/int/float/bool/None/list/dict"
         ) from None
-    return result
 
 
 def execute_task(fn: Callable[..., Any], event: dict[str, Any]) -> Any:
@@ -100,8 +106,12 @@ def execute_task(fn: Callable[..., Any], event: dict[str, Any]) -> Any:
         raise TaskInputError(
             "the payload is not an Orchestrator task payload ({'task', 'inputs', 'context'})"
         )
-    result = call_with_inputs(fn, event.get("inputs") or {})
-    return check_json(str(event.get("task", getattr(fn, "__name__", "task"))), result)
+    inputs = event.get("inputs") or {}
+    if holds_refs(inputs):  # large upstream results arrive as references (runtime/results.py)
+        inputs = resolve_refs(inputs)
+    result = call_with_inputs(fn, inputs)
+    text = encode_result(str(event.get("task", getattr(fn, "__name__", "task"))), result)
+    return maybe_offload(result, text, event)
 
 
 def resolve_task(spec: str) -> Callable[..., Any]:

@@ -1,0 +1,155 @@
+"""Large task results travel by reference: stored in S3 (deployed) or a local folder (locally).
+
+Step Functions refuses a state input or output over 256 KiB (`States.DataLimitExceeded`). A task
+result whose JSON is larger than `ORCHESTRATOR_OFFLOAD_BYTES` (default 128 KiB, leaving room for
+the rest of the state document) is written to the result store, and the state machine carries
+
+    {"__orchestrator_ref__": "s3://bucket/flow/execution/task/0.json", "bytes": 301234}
+
+instead. The handler of a downstream task replaces every such reference in its inputs by the
+stored value before calling the task, so task code never sees one. The store is S3 when
+`ORCHESTRATOR_RESULTS_BUCKET` is set (the deploy layer sets it, with the flow's key prefix in
+`ORCHESTRATOR_RESULTS_PREFIX`), else the folder `ORCHESTRATOR_RESULTS_DIR`
+(default `.orchestrator/results`).
+
+The planner marks the tasks whose result the state machine itself must read — the list a Map
+iterates, or a part of the result selected with `result["key"]` — with `"offload": false` in
+their payload: those stay inline, as Step Functions must see the data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Protocol
+
+REF_KEY = "__orchestrator_ref__"
+OFFLOAD_ENV = "ORCHESTRATOR_OFFLOAD_BYTES"
+DEFAULT_OFFLOAD_BYTES = 128 * 1024
+BUCKET_ENV = "ORCHESTRATOR_RESULTS_BUCKET"
+PREFIX_ENV = "ORCHESTRATOR_RESULTS_PREFIX"
+DIR_ENV = "ORCHESTRATOR_RESULTS_DIR"
+DEFAULT_DIR = Path(".orchestrator") / "results"
+
+
+class ResultStore(Protocol):
+    def put(self, key: str, text: str) -> str: ...
+
+    def get(self, uri: str) -> str: ...
+
+
+class LocalResultStore:
+    """Results as files under a folder: what `flow.run()` and the tests use."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+
+    def put(self, key: str, text: str) -> str:
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path.as_uri()
+
+    def get(self, uri: str) -> str:
+        if not uri.startswith("file://"):
+            raise ValueError(f"{uri!r} is not a local result (file://)")
+        return Path(uri.removeprefix("file://")).read_text(encoding="utf-8")
+
+
+class S3ResultStore:
+    """Results as objects in the results bucket, under the flow's prefix."""
+
+    def __init__(self, bucket: str, prefix: str = "") -> None:
+        import boto3  # only deployed tasks that offload pay for importing boto3
+
+        self.bucket = bucket
+        self.prefix = prefix
+        self.client = boto3.client("s3")
+
+    def put(self, key: str, text: str) -> str:
+        full = f"{self.prefix}{key}"
+        self.client.put_object(
+            Bucket=self.bucket, Key=full, Body=text.encode(), ContentType="application/json"
+        )
+        return f"s3://{self.bucket}/{full}"
+
+    def get(self, uri: str) -> str:
+        match = re.fullmatch(r"s3://([^/]+)/(.+)", uri)
+        if not match:
+            raise ValueError(f"{uri!r} is not an S3 result (s3://bucket/key)")
+        body = self.client.get_object(Bucket=match.group(1), Key=match.group(2))["Body"]
+        return str(body.read().decode())
+
+
+def store_from_env(execution_id: str | None = None) -> ResultStore:
+    bucket = os.environ.get(BUCKET_ENV)
+    if not bucket:
+        return LocalResultStore(os.environ.get(DIR_ENV) or DEFAULT_DIR)
+    return S3ResultStore(bucket, _prefix_for(execution_id))
+
+
+def _prefix_for(execution_id: str | None) -> str:
+    """The flow's prefix: a task shared by several flows has several; pick this execution's."""
+    prefixes = [p for p in os.environ.get(PREFIX_ENV, "").split(",") if p]
+    machine = (execution_id or "").split(":")[6:7]  # arn:aws:states:r:a:execution:MACHINE:name
+    for prefix in prefixes:
+        if machine and prefix.rstrip("/") == machine[0]:
+            return prefix
+    return prefixes[0] if prefixes else ""
+
+
+def offload_limit() -> int:
+    try:
+        return int(os.environ.get(OFFLOAD_ENV, DEFAULT_OFFLOAD_BYTES))
+    except ValueError:
+        return DEFAULT_OFFLOAD_BYTES
+
+
+def maybe_offload(result: Any, text: str, event: dict[str, Any]) -> Any:
+    """`result`, or a reference to it in the result store when its JSON `text` is too large."""
+    size = len(text.encode("utf-8")) if not text.isascii() else len(text)
+    if size <= offload_limit() or event.get("offload") is False:
+        return result
+    raw_ctx = event.get("context")
+    ctx: dict[str, Any] = raw_ctx if isinstance(raw_ctx, dict) else {}
+    execution = str(ctx.get("execution_id") or "local").rsplit(":", 1)[-1]
+    index = ctx.get("map_index")
+    key = f"{execution}/{event.get('task', 'task')}/{'0' if index is None else index}.json"
+    uri = store_from_env(ctx.get("execution_id")).put(key, text)
+    return {REF_KEY: uri, "bytes": size}
+
+
+def is_ref(value: Any) -> bool:
+    return isinstance(value, dict) and REF_KEY in value and isinstance(value[REF_KEY], str)
+
+
+def resolve_refs(value: Any, store: ResultStore | None = None) -> Any:
+    """`value` with every result reference (at any depth) replaced by the stored value."""
+    if is_ref(value):
+        uri = value[REF_KEY]
+        chosen = store or _store_for(uri)
+        return json.loads(chosen.get(uri))
+    if isinstance(value, list):
+        return [resolve_refs(v, store) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve_refs(v, store) for k, v in value.items()}
+    return value
+
+
+def _store_for(uri: str) -> ResultStore:
+    if uri.startswith("s3://"):
+        bucket = uri[5:].split("/", 1)[0]
+        return S3ResultStore(bucket)
+    return LocalResultStore(os.environ.get(DIR_ENV) or DEFAULT_DIR)
+
+
+def holds_refs(value: Any) -> bool:
+    if is_ref(value):
+        return True
+    if isinstance(value, list):
+        return any(holds_refs(v) for v in value)
+    if isinstance(value, dict):
+        return any(holds_refs(v) for v in value.values())
+    return False

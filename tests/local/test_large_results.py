@@ -1,0 +1,111 @@
+"""Results over the offload limit travel by reference and arrive whole downstream."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from orchestrator import Flow, flow, task
+from orchestrator.runtime.handler import execute_task
+from orchestrator.runtime.results import (
+    REF_KEY,
+    LocalResultStore,
+    S3ResultStore,
+    is_ref,
+    resolve_refs,
+)
+from orchestrator.testing.flows import run_flow_in_moto
+from orchestrator.testing.moto import MotoStepFunctions
+
+BIG = 300_000  # characters: over Step Functions' 256 KiB state limit on its own
+
+
+@task
+def produce(n: int) -> str:
+    return "x" * n
+
+
+@task
+def measure(text: str) -> int:
+    return len(text)
+
+
+@task
+def rows(n: int) -> list[int]:
+    return list(range(n))
+
+
+@task
+def count(item: int) -> int:
+    return item
+
+
+def big_flow() -> Flow:
+    with Flow("big") as f:
+        measure(produce(BIG))
+    return f
+
+
+def test_a_result_over_256_kib_reaches_the_next_task_by_reference() -> None:
+    run = big_flow().run(clock="virtual")
+    assert run.state == "SUCCEEDED", run.cause
+    assert run.result == {"produce": "x" * BIG, "measure": BIG}
+    produced = [e for e in run.events if e.type == "TaskSucceeded"][0]
+    assert REF_KEY in produced.details["output"] and len(produced.details["output"]) < 1000
+
+
+def test_the_same_flow_runs_in_moto(tmp_path: Any) -> None:
+    with MotoStepFunctions() as sfn:
+        run = run_flow_in_moto(sfn, big_flow())
+    assert run.status == "SUCCEEDED", run.cause
+    assert run.output["results"] == {"measure": {"value": BIG}}
+
+
+def test_a_list_a_map_iterates_stays_inline_and_is_limited_like_aws() -> None:
+    @flow
+    def fan(n: int = 10):
+        return count.map(rows(n))
+
+    asl = fan.asl()
+    assert asl["States"]["rows"]["Parameters"]["Payload"]["offload"] is False
+    assert fan.run(n=5, clock="virtual").result == [0, 1, 2, 3, 4]
+    # 60,000 numbers are over 256 KiB of JSON: Step Functions must read them, so it fails.
+    run = fan.run(n=60_000, clock="virtual")
+    assert run.state == "FAILED" and run.error == "States.DataLimitExceeded"
+
+
+def test_references_inside_lists_and_dicts_are_resolved(tmp_path: Any) -> None:
+    store = LocalResultStore(tmp_path)
+    uri = store.put("e/t/0.json", json.dumps({"a": [1, 2]}))
+    value = {"x": [{REF_KEY: uri, "bytes": 12}, 3]}
+    assert resolve_refs(value, store) == {"x": [{"a": [1, 2]}, 3]}
+
+
+def test_handler_offloads_above_the_limit_and_not_when_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ORCHESTRATOR_OFFLOAD_BYTES", "100")
+    event: dict[str, Any] = {"task": "produce", "inputs": {"n": 500}, "context": {}}
+    assert is_ref(execute_task(produce.fn, event))
+    assert execute_task(produce.fn, {**event, "offload": False}) == "x" * 500
+    assert execute_task(produce.fn, {**event, "inputs": {"n": 50}}) == "x" * 50
+
+
+@mock_aws
+def test_s3_store_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="results")
+    monkeypatch.setenv("ORCHESTRATOR_RESULTS_BUCKET", "results")
+    monkeypatch.setenv("ORCHESTRATOR_RESULTS_PREFIX", "other/,big/")
+    monkeypatch.setenv("ORCHESTRATOR_OFFLOAD_BYTES", "100")
+    arn = "arn:aws:states:us-east-1:123456789012:execution:big:run-1"
+    event = {"task": "produce", "inputs": {"n": 500}, "context": {"execution_id": arn}}
+    ref = execute_task(produce.fn, event)
+    assert ref[REF_KEY] == "s3://results/big/run-1/produce/0.json"  # this execution's prefix
+    assert resolve_refs(ref, S3ResultStore("results")) == "x" * 500
+    downstream = {"task": "measure", "inputs": {"text": ref}, "context": {}}
+    assert execute_task(measure.fn, downstream) == 500
