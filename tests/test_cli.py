@@ -475,3 +475,27 @@ def test_help_lists_commands(runner: CliRunner) -> None:
     result = _cli(runner, "--help")
     assert result.exit_code == 0
     assert "plan" in result.stdout and "graph" in result.stdout
+
+
+def test_plan_says_when_it_added_synchronisation_as_one_note(tmp_path: Path) -> None:
+    path = tmp_path / "nshape.py"
+    path.write_text(
+        "from orchestrator import Flow, task\n"
+        "@task\ndef a(): return 1\n"
+        "@task\ndef b(): return 2\n"
+        "@task\ndef c(x, y): return x + y\n"
+        "@task\ndef d(y): return y\n"
+        "with Flow('N') as flow:\n"
+        "    ra, rb = a(), b()\n"
+        "    c(ra, rb)\n"
+        "    d(rb)\n"
+    )
+    result = subprocess.run(
+        [str(EXECUTABLE), "plan", f"{path}:flow"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert result.stderr.strip().splitlines() == [
+        "note: flow 'N' is not series-parallel; Step Functions can only fork and join, so the "
+        "planner added the synchronisation that lengthens the critical path least: "
+        "d waits for a"
+    ]

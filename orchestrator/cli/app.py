@@ -7,6 +7,7 @@ line on stderr and exit code 2, without each command repeating the handling.
 
 from __future__ import annotations
 
+import warnings
 from typing import Annotated, Any
 
 import typer
@@ -52,3 +53,16 @@ def _global_options(
     ] = False,
 ) -> None:
     ctx.meta[_DEBUG] = debug
+    warnings.showwarning = _show_note
+
+
+def _show_note(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Warnings (e.g. the planner's SynchronisationAdded) as one `note:` line on stderr."""
+    typer.echo(f"{typer.style('note:', fg=typer.colors.YELLOW, bold=True)} {message}", err=True)
