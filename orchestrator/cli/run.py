@@ -40,26 +40,43 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
 
 
 class Progress:
-    """Prints one line per task state as it finishes (live, from the engine's event hook)."""
+    """Prints one line per task state as it starts and ends (live, from the engine's event hook).
+
+    Map iterations are not printed one by one: the Map's line counts them when it ends.
+    """
 
     def __init__(self, console: Console) -> None:
         self.console = console
         self.names: dict[int, str | None] = {}
+        self.in_iteration: dict[int, bool] = {}
+        self.items: dict[str, int] = {}
 
     def __call__(self, event: HistoryEvent) -> None:
+        details = event.details
         if event.type.endswith(("StateEntered", "StateExited")):
-            name = event.details.get("name")
+            name = details.get("name")
         else:
             name = self.names.get(event.previous_event_id)
         self.names[event.id] = name
-        at = event.timestamp.strftime("%H:%M:%S.%f")[:-3]
-        if event.type in ("TaskStateEntered", "MapStateEntered") and name:
-            self.console.print(f"[dim]{at}[/dim] ▶ {name}")
-        elif event.type in ("TaskFailed", "TaskTimedOut"):
-            error = event.details.get("error", "")
-            self.console.print(f"[dim]{at}[/dim] [red]✗ {name}: {error}[/red]")
-        elif event.type in ("TaskStateExited", "MapStateExited") and name:
-            self.console.print(f"[dim]{at}[/dim] [green]✓ {name}[/green]")
+        nested = event.type == "MapIterationStarted" or self.in_iteration.get(
+            event.previous_event_id, False
+        )
+        self.in_iteration[event.id] = nested and event.type != "MapIterationSucceeded"
+        if event.type in ("MapIterationSucceeded", "MapIterationFailed"):
+            key = str(details.get("name"))
+            self.items[key] = self.items.get(key, 0) + 1
+        at = f"[dim]{event.timestamp.strftime('%H:%M:%S.%f')[:-3]}[/dim]"
+        if event.type in ("TaskFailed", "TaskTimedOut"):
+            self.console.print(f"{at} [red]✗ {name}: {details.get('error', '')}[/red]")
+        elif nested or not name:
+            return
+        elif event.type in ("TaskStateEntered", "MapStateEntered"):
+            self.console.print(f"{at} ▶ {name}")
+        elif event.type == "TaskStateExited":
+            self.console.print(f"{at} [green]✓ {name}[/green]")
+        elif event.type == "MapStateExited":
+            count = self.items.get(name, 0)
+            self.console.print(f"{at} [green]✓ {name} ({count} items)[/green]")
 
 
 def summary_table(run: FlowRun) -> Table:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from functions.dynamic_shards import get_data_shards
 from orchestrator.cli import app
 from orchestrator.engine.flowrun import default_store
 
@@ -75,3 +76,13 @@ def test_runs_list_and_show_read_the_store(tmp_path: Path) -> None:
     assert "ExecutionStarted" in shown.output
     missing = runner.invoke(app, ["runs", "show", "no-such-run"])
     assert missing.exit_code == 2 and "no execution matches" in missing.output
+
+
+def test_a_map_is_one_progress_line_with_its_item_count() -> None:
+    result = CliRunner().invoke(
+        app, ["run", "functions.dynamic_shards:dynamic_shards", "--param", "seed=7"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "process_shard item" not in result.output
+    shards = len(get_data_shards.fn(7))
+    assert f"✓ process_shard ({shards} items)" in result.output
