@@ -19,6 +19,7 @@ from orchestrator.graph.model import (
     RetrySpec,
     ScheduleSpec,
     TaskNode,
+    references,
     result_nodes,
 )
 from orchestrator.graph.names import MAX_RESOURCE_NAME, function_id, node_id, resource_name
@@ -41,6 +42,7 @@ __all__ = [
     "check_acyclic",
     "function_id",
     "node_id",
+    "references",
     "resource_name",
     "result_nodes",
 ]

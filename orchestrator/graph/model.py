@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -140,12 +141,18 @@ class FlowGraph(_Model):
         return {p.name: p.default for p in self.parameters if not p.required}
 
 
+def references(value: Input) -> Iterator[ResultInput | ParamInput]:
+    """Every task-result and parameter reference in `value`, at any depth."""
+    if isinstance(value, ResultInput | ParamInput):
+        yield value
+    elif isinstance(value, ListInput):
+        for item in value.items:
+            yield from references(item)
+    elif isinstance(value, DictInput):
+        for item in value.items.values():
+            yield from references(item)
+
+
 def result_nodes(value: Input) -> list[str]:
     """Ids of the task results `value` refers to."""
-    if isinstance(value, ResultInput):
-        return [value.node]
-    if isinstance(value, ListInput):
-        return [n for item in value.items for n in result_nodes(item)]
-    if isinstance(value, DictInput):
-        return [n for item in value.items.values() for n in result_nodes(item)]
-    return []
+    return [ref.node for ref in references(value) if isinstance(ref, ResultInput)]

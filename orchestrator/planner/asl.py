@@ -19,6 +19,7 @@ from orchestrator.graph import (
     ParamInput,
     ResultInput,
     TaskNode,
+    references,
     result_nodes,
 )
 from orchestrator.planner.paths import (
@@ -372,23 +373,15 @@ def read_by_the_machine(graph: FlowGraph) -> set[str]:
     """Tasks whose result Step Functions reads itself: a Map's items (and zipped lists), or a
     part selected by a path. Their results must stay inline (runtime/results.py)."""
     inline: set[str] = set()
-
-    def visit(value: Input) -> None:
-        if isinstance(value, ResultInput) and value.path:
-            inline.add(value.node)
-        elif isinstance(value, ListInput):
-            for item in value.items:
-                visit(item)
-        elif isinstance(value, DictInput):
-            for item in value.items.values():
-                visit(item)
-
     for node in graph.nodes:
         inline.update(v.node for v in node.mapped.values() if isinstance(v, ResultInput))
-        for value in (*node.inputs.values(), *node.mapped.values()):
-            visit(value)
+    values = [v for n in graph.nodes for v in (*n.inputs.values(), *n.mapped.values())]
     if graph.output is not None:
-        visit(graph.output)
+        values.append(graph.output)
+    for value in values:
+        inline.update(
+            ref.node for ref in references(value) if isinstance(ref, ResultInput) and ref.path
+        )
     return inline
 
 

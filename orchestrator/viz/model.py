@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from orchestrator.graph import (
-    DictInput,
     FlowGraph,
     Input,
-    ListInput,
     ParameterSpec,
     ParamInput,
     TaskNode,
+    references,
     result_nodes,
 )
 
@@ -109,13 +108,7 @@ def _inputs(node: TaskNode) -> list[Input]:
 
 
 def _param_names(value: Input) -> list[str]:
-    if isinstance(value, ParamInput):
-        return [value.name]
-    if isinstance(value, ListInput):
-        return [n for item in value.items for n in _param_names(item)]
-    if isinstance(value, DictInput):
-        return [n for item in value.items.values() for n in _param_names(item)]
-    return []
+    return [ref.name for ref in references(value) if isinstance(ref, ParamInput)]
 
 
 def _short_json(value: object) -> str:
