@@ -69,6 +69,8 @@ def task_options(draw: st.DrawFn) -> dict[str, Any]:
         opts["timeout"] = draw(st.integers(1, 900))
     if draw(st.booleans()):
         opts["memory"] = draw(st.integers(128, 10240))
+    if draw(st.integers(0, 3)) == 0:
+        opts["distributed"] = True  # only changes mapped calls
     return opts
 
 

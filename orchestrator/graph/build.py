@@ -71,6 +71,7 @@ def build_graph(flow: Flow, builder: FlowBuilder, returned: Any) -> FlowGraph:
         source=_source_of(flow),
     )
     _check_resource_name(graph)
+    _check_distributed(graph)
     check_acyclic(graph)
     return graph
 
@@ -88,6 +89,17 @@ def _check_resource_name(graph: FlowGraph) -> None:
             flow=graph.name,
             fix="use at most 80 characters of A-Z a-z 0-9 - _",
         )
+
+
+def _check_distributed(graph: FlowGraph) -> None:
+    for node in graph.nodes:
+        if node.is_map and node.distributed and graph.type == "EXPRESS":
+            raise FlowDefinitionError(
+                "a Distributed Map cannot run in an EXPRESS state machine",
+                flow=graph.name,
+                task=node.task_name,
+                fix='use type="STANDARD" for the flow, or drop distributed=True',
+            )
 
 
 def _assign_ids(calls: list[TaskCall]) -> dict[int, str]:
@@ -189,6 +201,7 @@ class _Converter:
             tags=opts.tags,
             max_concurrency=opts.max_concurrency,
             idempotent=opts.idempotent,
+            distributed=opts.distributed,
         )
 
     def iterable(self, raw: Any, task: str, arg: str) -> Input:

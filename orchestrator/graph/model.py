@@ -84,6 +84,7 @@ class TaskNode(_Model):
     tags: tuple[str, ...] = ()
     max_concurrency: int | None = None
     idempotent: bool = False
+    distributed: bool = False
 
     @property
     def is_map(self) -> bool:

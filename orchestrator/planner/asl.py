@@ -274,7 +274,12 @@ class AslWriter:
             "ItemSelector": {"inputs": inputs, "index.$": "$$.Map.Item.Index"},
             "MaxConcurrency": self.graph.max_concurrency if concurrency is None else concurrency,
             "ItemProcessor": {
-                "ProcessorConfig": {"Mode": "INLINE"},
+                "ProcessorConfig": (
+                    # Each item a child execution: its events are not in this history.
+                    {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+                    if node.distributed
+                    else {"Mode": "INLINE"}
+                ),
                 "StartAt": item_name,
                 "States": {item_name: item_state},
             },

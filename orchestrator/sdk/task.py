@@ -43,6 +43,7 @@ class TaskOptions:
     tags: tuple[str, ...] = ()
     max_concurrency: int | None = None
     idempotent: bool = False
+    distributed: bool = False
 
 
 class Task(Generic[P, R]):
@@ -141,6 +142,7 @@ def task(
     tags: Iterable[str] | None = None,
     max_concurrency: int | None = None,
     idempotent: bool = False,
+    distributed: bool = False,
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 
 
@@ -155,6 +157,8 @@ def task(fn: Any = None, /, **options: Any) -> Any:
     - `memory`: Lambda memory in MB (128–10240).
     - `trigger`: one of `orchestrator.triggers`; `name`, `tags`; `max_concurrency` for `.map`.
     - `idempotent`: repeat invocations of a completed attempt return the stored result.
+    - `distributed`: `.map` this task with a Distributed Map (each item a child execution),
+      for lists too long for an inline Map's history (25,000 events per execution).
     """
     if fn is not None:
         if not callable(fn):
@@ -186,6 +190,7 @@ def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOption
         "tags",
         "max_concurrency",
         "idempotent",
+        "distributed",
     }
     unknown = sorted(set(options) - known)
     if unknown:
@@ -221,6 +226,7 @@ def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOption
         tags=_tags(name, options.get("tags")),
         max_concurrency=_max_concurrency(name, options.get("max_concurrency")),
         idempotent=bool(options.get("idempotent", False)),
+        distributed=bool(options.get("distributed", False)),
     )
 
 

@@ -1,0 +1,94 @@
+"""`@task(distributed=True)`: a Distributed Map, planned, run locally and in moto, deployed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+import yaml
+from statelint.linter import Linter
+from typer.testing import CliRunner
+
+from orchestrator import Flow, FlowDefinitionError, flow, task
+from orchestrator.cli_build import register
+from orchestrator.deploy.build import generate, write
+from orchestrator.engine.flowrun import run_flow
+from orchestrator.testing.flows import run_flow_in_moto
+from orchestrator.testing.moto import MotoStepFunctions
+from tests.deploy.conftest import MakeProject
+
+
+@task
+def shards(n: int) -> list[str]:
+    return [f"s{i}" for i in range(n)]
+
+
+@task(distributed=True, max_concurrency=100)
+def process(shard: str) -> int:
+    return len(shard)
+
+
+@flow(name="wide")
+def wide(n: int = 12):
+    return process.map(shards(n))
+
+
+def test_distributed_map_is_planned_linted_and_runs_the_same_locally_and_in_moto() -> None:
+    asl = wide.asl()
+    state = asl["States"]["process"]
+    assert state["ItemProcessor"]["ProcessorConfig"] == {
+        "Mode": "DISTRIBUTED",
+        "ExecutionType": "STANDARD",
+    }
+    assert state["MaxConcurrency"] == 100
+    assert Linter.validate(asl) == []
+    local = run_flow(wide, {"n": 12}, clock="virtual", store=False)
+    assert local.result == [2] * 10 + [3] * 2
+    with MotoStepFunctions() as sfn:
+        remote = run_flow_in_moto(sfn, wide, {"n": 12})
+    assert remote.status == "SUCCEEDED", remote.cause
+    assert remote.output == local.execution.output
+
+
+def test_express_flows_refuse_a_distributed_map() -> None:
+    with Flow("fast", type="EXPRESS") as f:
+        process.map(shards(3))
+    with pytest.raises(FlowDefinitionError, match="Distributed Map cannot run in an EXPRESS"):
+        f.graph  # noqa: B018
+
+
+def test_template_lets_the_machine_start_its_own_children(
+    make_project: MakeProject, tmp_path: Path
+) -> None:
+    root = make_project(
+        """
+        from orchestrator import flow, task
+
+        @task
+        def shards(n: int) -> list[str]:
+            return [str(i) for i in range(n)]
+
+        @task(distributed=True)
+        def process(shard: str) -> int:
+            return len(shard)
+
+        @flow(name="wide")
+        def flow(n: int = 3):
+            return process.map(shards(n))
+        """
+    )
+    artifacts = generate(root)
+    template = yaml.safe_load(artifacts.files[Path("template.yaml")])
+    machine = template["Resources"]["WideStateMachine"]["Properties"]
+    statements = {s["Sid"]: s for s in machine["Policies"][0]["Statement"]}
+    start = statements["DistributedMapChildren"]
+    assert start["Action"] == "states:StartExecution"
+    assert start["Resource"]["Fn::Sub"].endswith(":stateMachine:WideStateMachine-*")
+    children = statements["DistributedMapChildExecutions"]["Resource"]["Fn::Sub"]
+    assert children.endswith(":execution:WideStateMachine-*/*")
+    write(artifacts)
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["validate", "--project", str(root), "--no-sam"])
+    assert result.exit_code == 0, result.output
