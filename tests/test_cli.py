@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -243,17 +241,7 @@ def _write_case(directory: Path, case_id: str, source: str | None, attr: str | N
     return f"{name}:{attr}" if attr else name
 
 
-@pytest.fixture(autouse=True)
-def _isolated_imports(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[None]:
-    """Each test imports its own flow files; none leaks into the next one."""
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    yield
-    base = str(tmp_path_factory.getbasetemp())
-    for name, module in list(sys.modules.items()):
-        if (getattr(module, "__file__", None) or "").startswith(base):
-            del sys.modules[name]
+pytestmark = pytest.mark.usefixtures("isolated_imports")
 
 
 @pytest.fixture
