@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from orchestrator import Flow, flow, task, unmapped  # noqa: E402
-from orchestrator.engine.flowrun import STORE_ENV, flow_invoker, run_flow  # noqa: E402
+from orchestrator.local.flowrun import STORE_ENV, flow_invoker, run_flow  # noqa: E402
 from orchestrator.engine.interpreter import execute  # noqa: E402
 from orchestrator.planner import plan_flow  # noqa: E402
 

@@ -9,7 +9,6 @@ from orchestrator.errors import (
     ParameterError,
     ScheduleError,
 )
-from orchestrator.schedules import CronSchedule, IntervalSchedule
 from orchestrator.sdk import (
     Flow,
     Parameter,
@@ -21,7 +20,8 @@ from orchestrator.sdk import (
     task,
     unmapped,
 )
-from orchestrator.triggers import (
+from orchestrator.sdk.schedules import CronSchedule, IntervalSchedule
+from orchestrator.sdk.triggers import (
     all_failed,
     all_finished,
     all_successful,

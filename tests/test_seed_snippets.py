@@ -686,7 +686,7 @@ def test_cli_plan_compiles_the_snippet_file(name: str, tmp_path: Path) -> None:
 @pytest.fixture
 def run_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keep the runs these tests record out of the working tree."""
-    from orchestrator.engine.flowrun import STORE_ENV
+    from orchestrator.local.flowrun import STORE_ENV
 
     path = tmp_path / "runs.sqlite"
     monkeypatch.setenv(STORE_ENV, str(path))

@@ -523,7 +523,7 @@ RETURNS = {"dynamic_shards": "summarize_shards", "external_api": "normalize_rate
 @pytest.fixture
 def run_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keep the runs these tests record out of the working tree."""
-    from orchestrator.engine.flowrun import STORE_ENV
+    from orchestrator.local.flowrun import STORE_ENV
 
     path = tmp_path / "runs.sqlite"
     monkeypatch.setenv(STORE_ENV, str(path))

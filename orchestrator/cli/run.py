@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.table import Table
 
 from orchestrator.cli.flows import load_graph
-from orchestrator.engine.flowrun import FlowRun, default_store, run_flow
 from orchestrator.engine.history import HistoryEvent
 from orchestrator.errors import ParameterError
 from orchestrator.loader import load_project_flows
+from orchestrator.local.flowrun import FlowRun, default_store, run_flow
 
 FAILED_RUN_EXIT = 1
 _STYLE = {"SUCCEEDED": "green", "FAILED": "red", "TIMED_OUT": "red", "NOT_RUN": "dim"}

@@ -18,7 +18,7 @@ from orchestrator.deploy.config import DeployConfig
 from orchestrator.errors import FlowDefinitionError, ScheduleError
 from orchestrator.graph import FlowGraph
 from orchestrator.planner import Plan, plan_flow
-from orchestrator.schedules import validate_expression, validate_timezone
+from orchestrator.sdk.schedules import validate_expression, validate_timezone
 
 STATEMACHINE_DIR = Path("infra/statemachines")
 

@@ -1,29 +1,56 @@
 """The local ASL interpreter: runs a compiled state machine in-process, like Step Functions.
 
 JSONPath-mode ASL only. Tasks call Lambda functions through a `LambdaInvoker` supplied by the
-caller (the runtime handler locally, anything in tests); every other semantic — paths,
-templates, intrinsics, Choice, Retry/Catch, Parallel/Map, timeouts, payload limits, history
-events — follows the Step Functions developer guide.
+caller (the local-run layer, anything in tests); every other semantic — paths, templates,
+intrinsics, Choice, Retry/Catch, Parallel/Map, timeouts, payload limits, history events — follows
+the Step Functions developer guide. The engine imports nothing else of Orchestrator.
+
+Names are loaded on first use (PEP 562), so `orchestrator.engine.spec` — the AWS facts the SDK,
+planner and runtime share — can be imported without loading the interpreter.
 """
 
-from .clock import Clock, RealClock, VirtualClock
-from .errors import DefinitionError, LambdaFunctionError, StatesError
-from .execution import Execution
-from .history import HistoryEvent
-from .interpreter import execute
-from .lane import LambdaInvoker
-from .store import ExecutionSummary, RunStore
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .clock import Clock, RealClock, VirtualClock
+    from .errors import DefinitionError, LambdaFunctionError, StatesError
+    from .execution import Execution
+    from .history import HistoryEvent
+    from .interpreter import execute
+    from .lane import LambdaInvoker
+
+_EXPORTS = {
+    "Clock": "clock",
+    "RealClock": "clock",
+    "VirtualClock": "clock",
+    "DefinitionError": "errors",
+    "LambdaFunctionError": "errors",
+    "StatesError": "errors",
+    "Execution": "execution",
+    "HistoryEvent": "history",
+    "execute": "interpreter",
+    "LambdaInvoker": "lane",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "Clock",
     "DefinitionError",
     "Execution",
-    "ExecutionSummary",
     "HistoryEvent",
     "LambdaFunctionError",
     "LambdaInvoker",
     "RealClock",
-    "RunStore",
     "StatesError",
     "VirtualClock",
     "execute",

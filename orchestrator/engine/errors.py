@@ -35,7 +35,7 @@ class LambdaFunctionError(Exception):
     """An unhandled error inside a Lambda function, as Lambda reports it.
 
     `error_type` becomes the state's `Error` (the exception class name) and `cause` its `Cause`
-    (Lambda's error JSON string, see `orchestrator.runtime.errors.error_cause`).
+    (Lambda's error JSON string, see `orchestrator.runtime.error_payload.error_cause`).
     """
 
     def __init__(self, error_type: str, cause: str) -> None:

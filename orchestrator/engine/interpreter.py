@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .clock import Clock, RealClock
 from .compiler import compile_definition
@@ -16,14 +16,10 @@ from .history import HistoryEvent, Recorder
 from .jsonpath import dumps
 from .lane import LambdaInvoker, Lane, Run, iso
 from .program import run_program
+from .spec import LOCAL_ACCOUNT, LOCAL_REGION
 from .state import check_size
 
-if TYPE_CHECKING:
-    from .store import RunStore
-
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/orchestrator-local"
+ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/orchestrator-local"
 
 
 def execute(
@@ -34,13 +30,15 @@ def execute(
     clock: Clock | None = None,
     name: str | None = None,
     state_machine_name: str = "local",
-    store: RunStore | None = None,
+    on_record: Callable[[Execution], None] | None = None,
     on_event: Callable[[HistoryEvent], None] | None = None,
 ) -> Execution:
     """Run `definition` on `input` and return the finished execution.
 
     Raises DefinitionError for a malformed or unsupported definition (before anything runs).
     A failing flow does not raise: the execution's `status` is FAILED with `error` and `cause`.
+    `on_record` is called with the execution when it starts and when it stops (a run store
+    keeps it); `on_event` with every history event as it is recorded.
     """
     machine = compile_definition(definition)
     clock = clock or RealClock()
@@ -48,8 +46,8 @@ def execute(
     # Step Functions receives the input as JSON text: an absent input is `{}`.
     input_text = dumps({} if input is None else input)
     value = json.loads(input_text)
-    machine_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{state_machine_name}"
-    arn = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{state_machine_name}:{name}"
+    machine_arn = f"arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}:stateMachine:{state_machine_name}"
+    arn = f"arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}:execution:{state_machine_name}:{name}"
     start = clock.now()
     recorder = Recorder(clock, on_event)
     timeout = machine.timeout_seconds
@@ -84,8 +82,8 @@ def execute(
         state_machine=state_machine_name,
         recorded_delays=run.delays,
     )
-    if store is not None:
-        store.record(execution)
+    if on_record is not None:
+        on_record(execution)
     lane = Lane(run, 0, run.root)
     lane.emit(
         "ExecutionStarted",
@@ -102,8 +100,8 @@ def execute(
         _finish(execution, lane, "TIMED_OUT", "ExecutionTimedOut", TIMEOUT, "")
     except (KeyboardInterrupt, BranchAborted):
         _finish(execution, lane, "ABORTED", "ExecutionAborted", None, None)
-        if store is not None:
-            store.record(execution)
+        if on_record is not None:
+            on_record(execution)
         raise
     else:
         execution.status = "SUCCEEDED"
@@ -117,8 +115,8 @@ def execute(
         execution.output = json.loads(output_text) if output is not None else None
         execution.stop_date = clock.now()
     run.root.abort()
-    if store is not None:
-        store.record(execution)
+    if on_record is not None:
+        on_record(execution)
     return execution
 
 

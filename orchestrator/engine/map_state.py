@@ -20,6 +20,7 @@ from .jsonpath import PathNotFound, compile_path, dumps
 from .lane import Lane
 from .program import Program, run_program
 from .retry import RecoverableState
+from .spec import INLINE_MAP_MAX_CONCURRENCY
 from .state import (
     invalid_path_cause,
     payload_size,
@@ -30,7 +31,6 @@ Compile = Callable[[dict[str, Any], str], Program]
 
 # MaxConcurrency 0 means "as many as possible"; this many threads at once (AWS's inline Map
 # also tops out at 40 concurrent iterations).
-UNBOUNDED_WORKERS = 40
 
 
 class MapState(RecoverableState):
@@ -154,7 +154,7 @@ class MapState(RecoverableState):
 
             return run
 
-        workers = concurrency or UNBOUNDED_WORKERS
+        workers = concurrency or INLINE_MAP_MAX_CONCURRENCY
         jobs = [iteration(i, item) for i, item in enumerate(items)]
         try:
             results = run_all(jobs, int(workers), scope, self._tolerance(effective, len(items)))

@@ -16,6 +16,7 @@ from typing import Any
 from .errors import ALL, DefinitionError, StatesError, matches
 from .jsonpath import dumps
 from .lane import Lane
+from .spec import backoff_seconds
 from .state import State, apply_result_path, result_path_field
 
 
@@ -29,9 +30,7 @@ class Retrier:
     full_jitter: bool
 
     def delay(self, attempt: int, jitter: Callable[[float], float]) -> float:
-        seconds = self.interval * self.backoff**attempt
-        if self.max_delay is not None:
-            seconds = min(seconds, self.max_delay)
+        seconds = backoff_seconds(self.interval, self.backoff, self.max_delay, attempt)
         return jitter(seconds) if self.full_jitter else seconds
 
 

@@ -14,9 +14,9 @@ from typing import Any
 from .errors import DATA_LIMIT, RUNTIME, StatesError
 from .jsonpath import Path, PathNotFound, compile_path, compile_reference_path, dumps
 from .lane import Lane
+from .spec import MAX_PAYLOAD_BYTES
 from .template import Template
 
-MAX_PAYLOAD_BYTES = 262_144
 _NOT_TRUNCATED = {"truncated": False}
 _IDENTITY: Any = object()  # a path field set to "$"
 _NULL: Any = object()  # a path field set to null

@@ -31,14 +31,13 @@ from .errors import (
 from .jsonpath import PathNotFound, compile_path, dumps
 from .lane import Lane
 from .retry import RecoverableState
+from .spec import LAMBDA_INVOKE, LOCAL_REGION
 from .state import (
     check_size,
     invalid_path_cause,
     template_field,
 )
 
-INVOKE = "arn:aws:states:::lambda:invoke"
-REGION = "us-east-1"
 _NOT_TRUNCATED = {"truncated": False}
 
 
@@ -49,11 +48,12 @@ class TaskState(RecoverableState):
         super().__init__(name, spec)
         resource = str(spec.get("Resource", ""))
         self.resource = resource
-        if resource.startswith(INVOKE):
-            if resource != INVOKE:
+        if resource.startswith(LAMBDA_INVOKE):
+            if resource != LAMBDA_INVOKE:
                 raise DefinitionError(
-                    f"state {name!r}: {resource} is not supported locally (only {INVOKE} and "
-                    f"Lambda function ARNs; callback and .sync patterns are out of scope)"
+                    f"state {name!r}: {resource} is not supported locally (only "
+                    f"{LAMBDA_INVOKE} and Lambda function ARNs; callback and .sync patterns "
+                    "are out of scope)"
                 )
             self.integration = True
         elif resource.startswith("arn:aws:lambda:") or resource.startswith("${"):
@@ -99,7 +99,7 @@ class TaskState(RecoverableState):
         if not isinstance(parameters, dict) or "FunctionName" not in parameters:
             raise StatesError(
                 RUNTIME,
-                f"The Parameters of {INVOKE} must be an object with a FunctionName: "
+                f"The Parameters of {LAMBDA_INVOKE} must be an object with a FunctionName: "
                 f"{dumps(parameters)}",
             )
         text = dumps(parameters)
@@ -107,7 +107,7 @@ class TaskState(RecoverableState):
         scheduled: dict[str, Any] = {
             "resourceType": "lambda",
             "resource": "invoke",
-            "region": REGION,
+            "region": LOCAL_REGION,
             "parameters": text,
         }
         if timeout is not None:

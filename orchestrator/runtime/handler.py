@@ -3,7 +3,7 @@
 The payload follows docs/data-contract.md: `{"task": id, "inputs": {arg: value}, "context": {...}}`.
 `execute_task` calls the task's function with the inputs bound by parameter name and returns its
 result, checked to be JSON. An exception propagates unchanged: Lambda (or the local invoker, via
-`orchestrator.runtime.errors`) reports it with the exception's class name as `errorType`, so
+`orchestrator.runtime.error_payload`) reports it with the exception's class name as `errorType`, so
 Retry/Catch on `"PaymentFailed"` match exactly as in AWS.
 
 Keep this module's imports light: it is what every task Lambda imports on a cold start.

@@ -16,14 +16,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from orchestrator.errors import FlowDefinitionError
-from orchestrator.schedules import Schedule, parse_schedule
 from orchestrator.sdk.durations import whole_seconds
+from orchestrator.sdk.schedules import Schedule, parse_schedule
 from orchestrator.sdk.task import Task, _max_concurrency, _memory
 from orchestrator.sdk.tracing import REQUIRED, FlowBuilder, ParamRef
 
 if TYPE_CHECKING:
-    from orchestrator.engine.flowrun import FlowRun
     from orchestrator.graph import FlowGraph
+    from orchestrator.local.flowrun import FlowRun
     from orchestrator.planner import Plan
 
 FlowType = Literal["STANDARD", "EXPRESS"]
@@ -175,7 +175,7 @@ class Flow:
         The run's history is kept in the run store (`.orchestrator/runs.sqlite`, or the file
         named by ORCHESTRATOR_STORE).
         """
-        from orchestrator.engine.flowrun import run_flow
+        from orchestrator.local.flowrun import run_flow
 
         return run_flow(self, params, clock=clock)
 

@@ -18,7 +18,7 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.sdk.durations import whole_seconds
 from orchestrator.sdk.retry import RetryDelay, as_retry_delay
-from orchestrator.triggers import trigger_name
+from orchestrator.sdk.triggers import trigger_name
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -155,7 +155,7 @@ def task(fn: Any = None, /, **options: Any) -> Any:
       `retry_delay` or `retry_on` without `retries` means 3 retries, Step Functions' default.
     - `timeout`: seconds or `timedelta`, at most 900 (Lambda's limit).
     - `memory`: Lambda memory in MB (128–10240).
-    - `trigger`: one of `orchestrator.triggers`; `name`, `tags`; `max_concurrency` for `.map`.
+    - `trigger`: one of `orchestrator.sdk.triggers`; `name`, `tags`; `max_concurrency` for `.map`.
     - `idempotent`: repeat invocations of a completed attempt return the stored result.
     - `distributed`: `.map` this task with a Distributed Map (each item a child execution),
       for lists too long for an inline Map's history (25,000 events per execution).
@@ -311,7 +311,7 @@ def _trigger(name: str, value: Any) -> str:
         raise FlowDefinitionError(
             f"trigger={value!r} is not a known trigger",
             task=name,
-            fix="use one of orchestrator.triggers: all_successful, all_failed, any_successful, "
+            fix="use one of orchestrator.sdk.triggers: all_successful, all_failed, any_successful, "
             "any_failed, all_finished, always_run, manual_only",
         )
     return found

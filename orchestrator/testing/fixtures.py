@@ -29,7 +29,7 @@ from orchestrator.testing.moto import MotoStepFunctions
 from orchestrator.testing.stack import MotoStack, deploy_template_to_moto
 
 if TYPE_CHECKING:
-    from orchestrator.engine.flowrun import FlowRun
+    from orchestrator.local.flowrun import FlowRun
     from orchestrator.sdk.flow import Flow
 
 __all__ = ["LocalRun", "local_run", "moto_sfn", "moto_stack", "orchestrator_project_root"]
@@ -40,7 +40,7 @@ LocalRun = Callable[..., "FlowRun"]
 @pytest.fixture
 def local_run() -> LocalRun:
     """``local_run(flow, params=None)`` → the ``FlowRun`` of a local run on a virtual clock."""
-    from orchestrator.engine.flowrun import run_flow
+    from orchestrator.local.flowrun import run_flow
 
     def run(flow: Flow, params: dict[str, Any] | None = None) -> FlowRun:
         # No run store: a test must not write .orchestrator/runs.sqlite into the project.

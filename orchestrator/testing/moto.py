@@ -43,7 +43,7 @@ from types import TracebackType
 from typing import Any
 from unittest import mock
 
-from orchestrator.runtime.errors import error_payload
+from orchestrator.runtime.error_payload import error_payload
 
 __all__ = ["MotoRun", "MotoStepFunctions", "StateMachine", "PLACEHOLDER"]
 

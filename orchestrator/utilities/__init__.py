@@ -1,1 +1,1 @@
-"""Prefect 1.x compatibility helpers."""
+"""`orchestrator.utilities.aws`: Prefect 1.x's path, re-exported from `orchestrator.compat`."""

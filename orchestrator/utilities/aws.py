@@ -1,24 +1,11 @@
-"""`run_on_lambda(flow, memory=...)`: the seed article's Serverless deploy, here a flow option.
+"""Prefect 1.x's `prefect.utilities.aws` spelling of the seed's Lambda deploy.
 
-Every Orchestrator task already runs on Lambda; this sets the flow's default Lambda memory.
-"""
+See `compat/lambda_deploy.py`."""
 
-from __future__ import annotations
+from orchestrator.compat.lambda_deploy import (
+    run_on_lambda,
+)
 
-from orchestrator.errors import FlowDefinitionError
-from orchestrator.sdk.flow import Flow
-from orchestrator.sdk.task import _memory
-
-
-def run_on_lambda(flow: Flow, memory: int | None = None) -> Flow:
-    """Give every task of `flow` without its own `memory=` this much Lambda memory (MB)."""
-    if not isinstance(flow, Flow):
-        raise FlowDefinitionError(
-            f"run_on_lambda was given {flow!r}, not a flow", fix="pass the Flow object"
-        )
-    try:
-        flow.default_memory = _memory(flow.name, memory)
-    except FlowDefinitionError as err:
-        raise FlowDefinitionError(err.problem, flow=flow.name, fix=err.fix) from None
-    flow._graph = None
-    return flow
+__all__ = [
+    "run_on_lambda",
+]

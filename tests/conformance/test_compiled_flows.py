@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from orchestrator.engine.flowrun import resolve, run_flow
 from orchestrator.loader import load_project_flows
+from orchestrator.local.flowrun import resolve, run_flow
 from orchestrator.sdk.flow import Flow
 from orchestrator.testing.flows import run_flow_in_moto
 from orchestrator.testing.moto import MotoStepFunctions

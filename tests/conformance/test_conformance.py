@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.runtime.errors import error_cause, error_payload
+from orchestrator.runtime.error_payload import error_cause, error_payload
 from orchestrator.testing.moto import MotoRun, MotoStepFunctions
 
 from .cases import load_cases, outcome

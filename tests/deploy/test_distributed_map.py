@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 import typer
 import yaml
+from orchestrator.cli_build import register
 from statelint.linter import Linter
 from typer.testing import CliRunner
 
 from orchestrator import Flow, FlowDefinitionError, flow, task
-from orchestrator.cli_build import register
 from orchestrator.deploy.build import generate, write
-from orchestrator.engine.flowrun import run_flow
+from orchestrator.local.flowrun import run_flow
 from orchestrator.testing.flows import run_flow_in_moto
 from orchestrator.testing.moto import MotoStepFunctions
 from tests.deploy.conftest import MakeProject

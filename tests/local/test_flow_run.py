@@ -8,8 +8,8 @@ import pytest
 
 from functions.dynamic_shards import dynamic_shards, get_data_shards, process_shard
 from orchestrator import Flow, Parameter, ParameterError, exponential_backoff, flow, task
-from orchestrator.engine import RunStore
-from orchestrator.engine.flowrun import default_store
+from orchestrator.local.flowrun import default_store
+from orchestrator.local.store import RunStore
 
 
 class PaymentFailed(Exception):

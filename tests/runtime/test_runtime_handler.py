@@ -14,7 +14,7 @@ import pytest
 
 from orchestrator import task
 from orchestrator.runtime import telemetry
-from orchestrator.runtime.errors import error_payload
+from orchestrator.runtime.error_payload import error_payload
 from orchestrator.runtime.handler import (
     TaskNotFoundError,
     TaskResultError,

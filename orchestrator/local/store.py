@@ -10,8 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .execution import Execution
-from .history import HistoryEvent
+from orchestrator.engine.execution import Execution
+from orchestrator.engine.history import HistoryEvent
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.engine import HistoryEvent, RunStore
-
-from .conftest import machine, run, task
+from orchestrator.engine import HistoryEvent
+from orchestrator.local.store import RunStore
+from tests.engine.conftest import machine, run, task
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -18,8 +18,8 @@ def test_round_trip(tmp_path: Path) -> None:
         W={"Type": "Wait", "Seconds": 5, "Next": "T"},
         T=task(),
     )
-    ex = run(spec, {"x": "ü"}, store=store, name="first-run", on_event=seen.append)
-    run(spec, {"x": 2}, store=store, name="second-run")
+    ex = run(spec, {"x": "ü"}, on_record=store.record, name="first-run", on_event=seen.append)
+    run(spec, {"x": 2}, on_record=store.record, name="second-run")
     assert [e.id for e in seen] == [e.id for e in ex.events]
 
     loaded = store.get("first-run")
@@ -42,9 +42,11 @@ def test_round_trip(tmp_path: Path) -> None:
 
 def test_prefix_must_be_unique(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "runs.sqlite")
-    run(machine(P={"Type": "Pass", "End": True}), store=store, name="abc-1")
-    run(machine(P={"Type": "Pass", "End": True}), store=store, name="abc-2")
+    run(machine(P={"Type": "Pass", "End": True}), on_record=store.record, name="abc-1")
+    run(machine(P={"Type": "Pass", "End": True}), on_record=store.record, name="abc-2")
     with pytest.raises(KeyError, match="several"):
         store.get("abc")
-    failed = run(machine(F={"Type": "Fail", "Error": "E", "Cause": "C"}), store=store, name="f")
+    failed = run(
+        machine(F={"Type": "Fail", "Error": "E", "Cause": "C"}), on_record=store.record, name="f"
+    )
     assert (store.get("f").error, store.get("f").cause) == (failed.error, failed.cause)

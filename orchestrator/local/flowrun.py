@@ -21,9 +21,9 @@ from orchestrator.engine.errors import LambdaFunctionError
 from orchestrator.engine.execution import Execution
 from orchestrator.engine.history import HistoryEvent
 from orchestrator.engine.interpreter import execute
-from orchestrator.engine.store import RunStore
 from orchestrator.errors import ParameterError
-from orchestrator.runtime.errors import error_cause, error_payload
+from orchestrator.local.store import RunStore
+from orchestrator.runtime.error_payload import error_cause, error_payload
 from orchestrator.runtime.handler import execute_task
 from orchestrator.runtime.results import resolve_refs
 
@@ -177,7 +177,7 @@ def run_flow(
             invoke=flow_invoker(flow),
             clock=make_clock(clock),
             state_machine_name=graph.resource_name,
-            store=run_store,
+            on_record=run_store.record if run_store is not None else None,
             on_event=on_event,
         )
     finally:

@@ -1,0 +1,100 @@
+"""The contract between the planner, the deploy layer, the Lambda runtime and local runs.
+
+Like Powertools' `shared/constants.py`: every name two layers must agree on is written here once —
+environment variables the template sets and the runtime reads, the placeholder that wires a Task
+state to its function, the size at which a result travels by reference. The AWS facts these rest
+on (the `lambda:invoke` resource, the 256 KiB payload limit, the local region and account) are in
+`orchestrator.engine.spec`, which this module re-exports for one-stop reading.
+
+Imports nothing heavy: every task Lambda imports it on a cold start.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from orchestrator.engine.spec import (
+    LAMBDA_INVOKE,
+    LOCAL_ACCOUNT,
+    LOCAL_REGION,
+    MAX_PAYLOAD_BYTES,
+)
+
+# -- environment of a task Lambda (set by deploy/lambdas.py, read by runtime/) -------------------
+#: `package.module:qualname` of the task the function runs.
+TASK_ENV = "ORCHESTRATOR_TASK"
+#: The results bucket; unset locally, where results go to RESULTS_DIR_ENV.
+RESULTS_BUCKET_ENV = "ORCHESTRATOR_RESULTS_BUCKET"
+#: Comma-separated key prefixes (one per flow calling the task) the function may write under.
+RESULTS_PREFIX_ENV = "ORCHESTRATOR_RESULTS_PREFIX"
+#: The DynamoDB idempotency table, for `@task(idempotent=True)`.
+IDEMPOTENCY_TABLE_ENV = "ORCHESTRATOR_IDEMPOTENCY_TABLE"
+#: Seconds an idempotency record is kept.
+IDEMPOTENCY_EXPIRES_ENV = "ORCHESTRATOR_IDEMPOTENCY_EXPIRES"
+#: Powertools' own variables: the template sets them, Powertools reads them.
+SERVICE_ENV = "POWERTOOLS_SERVICE_NAME"
+METRICS_NAMESPACE_ENV = "POWERTOOLS_METRICS_NAMESPACE"
+LOG_LEVEL_ENV = "POWERTOOLS_LOG_LEVEL"
+METRICS_NAMESPACE = "Orchestrator"
+
+# -- environment of a local run -------------------------------------------------------------------
+#: The SQLite run store (default `.orchestrator/runs.sqlite`).
+STORE_ENV = "ORCHESTRATOR_STORE"
+DEFAULT_STORE = Path(".orchestrator") / "runs.sqlite"
+#: The folder of the local result store (default `.orchestrator/results`).
+RESULTS_DIR_ENV = "ORCHESTRATOR_RESULTS_DIR"
+DEFAULT_RESULTS_DIR = Path(".orchestrator") / "results"
+#: Show tracebacks in the CLI.
+DEBUG_ENV = "ORCHESTRATOR_DEBUG"
+
+# -- results by reference (runtime/results.py, docs/data-contract.md) ----------------------------
+#: A result whose JSON is longer is stored and passed by reference: half the payload limit, so
+#: the rest of the state document (parameters, other results) still fits beside it.
+OFFLOAD_BYTES_ENV = "ORCHESTRATOR_OFFLOAD_BYTES"
+DEFAULT_OFFLOAD_BYTES = MAX_PAYLOAD_BYTES // 2
+REF_KEY = "__orchestrator_ref__"
+
+# -- Task state → Lambda function wiring ----------------------------------------------------------
+#: `${<FunctionId>FunctionArn}` in the ASL; SAM's DefinitionSubstitutions fill it in.
+PLACEHOLDER_SUFFIX = "FunctionArn"
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+" + PLACEHOLDER_SUFFIX + r")\}")
+
+
+def placeholder_key(function_id: str) -> str:
+    """The DefinitionSubstitutions key of a task's function ARN: `CleanFunctionArn`."""
+    return f"{function_id}{PLACEHOLDER_SUFFIX}"
+
+
+def placeholder(function_id: str) -> str:
+    """The text the ASL holds where the function ARN goes: `${CleanFunctionArn}`."""
+    return "${" + placeholder_key(function_id) + "}"
+
+
+__all__ = [
+    "DEBUG_ENV",
+    "DEFAULT_OFFLOAD_BYTES",
+    "DEFAULT_RESULTS_DIR",
+    "DEFAULT_STORE",
+    "IDEMPOTENCY_EXPIRES_ENV",
+    "IDEMPOTENCY_TABLE_ENV",
+    "LAMBDA_INVOKE",
+    "LOCAL_ACCOUNT",
+    "LOCAL_REGION",
+    "LOG_LEVEL_ENV",
+    "MAX_PAYLOAD_BYTES",
+    "METRICS_NAMESPACE",
+    "METRICS_NAMESPACE_ENV",
+    "OFFLOAD_BYTES_ENV",
+    "PLACEHOLDER",
+    "PLACEHOLDER_SUFFIX",
+    "REF_KEY",
+    "RESULTS_BUCKET_ENV",
+    "RESULTS_DIR_ENV",
+    "RESULTS_PREFIX_ENV",
+    "SERVICE_ENV",
+    "STORE_ENV",
+    "TASK_ENV",
+    "placeholder",
+    "placeholder_key",
+]

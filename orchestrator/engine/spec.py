@@ -1,0 +1,54 @@
+"""What AWS fixes: the Step Functions facts the interpreter implements and the planner targets.
+
+Every number here comes from the Amazon States Language specification or the Step Functions
+developer guide ("Quotas", "Retrying after an error", "Map state"). This module imports nothing,
+so the SDK (validating a retry policy), the planner (emitting one) and the deploy layer (checking
+an Express flow's worst case) read the same facts the engine enforces, without loading the engine.
+"""
+
+from __future__ import annotations
+
+# -- service integrations -----------------------------------------------------------------------
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+
+# -- quotas ------------------------------------------------------------------------------------
+#: A state's input or output, an execution's input or output: 256 KiB of UTF-8 JSON.
+MAX_PAYLOAD_BYTES = 256 * 1024
+#: An inline Map runs at most 40 iterations at once (MaxConcurrency 0 means "as many as that").
+INLINE_MAP_MAX_CONCURRENCY = 40
+#: A Distributed Map runs at most 10,000 child executions at once.
+DISTRIBUTED_MAP_MAX_CONCURRENCY = 10_000
+#: A Lambda function runs at most 15 minutes.
+LAMBDA_MAX_TIMEOUT_SECONDS = 900
+LAMBDA_MEMORY_MB = (128, 10_240)
+#: State machine names: 1–80 characters of A-Z a-z 0-9 - _.
+STATE_MACHINE_NAME_PATTERN = r"[A-Za-z0-9_-]{1,80}"
+#: An Express execution is stopped after five minutes.
+EXPRESS_MAX_SECONDS = 300
+
+# -- Retry fields (ASL spec "Retrying after an error"; CreateStateMachine refuses the rest) ----
+RETRY_DEFAULT_INTERVAL_SECONDS = 1
+RETRY_DEFAULT_MAX_ATTEMPTS = 3
+RETRY_DEFAULT_BACKOFF_RATE = 2.0
+RETRY_MAX_INTERVAL_SECONDS = 99_999_999
+RETRY_MAX_ATTEMPTS = 99_999_999
+RETRY_MIN_BACKOFF_RATE = 1.0
+RETRY_MAX_DELAY_SECONDS = 31_622_400  # one year and a day
+JITTER_STRATEGIES = ("FULL", "NONE")
+
+# -- where a local run pretends to be ------------------------------------------------------------
+#: The region and account of local executions' ARNs (and moto's defaults, so ARNs agree there).
+LOCAL_REGION = "us-east-1"
+LOCAL_ACCOUNT = "123456789012"
+
+
+def backoff_seconds(
+    interval: float, backoff_rate: float, max_delay: float | None, retry: int
+) -> float:
+    """The wait before the `retry`-th retry (0-based) of one retrier, before jitter.
+
+    IntervalSeconds × BackoffRate^retry, capped by MaxDelaySeconds: the one formula the engine
+    waits by, and the deploy layer sums for an Express flow's worst case.
+    """
+    seconds = interval * backoff_rate**retry
+    return seconds if max_delay is None else min(seconds, max_delay)
