@@ -44,8 +44,10 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from orchestrator import Flow, flow, task, unmapped  # noqa: E402
-from orchestrator.local.flowrun import STORE_ENV, flow_invoker, run_flow  # noqa: E402
+from orchestrator.contract import STORE_ENV  # noqa: E402
 from orchestrator.engine.interpreter import execute  # noqa: E402
+from orchestrator.local.flowrun import invoker  # noqa: E402
+from orchestrator.local.flowrun import run_flow as run_machine  # noqa: E402
 from orchestrator.planner import plan_flow  # noqa: E402
 
 BENCH = ROOT / ".bench"
@@ -57,6 +59,11 @@ PREFECT_SPEC = "prefect>=3,<4"
 TARGET_OVERHEAD_US = 50.0
 TARGET_RATIO = 100.0
 TARGET_IO_TOLERANCE = 0.10
+
+
+def run_flow(flow: Any, params: dict[str, Any], store: bool = True) -> Any:
+    """`flow.run()` with the store made explicit: what a user's local run costs end to end."""
+    return run_machine(flow.local_machine(), params, store=store)
 
 
 # -- the workloads: trivial tasks, defined once at module level ---------------------------------
@@ -197,11 +204,11 @@ def measure_engine(
         res.graph.values.append(validated - traced)
         res.plan.values.append(time.perf_counter() - validated)
     assert built is not None
-    invoker = flow_invoker(built)
+    invoke = invoker(built.local_machine())
     name = built.graph.resource_name
     for _ in range(repeats):
         t, execution = timed(
-            lambda: execute(plan.asl, {}, invoke=invoker, state_machine_name=name, store=None)
+            lambda: execute(plan.asl, {}, invoke=invoke, state_machine_name=name, on_record=None)
         )
         res.run.values.append(t)
         if execution.status != "SUCCEEDED":
@@ -306,18 +313,18 @@ def child_figures(workload: str, n: int, repeats: int) -> dict[str, Any]:
     built = build(n)
     plan = plan_flow(built.graph)
     plan_s = time.perf_counter() - start
-    invoker = flow_invoker(built)
-    execute(plan.asl, {}, invoke=invoker, store=None)  # warm-up: first-use imports and caches
+    invoke = invoker(built.local_machine())
+    execute(plan.asl, {}, invoke=invoke, on_record=None)  # warm-up: first-use imports and caches
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     runs = []
     status = ""
     for _ in range(repeats):
-        t, execution = timed(lambda: execute(plan.asl, {}, invoke=invoker, store=None))
+        t, execution = timed(lambda: execute(plan.asl, {}, invoke=invoke, on_record=None))
         runs.append(t)
         status = execution.status
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
-    execute(plan.asl, {}, invoke=invoker, store=None)
+    execute(plan.asl, {}, invoke=invoke, on_record=None)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {

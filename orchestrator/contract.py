@@ -55,10 +55,22 @@ OFFLOAD_BYTES_ENV = "ORCHESTRATOR_OFFLOAD_BYTES"
 DEFAULT_OFFLOAD_BYTES = MAX_PAYLOAD_BYTES // 2
 REF_KEY = "__orchestrator_ref__"
 
+# -- generated artifacts (committed; `orchestrator build --check` keeps them current) -----------
+#: Where each flow's ASL is written, relative to the project root: `<resource name>.asl.json`.
+STATEMACHINE_DIR = Path("infra/statemachines")
+STATEMACHINE_SUFFIX = ".asl.json"
+
+
+def statemachine_path(resource_name: str) -> Path:
+    """The committed ASL of the flow named `resource_name`, relative to the project root."""
+    return STATEMACHINE_DIR / f"{resource_name}{STATEMACHINE_SUFFIX}"
+
+
 # -- Task state → Lambda function wiring ----------------------------------------------------------
 #: `${<FunctionId>FunctionArn}` in the ASL; SAM's DefinitionSubstitutions fill it in.
 PLACEHOLDER_SUFFIX = "FunctionArn"
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+" + PLACEHOLDER_SUFFIX + r")\}")
+#: Any `${Key}` in an ASL file: what DefinitionSubstitutions (SAM, or the moto harness) fill in.
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
 def placeholder_key(function_id: str) -> str:
@@ -93,8 +105,11 @@ __all__ = [
     "RESULTS_DIR_ENV",
     "RESULTS_PREFIX_ENV",
     "SERVICE_ENV",
+    "STATEMACHINE_DIR",
+    "STATEMACHINE_SUFFIX",
     "STORE_ENV",
     "TASK_ENV",
     "placeholder",
     "placeholder_key",
+    "statemachine_path",
 ]

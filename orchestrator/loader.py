@@ -12,7 +12,6 @@ import importlib.util
 import os
 import sys
 import sysconfig
-import tomllib
 import traceback
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -20,6 +19,7 @@ from typing import Any
 
 from orchestrator.errors import FlowDefinitionError, OrchestratorError
 from orchestrator.sdk.flow import Flow
+from orchestrator.settings import read_settings
 
 # Set on modules this loader executed from a file, so reloading the same file (a second CLI call
 # in one process, a test) replaces it, while a clash with any other module is refused.
@@ -48,39 +48,10 @@ def load_flow(spec: str, root: Path | None = None) -> Flow:
     return _pick_flow(module, attr, spec)
 
 
-def project_settings(pyproject: Path) -> dict[str, Any]:
-    """The `[tool.orchestrator]` table of `pyproject`, with its `flows` list checked."""
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FlowDefinitionError(
-            f"{pyproject} does not exist",
-            fix="run from the project root or pass the path of its pyproject.toml",
-        ) from None
-    except tomllib.TOMLDecodeError as err:
-        raise FlowDefinitionError(
-            f"{pyproject} is not valid TOML: {err}", fix="fix the file"
-        ) from None
-    section: dict[str, Any] = data.get("tool", {}).get("orchestrator", {})
-    specs = section.get("flows")
-    example = '[tool.orchestrator] with flows = ["package.module:flow", ...]'
-    if specs is None:
-        raise FlowDefinitionError(
-            f"{pyproject} has no [tool.orchestrator] flows list", fix=f"add {example}"
-        )
-    if not isinstance(specs, list) or not specs or not all(isinstance(s, str) for s in specs):
-        raise FlowDefinitionError(
-            f"[tool.orchestrator] flows in {pyproject} is not a non-empty list of strings",
-            fix=f"write it as {example}",
-        )
-    return section
-
-
 def load_project_flows(pyproject: Path) -> list[Flow]:
     """The flows `[tool.orchestrator] flows = [...]` of `pyproject` lists, in that order."""
-    specs = project_settings(pyproject)["flows"]
-    root = pyproject.resolve().parent
-    return [load_flow(spec, root) for spec in specs]
+    settings = read_settings(pyproject)
+    return [load_flow(spec, settings.root) for spec in settings.flows]
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:

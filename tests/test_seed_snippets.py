@@ -13,8 +13,6 @@ state machine is asserted in separate tests that need the planner.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import os
 import random
@@ -371,12 +369,13 @@ def test_etl_chain_and_retries() -> None:
         ("clean_data", "transform"),
         ("transform", "load_to_db"),
     ]
-    retry = graph.node("extract").retry
-    assert retry is not None
-    assert retry.max_attempts == 3
-    assert retry.error_equals == ("States.ALL",)
-    assert (retry.interval_seconds, retry.backoff_rate) == (1, 1.0)
-    assert all(graph.node(n).retry is None for n in ("clean_data", "transform", "load_to_db"))
+    options = graph.node("extract").options
+    assert options.retries == 3
+    assert options.error_equals == ("States.ALL",)
+    assert (options.retry_delay.interval, options.retry_delay.backoff_rate) == (1, 1.0)
+    assert all(
+        graph.node(n).options.retries == 0 for n in ("clean_data", "transform", "load_to_db")
+    )
 
 
 def test_etl_extract_body_uses_the_placeholder_reader() -> None:
@@ -435,18 +434,17 @@ def test_timeout_300() -> None:
     assert ns["call_external_api"].options.timeout == 300
     assert ns["call_external_api"]() == {"status": "ok"}
     node = snippet_flows()["timeout"].graph.node("call_external_api")
-    assert node.timeout_seconds == 300
-    assert node.retry is None
+    assert node.timeout == 300
+    assert node.options.retries == 0
 
 
 def test_exponential_delay_scale_10() -> None:
     node = snippet_flows()["backoff"].graph.node("upload_to_s3")
-    assert node.retry is not None
     # A delay without a retry count means Step Functions' default MaxAttempts of 3.
-    assert node.retry.max_attempts == 3
-    assert node.retry.interval_seconds == 10
-    assert node.retry.backoff_rate == 2.0
-    assert node.retry.error_equals == ("States.ALL",)
+    assert node.options.retries == 3
+    assert node.options.retry_delay.interval == 10
+    assert node.options.retry_delay.backoff_rate == 2.0
+    assert node.options.error_equals == ("States.ALL",)
     assert run_snippet("backoff")["upload_to_s3"]() is None
 
 
@@ -456,11 +454,10 @@ def test_payment_failed_retry_and_refund_trigger() -> None:
     assert ns["refund_payment"].options.trigger == "all_successful"
     graph = flow.graph
     charge = graph.node("charge_payment")
-    assert charge.retry is not None
-    assert charge.retry.error_equals == ("PaymentFailed",)
-    assert charge.retry.max_attempts == 3
+    assert charge.options.error_equals == ("PaymentFailed",)
+    assert charge.options.retries == 3
     refund = graph.node("refund_payment")
-    assert refund.trigger == "all_successful"
+    assert refund.options.trigger == "all_successful"
     assert refund.upstream == ("charge_payment",)
 
 
@@ -470,7 +467,7 @@ def test_serverless_schedule_and_memory() -> None:
     assert graph.schedule is not None
     assert graph.schedule.expression == "rate(1 hour)"
     assert graph.schedule.timezone is None
-    assert {n.memory_mb for n in graph.nodes} == {3008}
+    assert {n.memory for n in graph.nodes} == {3008}
 
 
 def test_promo_monitor_structure() -> None:
@@ -504,21 +501,7 @@ def test_every_snippet_flow_builds_a_valid_graph() -> None:
         assert FlowGraph.model_validate(graph.model_dump()) == graph, name
 
 
-# -- the compiled state machine (needs orchestrator.planner) -----------------------------------
-
-
-def planner_available() -> bool:
-    try:
-        return importlib.util.find_spec("orchestrator.planner") is not None and hasattr(
-            importlib.import_module("orchestrator.planner"), "compile_flow"
-        )
-    except ImportError:
-        return False
-
-
-needs_planner = pytest.mark.skipif(
-    not planner_available(), reason="orchestrator.planner.compile_flow does not exist yet"
-)
+# -- the compiled state machine ------------------------------------------------------------------
 
 
 def all_states(asl: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -544,7 +527,6 @@ def retrier(st: dict[str, Any], error: str) -> dict[str, Any]:
     return found[0]
 
 
-@needs_planner
 @pytest.mark.parametrize("name", sorted(snippet_flows()))
 def test_snippet_flow_compiles(name: str) -> None:
     asl = snippet_flows()[name].asl()
@@ -554,7 +536,6 @@ def test_snippet_flow_compiles(name: str) -> None:
         assert state(asl, node.id)["Type"] in ("Task", "Map")
 
 
-@needs_planner
 def test_asl_etl_retry() -> None:
     asl = flow_of("etl").asl()
     r = retrier(state(asl, "extract"), "States.ALL")
@@ -562,7 +543,6 @@ def test_asl_etl_retry() -> None:
     assert isinstance(r.get("BackoffRate", 1.0), float)
 
 
-@needs_planner
 def test_asl_shards_map() -> None:
     asl = flow_of("shards").asl()
     m = state(asl, "process_shard")
@@ -573,13 +553,11 @@ def test_asl_shards_map() -> None:
     assert m["ResultSelector"] == {"process_shard": {"value.$": "$"}}
 
 
-@needs_planner
 def test_asl_timeout_seconds_300() -> None:
     asl = snippet_flows()["timeout"].asl()
     assert state(asl, "call_external_api")["TimeoutSeconds"] == 300
 
 
-@needs_planner
 def test_asl_exponential_delay() -> None:
     asl = snippet_flows()["backoff"].asl()
     r = retrier(state(asl, "upload_to_s3"), "States.ALL")
@@ -588,7 +566,6 @@ def test_asl_exponential_delay() -> None:
     assert r["MaxAttempts"] == 3
 
 
-@needs_planner
 def test_asl_payment_failed_retry() -> None:
     asl = payment_flow()[0].asl()
     retriers = state(asl, "charge_payment")["Retry"]
@@ -598,7 +575,6 @@ def test_asl_payment_failed_retry() -> None:
     assert not [r for r in retriers if "States.ALL" in r["ErrorEquals"]]
 
 
-@needs_planner
 def test_asl_recommendations_runs_fetches_in_parallel() -> None:
     asl = flow_of("recommendations").asl()
     parallels = [s for _, s in all_states(asl) if s["Type"] == "Parallel"]
@@ -686,7 +662,7 @@ def test_cli_plan_compiles_the_snippet_file(name: str, tmp_path: Path) -> None:
 @pytest.fixture
 def run_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keep the runs these tests record out of the working tree."""
-    from orchestrator.local.flowrun import STORE_ENV
+    from orchestrator.contract import STORE_ENV
 
     path = tmp_path / "runs.sqlite"
     monkeypatch.setenv(STORE_ENV, str(path))

@@ -182,9 +182,9 @@ def test_parameters_and_defaults() -> None:
 
 
 def test_etl_options() -> None:
-    retry = etl.graph.node("extract").retry
-    assert retry is not None and retry.max_attempts == 3
-    assert retry.error_equals == ("States.ALL",)
+    options = etl.graph.node("extract").options
+    assert options.retries == 3
+    assert options.error_equals == ("States.ALL",)
     assert etl.graph.node("load_to_db").inputs["day"] == ParamInput(name="day")
 
 
@@ -206,22 +206,22 @@ def test_dynamic_shards_maps_and_returns_the_summary() -> None:
 
 
 def test_external_api_timeout() -> None:
-    assert external_api.graph.node("call_external_api").timeout_seconds == 300
+    assert external_api.graph.node("call_external_api").timeout == 300
     assert external_api.graph.output == ResultInput(node="normalize_rates")
 
 
 def test_s3_upload_exponential_delay() -> None:
-    retry = s3_upload.graph.node("upload_to_s3").retry
-    assert retry is not None
-    assert (retry.max_attempts, retry.interval_seconds, retry.backoff_rate) == (3, 10, 2.0)
+    options = s3_upload.graph.node("upload_to_s3").options
+    delay = options.retry_delay
+    assert (options.retries, delay.interval, delay.backoff_rate) == (3, 10, 2.0)
 
 
 def test_payment_retry_on_and_trigger() -> None:
     graph = payment.graph
-    retry = graph.node("charge_payment").retry
-    assert retry is not None and retry.error_equals == ("PaymentFailed",)
-    assert retry.max_attempts == 3
-    assert graph.node("refund_payment").trigger == "all_successful"
+    options = graph.node("charge_payment").options
+    assert options.error_equals == ("PaymentFailed",)
+    assert options.retries == 3
+    assert graph.node("refund_payment").options.trigger == "all_successful"
     assert graph.node("assess_risk").inputs["threshold"] == ParamInput(name="risk_threshold")
 
 
@@ -523,7 +523,7 @@ RETURNS = {"dynamic_shards": "summarize_shards", "external_api": "normalize_rate
 @pytest.fixture
 def run_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keep the runs these tests record out of the working tree."""
-    from orchestrator.local.flowrun import STORE_ENV
+    from orchestrator.contract import STORE_ENV
 
     path = tmp_path / "runs.sqlite"
     monkeypatch.setenv(STORE_ENV, str(path))

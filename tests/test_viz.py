@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator import Flow, Parameter, flow, task, unmapped
-from orchestrator.graph import FlowGraph, ParamInput, ResultInput, RetrySpec, TaskNode
+from orchestrator.graph import FlowGraph, ParamInput, ResultInput, TaskNode
+from orchestrator.options import TaskOptions
 from orchestrator.viz import RenderError, render_graph, render_text
 
 
@@ -42,8 +43,9 @@ def shards(n: int = 5):
     return total
 
 
-def _node(node_id: str, name: str, **kwargs: object) -> TaskNode:
-    return TaskNode(id=node_id, task_name=name, task_key=f"m:{node_id}", function_id="F", **kwargs)
+def _node(node_id: str, name: str, retries: int = 0, **kwargs: object) -> TaskNode:
+    options = TaskOptions(name=name, retries=retries, timeout=60, memory=256)
+    return TaskNode(id=node_id, options=options, task_key=f"m:{node_id}", function_id="F", **kwargs)
 
 
 def _awkward_graph() -> FlowGraph:
@@ -57,7 +59,7 @@ def _awkward_graph() -> FlowGraph:
                 "b",
                 "ünïcødé → 数据",
                 inputs={"v": ResultInput(node="a")},
-                retry=RetrySpec(max_attempts=2),
+                retries=2,
             ),
         ),
         parameters=(),
@@ -216,7 +218,7 @@ def test_viz_imports_only_the_graph_layer() -> None:
     for module in viz.glob("*.py"):
         imports = re.findall(r"^from (orchestrator[.\w]*) import", module.read_text(), re.M)
         assert all(
-            name in ("orchestrator.graph", "orchestrator.errors")
+            name in ("orchestrator.graph", "orchestrator.errors", "orchestrator.options")
             or name.startswith("orchestrator.viz")
             for name in imports
         ), (module.name, imports)

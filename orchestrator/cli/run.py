@@ -1,8 +1,8 @@
 """`orchestrator run FLOW --param k=v` runs a flow locally, live; `orchestrator runs` looks back.
 
-The run executes the flow's compiled ASL in the embedded engine (see orchestrator/engine/
-flowrun.py); progress is printed as states start and finish, then a summary table of the task
-runs. Exit code 0 when the run SUCCEEDED, 1 when it FAILED or TIMED_OUT, 2 for a user error.
+The run executes the flow's ASL in the embedded engine (see orchestrator/local/); progress is
+printed as states start and finish, then a summary table of the task runs. Exit code 0 when the
+run SUCCEEDED, 1 when it FAILED or TIMED_OUT, 2 for a user error.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.table import Table
 
 from orchestrator.cli.flows import load_graph
-from orchestrator.engine.history import HistoryEvent
+from orchestrator.engine.history import HistoryEvent, StateAttribution
 from orchestrator.errors import ParameterError
 from orchestrator.loader import load_project_flows
-from orchestrator.local.flowrun import FlowRun, default_store, run_flow
+from orchestrator.local import FlowRun, default_store, run_flow
 
 FAILED_RUN_EXIT = 1
 _STYLE = {"SUCCEEDED": "green", "FAILED": "red", "TIMED_OUT": "red", "NOT_RUN": "dim"}
@@ -47,17 +47,13 @@ class Progress:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.names: dict[int, str | None] = {}
+        self.state_of = StateAttribution()
         self.in_iteration: dict[int, bool] = {}
         self.items: dict[str, int] = {}
 
     def __call__(self, event: HistoryEvent) -> None:
         details = event.details
-        if event.type.endswith(("StateEntered", "StateExited")):
-            name = details.get("name")
-        else:
-            name = self.names.get(event.previous_event_id)
-        self.names[event.id] = name
+        name = self.state_of(event)
         nested = event.type == "MapIterationStarted" or self.in_iteration.get(
             event.previous_event_id, False
         )
@@ -119,8 +115,21 @@ def run(
         bool, typer.Option("--all", help="Run every flow in [tool.orchestrator] flows.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary.")] = False,
+    committed: Annotated[
+        bool,
+        typer.Option(
+            "--committed",
+            help="Run the committed infra/statemachines/<flow>.asl.json (what deploys) instead "
+            "of compiling the code as it is now.",
+        ),
+    ] = False,
 ) -> None:
-    """Run FLOW locally: its compiled state machine, in-process, with live progress."""
+    """Run FLOW locally: its compiled state machine, in-process, with live progress.
+
+    The flow is compiled from the code as it is now; a note says when the committed state
+    machine (what `orchestrator build` wrote and SAM deploys) differs. --committed runs the
+    committed file itself.
+    """
     console = Console()
     if all_flows:
         flows = load_project_flows(Path("pyproject.toml"))
@@ -134,7 +143,7 @@ def run(
     for each in flows:
         console.rule(f"[bold]{each.name}[/bold]")
         result = run_flow(
-            each,
+            each.local_machine(committed=committed),
             parse_params(param or []),
             clock=clock,
             on_event=None if quiet else Progress(console),

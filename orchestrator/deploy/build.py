@@ -10,22 +10,23 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.deploy.config import DeployConfig, read_config
-from orchestrator.deploy.project import STATEMACHINE_DIR, FlowBuild, load_builds
+from orchestrator.contract import STATEMACHINE_DIR
+from orchestrator.deploy.project import FlowBuild, load_builds
 from orchestrator.deploy.template import TEMPLATE_PATH, build_template, render_template
+from orchestrator.settings import PYPROJECT, ProjectSettings, read_settings
 
 
 @dataclass(frozen=True)
 class Artifacts:
     """The files a build writes (relative path → text) and the flows they came from."""
 
-    config: DeployConfig
+    config: ProjectSettings
     builds: list[FlowBuild]
     files: dict[Path, str]
 
 
 def generate(root: Path) -> Artifacts:
-    config = read_config(root)
+    config = read_settings(root / PYPROJECT)
     builds = load_builds(config)
     files: dict[Path, str] = {b.asl_path: b.asl_text for b in builds}
     files[Path(TEMPLATE_PATH)] = render_template(build_template(builds, config))

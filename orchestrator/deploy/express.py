@@ -10,38 +10,34 @@ from __future__ import annotations
 
 from functools import cache
 
-from orchestrator.deploy.config import DeployConfig
-from orchestrator.deploy.lambdas import lambda_timeout
 from orchestrator.deploy.project import FlowBuild
+from orchestrator.engine.spec import EXPRESS_MAX_SECONDS, backoff_seconds
 from orchestrator.errors import FlowDefinitionError
-from orchestrator.graph import RetrySpec, TaskNode
-
-EXPRESS_MAX_SECONDS = 300
+from orchestrator.graph import TaskNode
 
 
-def retry_delays(retry: RetrySpec | None) -> int:
-    """The sum of the waits between attempts of one retrier, capped as Step Functions caps."""
-    if retry is None:
-        return 0
-    total, delay = 0.0, float(retry.interval_seconds)
-    for _ in range(retry.max_attempts):
-        capped = delay if retry.max_delay_seconds is None else min(delay, retry.max_delay_seconds)
-        total += capped
-        delay *= retry.backoff_rate
-    return int(total)
+def retry_delays(node: TaskNode) -> int:
+    """The sum of the waits between the attempts of the task's own retrier (before jitter)."""
+    options = node.options
+    delay = options.retry_delay
+    return int(
+        sum(
+            backoff_seconds(delay.interval, delay.backoff_rate, delay.max_delay, n)
+            for n in range(options.retries)
+        )
+    )
 
 
-def worst_case_seconds(node: TaskNode, config: DeployConfig) -> int:
+def worst_case_seconds(node: TaskNode) -> int:
     """Every attempt running into the timeout, plus every retry delay.
 
     A Map counts as one iteration: its items run side by side and their number is only known at
     run time, so this is a lower bound there.
     """
-    attempts = 1 + (node.retry.max_attempts if node.retry else 0)
-    return attempts * lambda_timeout(node.timeout_seconds, config) + retry_delays(node.retry)
+    return (1 + node.options.retries) * node.timeout + retry_delays(node)
 
 
-def check_express(build: FlowBuild, config: DeployConfig) -> None:
+def check_express(build: FlowBuild) -> None:
     graph = build.graph
     if graph.type != "EXPRESS":
         return
@@ -61,7 +57,7 @@ def check_express(build: FlowBuild, config: DeployConfig) -> None:
         best: tuple[int, tuple[str, ...]] = (0, ())
         for dep in node.dependencies():
             best = max(best, longest(dep))
-        return best[0] + worst_case_seconds(node, config), (*best[1], node_id)
+        return best[0] + worst_case_seconds(node), (*best[1], node_id)
 
     seconds, chain = max(longest(n) for n in nodes)
     if seconds > EXPRESS_MAX_SECONDS:

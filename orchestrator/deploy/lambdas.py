@@ -2,9 +2,9 @@
 
 A task is identified by its key (`module:qualname`, what the runtime imports), so a task used by
 two flows ships once and both state machines invoke the same function. Its Lambda `Timeout` is the
-task's `timeout=` — the same number the planner wrote as the Task state's `TimeoutSeconds` — so the
-function is stopped exactly when the state gives up on it and never keeps running side effects
-nobody waits for.
+task's settled timeout — the very value the planner wrote as the Task state's `TimeoutSeconds` —
+so the function is stopped exactly when the state gives up on it and never keeps running side
+effects nobody waits for.
 """
 
 from __future__ import annotations
@@ -12,21 +12,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.deploy.config import DeployConfig
+from orchestrator.contract import (
+    IDEMPOTENCY_TABLE_ENV,
+    LOG_LEVEL_ENV,
+    METRICS_NAMESPACE,
+    METRICS_NAMESPACE_ENV,
+    RESULTS_BUCKET_ENV,
+    RESULTS_PREFIX_ENV,
+    SERVICE_ENV,
+    TASK_ENV,
+)
+from orchestrator.deploy.errors import DeployError
 from orchestrator.deploy.project import FlowBuild
+from orchestrator.settings import ProjectSettings
 
-HANDLER = "orchestrator.runtime.handler.lambda_handler"
+HANDLER = "orchestrator.runtime.lambda_entry.lambda_handler"
 RUNTIME = "python3.12"
 # The build directory SAM packages: `orchestrator/` and `functions/` (symlinks) plus the Lambda
 # requirements — and nothing else of the repository (no tests, no .venv).
 CODE_URI = "infra/lambda/"
 RESULTS_BUCKET = "ResultsBucket"
 IDEMPOTENCY_TABLE = "IdempotencyTable"
-
-TASK_ENV = "ORCHESTRATOR_TASK"
-PREFIX_ENV = "ORCHESTRATOR_RESULTS_PREFIX"
-BUCKET_ENV = "ORCHESTRATOR_RESULTS_BUCKET"
-TABLE_ENV = "ORCHESTRATOR_IDEMPOTENCY_TABLE"
 
 
 @dataclass(frozen=True)
@@ -51,20 +57,14 @@ def results_prefix(flow_resource_name: str) -> str:
     return f"{flow_resource_name}/"
 
 
-def lambda_timeout(node_timeout: int | None, config: DeployConfig) -> int:
-    """The function's Timeout: the state's TimeoutSeconds when set, else the default."""
-    return node_timeout if node_timeout is not None else config.default_timeout
-
-
-def collect_functions(builds: list[FlowBuild], config: DeployConfig) -> dict[str, TaskFunction]:
+def collect_functions(builds: list[FlowBuild]) -> dict[str, TaskFunction]:
     """Task key → its function, in first-use order, with globally unique logical ids."""
     out: dict[str, TaskFunction] = {}
     taken: set[str] = set()
     for build in builds:
         flow = build.graph.resource_name
         for node in build.graph.nodes:
-            memory = node.memory_mb or config.default_memory
-            timeout = lambda_timeout(node.timeout_seconds, config)
+            memory, timeout = node.memory, node.timeout
             known = out.get(node.task_key)
             if known is None:
                 logical = _unique(f"{node.function_id}Function", taken)
@@ -75,19 +75,24 @@ def collect_functions(builds: list[FlowBuild], config: DeployConfig) -> dict[str
                     memory,
                     timeout,
                     (flow,),
-                    node.idempotent,
+                    node.options.idempotent,
                 )
                 continue
+            if known.timeout != timeout:  # settled from the task and the project alone
+                raise DeployError(
+                    f"task {node.task_name!r} has timeout {known.timeout} s in one flow and "
+                    f"{timeout} s in flow {build.graph.name!r}; one function cannot have both"
+                )
             # The same task in another flow: one function that serves both, sized for the
-            # larger need (a flow's default memory can differ).
+            # larger need (a flow's default memory can differ; memory is not in the ASL).
             out[node.task_key] = TaskFunction(
                 known.logical_id,
                 known.task_key,
                 known.task_name,
                 max(known.memory, memory),
-                max(known.timeout, timeout),
+                timeout,
                 known.flows if flow in known.flows else (*known.flows, flow),
-                known.idempotent or node.idempotent,
+                known.idempotent or node.options.idempotent,
             )
     return out
 
@@ -103,9 +108,12 @@ def _unique(base: str, taken: set[str]) -> str:
 
 def function_resource(fn: TaskFunction) -> dict[str, Any]:
     """The SAM resource; what every function shares lives in the template's Globals."""
-    variables: dict[str, Any] = {TASK_ENV: fn.task_key, PREFIX_ENV: ",".join(fn.prefixes)}
+    variables: dict[str, Any] = {
+        TASK_ENV: fn.task_key,
+        RESULTS_PREFIX_ENV: ",".join(fn.prefixes),
+    }
     if fn.idempotent:
-        variables[TABLE_ENV] = {"Ref": IDEMPOTENCY_TABLE}
+        variables[IDEMPOTENCY_TABLE_ENV] = {"Ref": IDEMPOTENCY_TABLE}
     return {
         "Type": "AWS::Serverless::Function",
         "Properties": {
@@ -148,7 +156,7 @@ def function_statements(fn: TaskFunction) -> list[dict[str, Any]]:
     return statements
 
 
-def function_globals(config: DeployConfig) -> dict[str, Any]:
+def function_globals(config: ProjectSettings) -> dict[str, Any]:
     """`Globals: Function:` — runtime, code, tracing and the environment every task shares."""
     return {
         "Runtime": RUNTIME,
@@ -158,10 +166,10 @@ def function_globals(config: DeployConfig) -> dict[str, Any]:
         "Tracing": "Active",
         "Environment": {
             "Variables": {
-                BUCKET_ENV: {"Ref": RESULTS_BUCKET},
-                "POWERTOOLS_SERVICE_NAME": config.service,
-                "POWERTOOLS_METRICS_NAMESPACE": "Orchestrator",
-                "POWERTOOLS_LOG_LEVEL": "INFO",
+                RESULTS_BUCKET_ENV: {"Ref": RESULTS_BUCKET},
+                SERVICE_ENV: config.service,
+                METRICS_NAMESPACE_ENV: METRICS_NAMESPACE,
+                LOG_LEVEL_ENV: "INFO",
             }
         },
     }

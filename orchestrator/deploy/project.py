@@ -8,19 +8,17 @@ planner's `Plan` and the exact ASL text `orchestrator plan` prints — the bytes
 from __future__ import annotations
 
 import hashlib
-import importlib
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.deploy.config import DeployConfig
+from orchestrator.contract import statemachine_path
 from orchestrator.errors import FlowDefinitionError, ScheduleError
 from orchestrator.graph import FlowGraph
+from orchestrator.loader import load_project_flows
 from orchestrator.planner import Plan, plan_flow
 from orchestrator.sdk.schedules import validate_expression, validate_timezone
-
-STATEMACHINE_DIR = Path("infra/statemachines")
+from orchestrator.settings import ProjectSettings
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,6 @@ class FlowBuild:
     spec: str
     graph: FlowGraph
     plan: Plan
-    asl_text: str
     # sha256 of the ASL and of the source of every module the flow's tasks live in: it changes
     # exactly when what the deploy runs changes, and (unlike a git commit) is reproducible.
     code_hash: str
@@ -38,39 +35,24 @@ class FlowBuild:
     @property
     def asl_path(self) -> Path:
         """Where the ASL goes, relative to the project root."""
-        return STATEMACHINE_DIR / f"{self.graph.resource_name}.asl.json"
+        return statemachine_path(self.graph.resource_name)
+
+    @property
+    def asl_text(self) -> str:
+        """The exact bytes `orchestrator plan` prints, committed and deployed."""
+        return self.plan.text
 
 
-def asl_text(plan: Plan) -> str:
-    """The ASL exactly as `orchestrator plan` prints it."""
-    return json.dumps(plan.asl, indent=2, ensure_ascii=False) + "\n"
-
-
-def load_builds(config: DeployConfig) -> list[FlowBuild]:
+def load_builds(config: ProjectSettings) -> list[FlowBuild]:
     """Import, trace and compile every flow the project ships; refuse what cannot deploy."""
     builds = []
-    for spec, graph in zip(config.flows, _load_graphs(config), strict=True):
+    graphs = [flow.graph for flow in load_project_flows(config.pyproject)]
+    for spec, graph in zip(config.flows, graphs, strict=True):
         check_schedule(graph)
         plan = plan_flow(graph)
-        text = asl_text(plan)
-        builds.append(FlowBuild(spec, graph, plan, text, _code_hash(graph, text)))
+        builds.append(FlowBuild(spec, graph, plan, _code_hash(graph, plan.text)))
     _check_unique_names(builds)
     return builds
-
-
-def _load_graphs(config: DeployConfig) -> list[FlowGraph]:
-    try:
-        from orchestrator.loader import load_project_flows
-    except ImportError:  # an older tree without the loader: import `package.module:attr` here
-        return [_import_flow(spec, config.root).graph for spec in config.flows]
-    return [flow.graph for flow in load_project_flows(config.pyproject)]
-
-
-def _import_flow(spec: str, root: Path):  # type: ignore[no-untyped-def]
-    module_name, _, attr = spec.partition(":")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    return getattr(importlib.import_module(module_name), attr)
 
 
 def check_schedule(graph: FlowGraph) -> None:

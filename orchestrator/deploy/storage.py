@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.deploy.config import DeployConfig
 from orchestrator.deploy.lambdas import IDEMPOTENCY_TABLE, RESULTS_BUCKET
+from orchestrator.settings import ProjectSettings
 
 RESULTS_BUCKET_POLICY = "ResultsBucketPolicy"
 
 
-def results_bucket(config: DeployConfig) -> dict[str, dict[str, Any]]:
+def results_bucket(config: ProjectSettings) -> dict[str, dict[str, Any]]:
     bucket = {
         "Type": "AWS::S3::Bucket",
         "Properties": {

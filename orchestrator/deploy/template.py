@@ -11,7 +11,6 @@ from typing import Any
 
 import yaml
 
-from orchestrator.deploy.config import DeployConfig
 from orchestrator.deploy.express import check_express
 from orchestrator.deploy.lambdas import (
     RESULTS_BUCKET,
@@ -28,6 +27,7 @@ from orchestrator.deploy.statemachines import (
     state_machine_resource,
 )
 from orchestrator.deploy.storage import idempotency_table, results_bucket
+from orchestrator.settings import ProjectSettings
 
 TEMPLATE_PATH = "template.yaml"
 HEADER = (
@@ -38,11 +38,11 @@ HEADER = (
 )
 
 
-def build_template(builds: list[FlowBuild], config: DeployConfig) -> dict[str, Any]:
+def build_template(builds: list[FlowBuild], config: ProjectSettings) -> dict[str, Any]:
     """The SAM template as a dict (raises on Express flows Express cannot run)."""
     for build in builds:
-        check_express(build, config)
-    functions = collect_functions(builds, config)
+        check_express(build)
+    functions = collect_functions(builds)
     resources: dict[str, Any] = {}
     resources.update(results_bucket(config))
     if any(fn.idempotent for fn in functions.values()):

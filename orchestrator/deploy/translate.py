@@ -11,7 +11,9 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-REGION = "us-east-1"
+from orchestrator.contract import LOCAL_REGION
+
+REGION = LOCAL_REGION  # any region will do offline; the local one keeps ARNs consistent
 # The AWS managed policies SAM attaches to what this template declares (basic execution role,
 # X-Ray tracing, the scheduler's and Step Functions' roles); translation needs only their ARNs.
 MANAGED_POLICIES = {

@@ -6,10 +6,14 @@ from typing import Any
 
 from .choice import Predicate, compile_rule, parse_timestamp
 from .errors import NO_CHOICE, RUNTIME, DefinitionError, StatesError
+from .fields import array, in_range, integer, one_of, parse_path
 from .intrinsics import evaluate, is_intrinsic, parse_intrinsic
 from .jsonpath import PathNotFound, compile_path, dumps
 from .lane import Lane
+from .spec import WAIT_MAX_SECONDS
 from .state import (
+    COMMON_FIELDS,
+    TRANSITION_FIELDS,
     ContextFn,
     State,
     apply_result_path,
@@ -19,16 +23,18 @@ from .state import (
 )
 
 _ABSENT: Any = object()
+_WAIT_FIELDS = ("Seconds", "Timestamp", "SecondsPath", "TimestampPath")
 
 
 class PassState(State):
     kind = "Pass"
+    fields = COMMON_FIELDS | TRANSITION_FIELDS | {"Parameters", "Result", "ResultPath"}
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         super().__init__(name, spec)
         self.parameters = template_field(spec, "Parameters")
         self.result = spec.get("Result", _ABSENT)
-        self.result_path = result_path_field(spec)
+        self.result_path = result_path_field(spec, self.where)
 
     def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
         effective = self.apply_input_path(value)
@@ -41,6 +47,7 @@ class PassState(State):
 
 class SucceedState(State):
     kind = "Succeed"
+    fields = COMMON_FIELDS
 
     def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
         return None, self.apply_output_path(self.apply_input_path(value))
@@ -48,11 +55,16 @@ class SucceedState(State):
 
 class FailState(State):
     kind = "Fail"
+    # "The Fail state only allows the use of Type and Comment fields from the set of common
+    # state fields" (and QueryLanguage, which any state may name).
+    fields = frozenset(
+        {"Type", "Comment", "QueryLanguage", "Error", "Cause", "ErrorPath", "CausePath"}
+    )
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         super().__init__(name, spec)
-        self.error = _fail_field(spec, "Error")
-        self.cause = _fail_field(spec, "Cause")
+        self.error = _fail_field(spec, "Error", self.where)
+        self.cause = _fail_field(spec, "Cause", self.where)
 
     def run(self, lane: Lane, value: Any, text: str) -> tuple[str | None, Any, str]:
         entered = lane.emit(
@@ -71,11 +83,13 @@ class FailState(State):
         raise failure
 
 
-def _fail_field(spec: dict[str, Any], key: str) -> Any:
-    """Error/Cause as a constant, or ErrorPath/CausePath (a path or an intrinsic)."""
+def _fail_field(spec: dict[str, Any], key: str, where: str) -> Any:
+    """Error/Cause as a constant, or ErrorPath/CausePath (a path or an intrinsic), not both."""
     path_key = f"{key}Path"
-    if path_key not in spec:
+    if one_of(spec, (key, path_key), where) != path_key:
         constant = spec.get(key)
+        if constant is not None and not isinstance(constant, str):
+            raise DefinitionError(f"{where}: {key} must be a string, got {dumps(constant)}")
         return lambda doc, ctx: constant
     text = str(spec[path_key])
     if is_intrinsic(text):
@@ -101,15 +115,20 @@ def _string_field(value: Any, field: str) -> str:
 
 class ChoiceState(State):
     kind = "Choice"
+    # "Choice states don't support the End field. In addition, they use Next only inside their
+    # Choices field."
+    fields = COMMON_FIELDS | {"Choices", "Default"}
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         super().__init__(name, spec)
-        choices = spec.get("Choices")
-        if not isinstance(choices, list) or not choices:
+        choices = array(spec, "Choices", self.where)
+        if not choices:
             raise DefinitionError(f"Choice state {name!r} needs a non-empty Choices list")
-        self.rules: list[tuple[Predicate, str]] = [
-            (compile_rule(rule), str(rule["Next"])) for rule in choices
-        ]
+        self.rules: list[tuple[Predicate, str]] = []
+        for i, rule in enumerate(choices):
+            if not isinstance(rule, dict) or not isinstance(rule.get("Next"), str):
+                raise DefinitionError(f"{self.where} Choices[{i}]: a rule needs a Next state name")
+            self.rules.append((compile_rule(rule), rule["Next"]))
         self.default: str | None = spec.get("Default")
 
     def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
@@ -125,20 +144,17 @@ class ChoiceState(State):
 
 class WaitState(State):
     kind = "Wait"
+    fields = COMMON_FIELDS | TRANSITION_FIELDS | set(_WAIT_FIELDS)
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         super().__init__(name, spec)
-        given = [k for k in ("Seconds", "Timestamp", "SecondsPath", "TimestampPath") if k in spec]
-        if len(given) != 1:
-            raise DefinitionError(
-                f"Wait state {name!r} needs exactly one of Seconds, Timestamp, SecondsPath, "
-                f"TimestampPath"
-            )
-        self.field = given[0]
+        self.field = str(one_of(spec, _WAIT_FIELDS, self.where, required=True))
         self.value = spec[self.field]
         if self.field.endswith("Path"):
-            self.path = compile_path(str(self.value))
-        elif self.field == "Timestamp" and parse_timestamp(self.value) is None:
+            self.path = parse_path(self.value, self.field, self.where)
+        elif self.field == "Seconds":
+            integer(spec, "Seconds", self.where, 0, WAIT_MAX_SECONDS)
+        elif parse_timestamp(self.value) is None:
             raise DefinitionError(f"Wait state {name!r}: invalid Timestamp {self.value!r}")
 
     def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
@@ -154,7 +170,7 @@ class WaitState(State):
             except PathNotFound:
                 raise StatesError(RUNTIME, invalid_path_cause(self.path)) from None
         if self.field.startswith("Seconds"):
-            if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
+            if not in_range(raw, 0, WAIT_MAX_SECONDS, integral=True):
                 raise StatesError(
                     RUNTIME,
                     f"The {self.field} field must resolve to a non-negative integer: {dumps(raw)}",

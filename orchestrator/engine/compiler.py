@@ -62,6 +62,8 @@ def compile_definition(definition: dict[str, Any] | str) -> Machine:
 
 
 def compile_program(document: dict[str, Any], where: str) -> Program:
+    if not isinstance(document, dict):
+        raise DefinitionError(f"{where} must be an object with StartAt and States")
     _refuse_jsonata(document, where)
     states = document.get("States")
     start_at = document.get("StartAt")

@@ -24,6 +24,45 @@ class HistoryEvent:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+class StateAttribution:
+    """Which state each history event belongs to, fed the events in id order.
+
+    `...StateEntered`/`...StateExited` events name their state; every other event (a task
+    scheduled, a retry, a Map iteration) carries no name and belongs to the state of the event
+    before it in its chain of `previous_event_id`s (one chain per branch or iteration). The one
+    place this rule lives: run summaries, the live progress view, attempt counts and the moto
+    harness all read states through it.
+    """
+
+    __slots__ = ("_state",)
+
+    def __init__(self) -> None:
+        self._state: dict[int, str | None] = {}
+
+    def __call__(self, event: HistoryEvent) -> str | None:
+        if event.type.endswith(_NAMED_SUFFIXES):
+            state = event.details.get("name")
+        else:
+            state = self._state.get(event.previous_event_id)
+        self._state[event.id] = state
+        return state
+
+
+_NAMED_SUFFIXES = ("StateEntered", "StateExited")
+SCHEDULED_EVENTS = ("TaskScheduled", "LambdaFunctionScheduled")
+
+
+def attempts_by_state(events: list[HistoryEvent]) -> dict[str, int]:
+    """How many times each state's task was scheduled, summed over retries and Map iterations."""
+    state_of = StateAttribution()
+    counts: dict[str, int] = {}
+    for event in events:
+        state = state_of(event)
+        if event.type in SCHEDULED_EVENTS and state is not None:
+            counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
 class AbortScope:
     """Stops the branches of a Parallel/Map (or a whole execution) at their next step.
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import DefinitionError, StatesError
 from .fanout import run_all
+from .fields import array
 from .history import AbortScope
 from .jsonpath import dumps
 from .lane import Lane
@@ -23,11 +24,12 @@ Compile = Callable[[dict[str, Any], str], Program]
 
 class ParallelState(RecoverableState):
     kind = "Parallel"
+    fields = RecoverableState.fields | {"Branches", "Parameters"}
 
     def __init__(self, name: str, spec: dict[str, Any], compile_program: Compile) -> None:
         super().__init__(name, spec)
-        branches = spec.get("Branches")
-        if not isinstance(branches, list) or not branches:
+        branches = array(spec, "Branches", self.where)
+        if not branches:
             raise DefinitionError(f"Parallel state {name!r} needs a non-empty Branches list")
         self.branches = [
             compile_program(branch, f"{name}.Branches[{i}]") for i, branch in enumerate(branches)

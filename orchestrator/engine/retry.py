@@ -14,10 +14,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ALL, DefinitionError, StatesError, matches
+from .fields import entries, enum, given, integer, number
 from .jsonpath import dumps
 from .lane import Lane
-from .spec import backoff_seconds
-from .state import State, apply_result_path, result_path_field
+from .spec import (
+    JITTER_STRATEGIES,
+    RETRY_DEFAULT_BACKOFF_RATE,
+    RETRY_DEFAULT_INTERVAL_SECONDS,
+    RETRY_DEFAULT_JITTER_STRATEGY,
+    RETRY_DEFAULT_MAX_ATTEMPTS,
+    RETRY_MAX_ATTEMPTS,
+    RETRY_MAX_DELAY_SECONDS,
+    RETRY_MAX_INTERVAL_SECONDS,
+    RETRY_MIN_BACKOFF_RATE,
+    backoff_seconds,
+)
+from .state import COMMON_FIELDS, TRANSITION_FIELDS, State, apply_result_path, result_path_field
+
+# The fields of a retrier and a catcher ("Handling errors in Step Functions workflows").
+RETRIER_FIELDS = frozenset(
+    {
+        "ErrorEquals",
+        "IntervalSeconds",
+        "MaxAttempts",
+        "BackoffRate",
+        "MaxDelaySeconds",
+        "JitterStrategy",
+        "Comment",
+    }
+)
+CATCHER_FIELDS = frozenset({"ErrorEquals", "Next", "ResultPath", "Comment"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,44 +68,59 @@ class Catcher:
 
 
 def _error_equals(spec: dict[str, Any], where: str, last: bool) -> tuple[str, ...]:
+    """A non-empty array of error names; States.ALL only alone, in the last retrier/catcher."""
     names = spec.get("ErrorEquals")
     if not isinstance(names, list) or not names:
-        raise DefinitionError(f"{where}: ErrorEquals must be a non-empty list")
+        raise DefinitionError(f"{where}: ErrorEquals must be a non-empty array of error names")
+    for name in names:
+        if not isinstance(name, str):
+            raise DefinitionError(f"{where}: ErrorEquals holds {dumps(name)}, not an error name")
     if ALL in names and (len(names) > 1 or not last):
         raise DefinitionError(f"{where}: States.ALL must appear alone and in the last entry")
-    return tuple(str(n) for n in names)
+    return tuple(names)
 
 
-def compile_retriers(state: str, specs: list[dict[str, Any]]) -> tuple[Retrier, ...]:
+def compile_retriers(state: str, spec: dict[str, Any]) -> tuple[Retrier, ...]:
+    """The state's Retry field, each retrier field checked against AWS's bounds (spec.py)."""
+    retriers = entries(spec, "Retry", f"state {state!r}", RETRIER_FIELDS)
     out = []
-    for i, spec in enumerate(specs):
-        where = f"state {state!r} Retry[{i}]"
-        jitter = spec.get("JitterStrategy", "NONE")
-        if jitter not in ("FULL", "NONE"):
-            raise DefinitionError(f"{where}: JitterStrategy must be FULL or NONE")
-        max_delay = spec.get("MaxDelaySeconds")
+    for i, (where, r) in enumerate(retriers):
+        interval = integer(r, "IntervalSeconds", where, 1, RETRY_MAX_INTERVAL_SECONDS)
+        attempts = integer(r, "MaxAttempts", where, 0, RETRY_MAX_ATTEMPTS)
+        backoff = number(r, "BackoffRate", where, RETRY_MIN_BACKOFF_RATE, None)
+        max_delay = integer(r, "MaxDelaySeconds", where, 1, RETRY_MAX_DELAY_SECONDS)
+        jitter = enum(r, "JitterStrategy", where, JITTER_STRATEGIES, RETRY_DEFAULT_JITTER_STRATEGY)
         out.append(
             Retrier(
-                error_equals=_error_equals(spec, where, i == len(specs) - 1),
-                interval=float(spec.get("IntervalSeconds", 1)),
-                max_attempts=int(spec.get("MaxAttempts", 3)),
-                backoff=float(spec.get("BackoffRate", 2.0)),
-                max_delay=float(max_delay) if max_delay is not None else None,
+                error_equals=_error_equals(r, where, i == len(retriers) - 1),
+                interval=given(interval, RETRY_DEFAULT_INTERVAL_SECONDS),
+                max_attempts=given(attempts, RETRY_DEFAULT_MAX_ATTEMPTS),
+                backoff=given(backoff, RETRY_DEFAULT_BACKOFF_RATE),
+                max_delay=max_delay,
                 full_jitter=jitter == "FULL",
             )
         )
     return tuple(out)
 
 
-def compile_catchers(state: str, specs: list[dict[str, Any]]) -> tuple[Catcher, ...]:
-    return tuple(
-        Catcher(
-            error_equals=_error_equals(spec, f"state {state!r} Catch[{i}]", i == len(specs) - 1),
-            next=str(spec["Next"]),
-            result_path=result_path_field(spec),
+def compile_catchers(state: str, spec: dict[str, Any]) -> tuple[Catcher, ...]:
+    """The state's Catch field; that each Next names a state in scope is the compiler's check."""
+    catchers = entries(spec, "Catch", f"state {state!r}", CATCHER_FIELDS)
+    out = []
+    for i, (where, catcher) in enumerate(catchers):
+        target = catcher.get("Next")
+        if not isinstance(target, str) or not target:
+            raise DefinitionError(
+                f"{where}: Next must name the state to go to, got {dumps(target)}"
+            )
+        out.append(
+            Catcher(
+                error_equals=_error_equals(catcher, where, i == len(catchers) - 1),
+                next=target,
+                result_path=result_path_field(catcher, where),
+            )
         )
-        for i, spec in enumerate(specs)
-    )
+    return tuple(out)
 
 
 class Policy:
@@ -124,11 +165,13 @@ class RecoverableState(State):
     or routed by the first matching catcher, as the ASL specification describes.
     """
 
+    fields = COMMON_FIELDS | TRANSITION_FIELDS | {"ResultPath", "ResultSelector", "Retry", "Catch"}
+
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         super().__init__(name, spec)
-        self.result_path = result_path_field(spec)
-        self.retriers = compile_retriers(name, spec.get("Retry", []))
-        self.catchers = compile_catchers(name, spec.get("Catch", []))
+        self.result_path = result_path_field(spec, self.where)
+        self.retriers = compile_retriers(name, spec)
+        self.catchers = compile_catchers(name, spec)
 
     def attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
         raise NotImplementedError

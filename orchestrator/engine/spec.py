@@ -35,6 +35,18 @@ RETRY_MAX_ATTEMPTS = 99_999_999
 RETRY_MIN_BACKOFF_RATE = 1.0
 RETRY_MAX_DELAY_SECONDS = 31_622_400  # one year and a day
 JITTER_STRATEGIES = ("FULL", "NONE")
+RETRY_DEFAULT_JITTER_STRATEGY = "NONE"
+
+# -- other state fields CreateStateMachine bounds (developer guide, one page per state type) ----
+#: Task TimeoutSeconds / HeartbeatSeconds: "a positive, non-zero integer", default 99,999,999.
+TASK_MAX_TIMEOUT_SECONDS = 99_999_999
+#: Wait Seconds: "an integer value from 0 to 99999999".
+WAIT_MAX_SECONDS = 99_999_999
+#: Map ProcessorConfig.Mode (INLINE by default) and, for DISTRIBUTED, the required ExecutionType.
+MAP_MODES = ("INLINE", "DISTRIBUTED")
+MAP_EXECUTION_TYPES = ("STANDARD", "EXPRESS")
+#: A Distributed Map's ToleratedFailurePercentage: "a value between zero and 100".
+MAP_MAX_TOLERATED_FAILURE_PERCENTAGE = 100
 
 # -- where a local run pretends to be ------------------------------------------------------------
 #: The region and account of local executions' ARNs (and moto's defaults, so ARNs agree there).

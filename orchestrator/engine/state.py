@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import DATA_LIMIT, RUNTIME, StatesError
-from .jsonpath import Path, PathNotFound, compile_path, compile_reference_path, dumps
+from .fields import path, refuse_unknown
+from .jsonpath import Path, PathNotFound, dumps
 from .lane import Lane
 from .spec import MAX_PAYLOAD_BYTES
 from .template import Template
@@ -20,6 +21,12 @@ from .template import Template
 _NOT_TRUNCATED = {"truncated": False}
 _IDENTITY: Any = object()  # a path field set to "$"
 _NULL: Any = object()  # a path field set to null
+
+# The fields every state type defines, and those of states that move on (not Choice, Succeed,
+# Fail). Each state class lists its own on top; anything else is refused (ASL: a state MUST NOT
+# have fields its type does not define; CreateStateMachine reports SCHEMA_VALIDATION_FAILED).
+COMMON_FIELDS = frozenset({"Type", "Comment", "QueryLanguage", "InputPath", "OutputPath"})
+TRANSITION_FIELDS = frozenset({"Next", "End"})
 
 ContextFn = Callable[[], Any]
 
@@ -45,13 +52,12 @@ def check_size(text: str, state: str, what: str = "output") -> None:
         )
 
 
-def _path_field(spec: dict[str, Any], key: str) -> Any:
-    if key not in spec:
-        return _IDENTITY
-    text = spec[key]
+def _path_field(spec: dict[str, Any], key: str, where: str, reference: bool) -> Any:
+    """InputPath, OutputPath, ResultPath: absent or "$" is the identity, null is special."""
+    text = spec.get(key, "$")
     if text is None:
         return _NULL
-    return _IDENTITY if text == "$" else compile_path(str(text))
+    return _IDENTITY if text == "$" else path(spec, key, where, reference)
 
 
 def invalid_path_cause(path: Path) -> str:
@@ -64,15 +70,18 @@ class State:
     """Base class: `body` does the state's own work between its entered and exited events."""
 
     kind = "Pass"
+    fields = COMMON_FIELDS | TRANSITION_FIELDS
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         self.name = name
         self.spec = spec
+        self.where = f"state {name!r}"
+        refuse_unknown(spec, self.fields, self.where)
         self.next: str | None = None if spec.get("End") else spec.get("Next")
         self.entered_type = f"{self.kind}StateEntered"
         self.exited_type = f"{self.kind}StateExited"
-        self.input_path = _path_field(spec, "InputPath")
-        self.output_path = _path_field(spec, "OutputPath")
+        self.input_path = _path_field(spec, "InputPath", self.where, reference=False)
+        self.output_path = _path_field(spec, "OutputPath", self.where, reference=False)
 
     def run(self, lane: Lane, value: Any, text: str) -> tuple[str | None, Any, str]:
         entered = lane.emit(
@@ -113,14 +122,9 @@ class State:
         return _select(self.output_path, value)
 
 
-def result_path_field(spec: dict[str, Any]) -> Any:
-    """ResultPath: "$" (or absent) replaces, null keeps the input, a path merges."""
-    if "ResultPath" not in spec:
-        return _IDENTITY
-    text = spec["ResultPath"]
-    if text is None:
-        return _NULL
-    return _IDENTITY if text == "$" else compile_reference_path(str(text), "ResultPath")
+def result_path_field(spec: dict[str, Any], where: str) -> Any:
+    """ResultPath: "$" (or absent) replaces, null keeps the input, a reference path merges."""
+    return _path_field(spec, "ResultPath", where, reference=True)
 
 
 def apply_result_path(path: Any, raw_input: Any, result: Any) -> Any:

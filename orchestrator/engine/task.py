@@ -28,10 +28,11 @@ from .errors import (
     LambdaFunctionError,
     StatesError,
 )
-from .jsonpath import PathNotFound, compile_path, dumps
+from .fields import in_range, integer, one_of, path
+from .jsonpath import PathNotFound, dumps
 from .lane import Lane
 from .retry import RecoverableState
-from .spec import LAMBDA_INVOKE, LOCAL_REGION
+from .spec import LAMBDA_INVOKE, LOCAL_REGION, TASK_MAX_TIMEOUT_SECONDS
 from .state import (
     check_size,
     invalid_path_cause,
@@ -43,10 +44,25 @@ _NOT_TRUNCATED = {"truncated": False}
 
 class TaskState(RecoverableState):
     kind = "Task"
+    fields = RecoverableState.fields | {
+        "Resource",
+        "Parameters",
+        "Credentials",
+        "TimeoutSeconds",
+        "TimeoutSecondsPath",
+        "HeartbeatSeconds",
+        "HeartbeatSecondsPath",
+    }
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         super().__init__(name, spec)
-        resource = str(spec.get("Resource", ""))
+        resource = spec.get("Resource")
+        if not isinstance(resource, str) or not resource:
+            raise DefinitionError(f"state {name!r}: a Task needs a Resource (an ARN string)")
+        if "Credentials" in spec:
+            raise DefinitionError(
+                f"state {name!r}: Credentials (cross-account roles) is not supported locally"
+            )
         self.resource = resource
         if resource.startswith(LAMBDA_INVOKE):
             if resource != LAMBDA_INVOKE:
@@ -62,11 +78,27 @@ class TaskState(RecoverableState):
             raise DefinitionError(f"state {name!r}: unsupported Task resource {resource!r}")
         self.parameters = template_field(spec, "Parameters")
         self.result_selector = template_field(spec, "ResultSelector")
-        self.timeout: int | None = spec.get("TimeoutSeconds")
-        self.timeout_path = (
-            compile_path(spec["TimeoutSecondsPath"]) if "TimeoutSecondsPath" in spec else None
-        )
-        self.heartbeat: int | None = spec.get("HeartbeatSeconds")
+        self._parse_timeouts(spec)
+
+    def _parse_timeouts(self, spec: dict[str, Any]) -> None:
+        """TimeoutSeconds/HeartbeatSeconds: positive integers, heartbeat below timeout; each
+        given either as a number or as a ...Path, not both."""
+        where = self.where
+        one_of(spec, ("TimeoutSeconds", "TimeoutSecondsPath"), where)
+        one_of(spec, ("HeartbeatSeconds", "HeartbeatSecondsPath"), where)
+        self.timeout = integer(spec, "TimeoutSeconds", where, 1, TASK_MAX_TIMEOUT_SECONDS)
+        self.timeout_path = path(spec, "TimeoutSecondsPath", where)
+        self.heartbeat = integer(spec, "HeartbeatSeconds", where, 1, TASK_MAX_TIMEOUT_SECONDS)
+        path(spec, "HeartbeatSecondsPath", where)  # checked; a lambda:invoke never heartbeats
+        if (
+            self.heartbeat is not None
+            and self.timeout is not None
+            and self.heartbeat >= self.timeout
+        ):
+            raise DefinitionError(
+                f"{where}: HeartbeatSeconds ({self.heartbeat}) must be less than TimeoutSeconds "
+                f"({self.timeout})"
+            )
 
     def _timeout(self, value: Any) -> int | None:
         if self.timeout_path is None:
@@ -75,7 +107,7 @@ class TaskState(RecoverableState):
             seconds = self.timeout_path.get(value)
         except PathNotFound:
             raise StatesError(RUNTIME, invalid_path_cause(self.timeout_path)) from None
-        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0:
+        if not in_range(seconds, 1, TASK_MAX_TIMEOUT_SECONDS, integral=True):
             raise StatesError(
                 RUNTIME, f"The TimeoutSecondsPath must resolve to a positive integer: {seconds}"
             )

@@ -1,11 +1,12 @@
 """The flow graph: nodes, edges and options, validated — the one input of everything downstream.
 
-`build_graph` turns what a traced flow body recorded (task calls, parameters, the returned
-reference) into a `FlowGraph` of pydantic models. The planner, the deploy step and the visualiser
-read only this model, never the SDK objects.
+`build_graph` turns the plain data of a traced flow (a `FlowDraft`, which the SDK lowers its
+references into) into a `FlowGraph` of pydantic models, every task's options settled. The
+planner, the deploy step and the visualiser read only this model; the graph imports nothing of
+the SDK.
 """
 
-from orchestrator.graph.build import build_graph, check_acyclic
+from orchestrator.graph.build import FlowDraft, build_graph, check_acyclic
 from orchestrator.graph.model import (
     ConstInput,
     DictInput,
@@ -16,7 +17,6 @@ from orchestrator.graph.model import (
     ParamInput,
     PathStep,
     ResultInput,
-    RetrySpec,
     ScheduleSpec,
     TaskNode,
     references,
@@ -28,6 +28,7 @@ __all__ = [
     "MAX_RESOURCE_NAME",
     "ConstInput",
     "DictInput",
+    "FlowDraft",
     "FlowGraph",
     "Input",
     "ListInput",
@@ -35,7 +36,6 @@ __all__ = [
     "ParameterSpec",
     "PathStep",
     "ResultInput",
-    "RetrySpec",
     "ScheduleSpec",
     "TaskNode",
     "build_graph",

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orchestrator.options import TaskOptions
+
 PathStep = str | int
 
 
@@ -56,35 +58,35 @@ Input = Annotated[
 ]
 
 
-class RetrySpec(_Model):
-    """A task's retrier, in Step Functions' terms."""
-
-    error_equals: tuple[str, ...] = ("States.ALL",)
-    max_attempts: int
-    interval_seconds: int = 1
-    backoff_rate: float = 1.0
-    max_delay_seconds: int | None = None
-    jitter: bool = False
-
-
 class TaskNode(_Model):
-    """One task run of the flow: a Task state, or a Map state when `mapped` is non-empty."""
+    """One task run of the flow: a Task state, or a Map state when `mapped` is non-empty.
+
+    `options` are settled (`orchestrator.options.settle`): timeout and memory are set, and
+    they are what the planner, the template and the engine all read.
+    """
 
     id: str
-    task_name: str
     task_key: str
     function_id: str
+    options: TaskOptions
     inputs: dict[str, Input]
     mapped: dict[str, Input] = {}
     upstream: tuple[str, ...] = ()
-    retry: RetrySpec | None = None
-    timeout_seconds: int | None = None
-    memory_mb: int | None = None
-    trigger: str = "all_successful"
-    tags: tuple[str, ...] = ()
-    max_concurrency: int | None = None
-    idempotent: bool = False
-    distributed: bool = False
+
+    @property
+    def task_name(self) -> str:
+        return self.options.name
+
+    @property
+    def timeout(self) -> int:
+        """The settled timeout: the Task state's TimeoutSeconds and the Lambda's Timeout."""
+        assert self.options.timeout is not None, f"{self.id}: options were not settled"
+        return self.options.timeout
+
+    @property
+    def memory(self) -> int:
+        assert self.options.memory is not None, f"{self.id}: options were not settled"
+        return self.options.memory
 
     @property
     def is_map(self) -> bool:
@@ -124,7 +126,6 @@ class FlowGraph(_Model):
     output: Input | None = None
     schedule: ScheduleSpec | None = None
     type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
-    max_concurrency: int = 40
     timeout_seconds: int | None = None
     source: str | None = None
 

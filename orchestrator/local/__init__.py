@@ -1,6 +1,30 @@
-"""Local runs: a flow's compiled ASL on the engine, its Task states calling the runtime handler.
+"""Local runs: a flow's state machine on the engine, its Task states calling the runtime handler.
 
-The layer between the pure interpreter (`orchestrator.engine`) and the user: it resolves each
-Task state's function placeholder to the task it deploys, keeps executions in the run store, and
-reads a finished execution back into a `FlowRun`.
+The layer between the pure interpreter (`orchestrator.engine`) and the user: it runs a
+`LocalMachine` (the graph, the ASL, the function behind each Task state — plain data, no SDK
+objects), keeps executions in the run store, and reads a finished execution back into a
+`FlowRun`. It also knows the committed ASL, to say when it is stale and to run it as deployed.
 """
+
+from orchestrator.local.committed import StaleStateMachine, committed_asl, stale_note
+from orchestrator.local.flowrun import (
+    FlowRun,
+    LocalMachine,
+    TaskRun,
+    default_store,
+    run_flow,
+)
+from orchestrator.local.store import ExecutionSummary, RunStore
+
+__all__ = [
+    "ExecutionSummary",
+    "FlowRun",
+    "LocalMachine",
+    "RunStore",
+    "StaleStateMachine",
+    "TaskRun",
+    "committed_asl",
+    "default_store",
+    "run_flow",
+    "stale_note",
+]

@@ -1,39 +1,55 @@
-"""`flow.run()`: the flow's compiled ASL, interpreted locally, tasks run by the runtime handler.
+"""A local run: a flow's state machine interpreted by the engine, tasks run by the runtime handler.
 
-Nothing here calls task functions in DAG order: the engine walks the state machine the planner
-emitted (the same bytes `orchestrator build` deploys), and each Task state invokes its task
-through `orchestrator.runtime.handler.execute_task`, the code the task's Lambda runs. The result
-is read back into a `FlowRun`: state, the flow's result, one `TaskRun` per task and the history.
+Nothing here calls task functions in DAG order: the engine walks the state machine (the planner's,
+or the committed file), and each Task state invokes its task through
+`orchestrator.runtime.handler.execute_task`, the code the task's Lambda runs. The input is plain
+data — a `LocalMachine`: the graph, the ASL, and the function each Task state's `FunctionName`
+stands for — and the result is read back into a `FlowRun`: state, the flow's result, one
+`TaskRun` per task and the history.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from orchestrator.contract import DEFAULT_STORE, STORE_ENV
 from orchestrator.engine.clock import Clock, RealClock, VirtualClock
 from orchestrator.engine.errors import LambdaFunctionError
 from orchestrator.engine.execution import Execution
-from orchestrator.engine.history import HistoryEvent
+from orchestrator.engine.history import HistoryEvent, StateAttribution
 from orchestrator.engine.interpreter import execute
 from orchestrator.errors import ParameterError
+from orchestrator.graph import (
+    ConstInput,
+    DictInput,
+    FlowGraph,
+    Input,
+    ListInput,
+    ParamInput,
+    ResultInput,
+)
 from orchestrator.local.store import RunStore
 from orchestrator.runtime.error_payload import error_cause, error_payload
 from orchestrator.runtime.handler import execute_task
 from orchestrator.runtime.results import resolve_refs
 
-if TYPE_CHECKING:
-    from orchestrator.graph import FlowGraph, Input
-    from orchestrator.sdk.flow import Flow
-
-STORE_ENV = "ORCHESTRATOR_STORE"
-DEFAULT_STORE = Path(".orchestrator") / "runs.sqlite"
 _TERMINAL_FAILURES = {"TaskFailed": "FAILED", "TaskTimedOut": "TIMED_OUT"}
+
+
+@dataclass(frozen=True)
+class LocalMachine:
+    """What a local run executes: plain data, no SDK objects."""
+
+    graph: FlowGraph
+    definition: dict[str, Any]
+    #: A Task state's `FunctionName` as the ASL holds it (`${CleanFunctionArn}`) → the task's
+    #: function, which the runtime handler calls as the Lambda would.
+    handlers: Mapping[str, Callable[..., Any]]
 
 
 @dataclass
@@ -135,19 +151,16 @@ def default_store() -> RunStore:
     return RunStore(os.environ.get(STORE_ENV) or DEFAULT_STORE)
 
 
-def flow_invoker(flow: Flow) -> Callable[[str, Any], Any]:
-    """Resolve each Task state's FunctionName placeholder to its task, run through the handler."""
-    tasks = flow.tasks()
-    by_placeholder = {
-        "${" + key + "}": tasks[task_key].fn for key, task_key in flow.plan().placeholders.items()
-    }
+def invoker(machine: LocalMachine) -> Callable[[str, Any], Any]:
+    """Each Task state's FunctionName resolved to its task, run through the runtime handler."""
+    handlers, flow = machine.handlers, machine.graph.name
 
     def invoke(function_name: str, payload: Any) -> Any:
-        fn = by_placeholder.get(function_name)
+        fn = handlers.get(function_name)
         if fn is None:
             raise LambdaFunctionError(
                 "Lambda.ResourceNotFoundException",
-                f"no task of flow {flow.name!r} is deployed as {function_name}",
+                f"no task of flow {flow!r} is deployed as {function_name}",
             )
         try:
             return execute_task(fn, payload)
@@ -158,23 +171,22 @@ def flow_invoker(flow: Flow) -> Callable[[str, Any], Any]:
 
 
 def run_flow(
-    flow: Flow,
+    machine: LocalMachine,
     params: dict[str, Any],
     *,
     clock: str | Clock = "real",
     store: RunStore | None | bool = True,
     on_event: Callable[[HistoryEvent], None] | None = None,
 ) -> FlowRun:
-    """Run `flow` locally: compile, interpret its ASL, and summarise the execution."""
-    graph = flow.graph
+    """Run `machine` locally on `params` and summarise the execution."""
+    graph = machine.graph
     execution_input = check_params(graph, params)
-    asl = flow.plan().asl  # the engine reads the definition, never mutates it
     run_store = default_store() if store is True else (store or None)
     try:
         execution = execute(
-            asl,
+            machine.definition,  # the engine reads the definition, never mutates it
             execution_input,
-            invoke=flow_invoker(flow),
+            invoke=invoker(machine),
             clock=make_clock(clock),
             state_machine_name=graph.resource_name,
             on_record=run_store.record if run_store is not None else None,
@@ -212,8 +224,6 @@ def _result_in(document: Any, node: str) -> Any:
 
 def resolve(value: Input, results: dict[str, Any], params: dict[str, Any]) -> Any:
     """The value of a graph input, read from a finished execution's state document."""
-    from orchestrator.graph import ConstInput, DictInput, ListInput, ParamInput, ResultInput
-
     if isinstance(value, ResultInput):
         return _walk(results[value.node]["value"], value.path)
     if isinstance(value, ParamInput):
@@ -238,13 +248,9 @@ def task_runs(graph: FlowGraph, execution: Execution) -> dict[str, TaskRun]:
     runs = {n.id: TaskRun(id=n.id, task=n.task_name) for n in graph.nodes}
     node_of_state = {n.id: n.id for n in graph.nodes}
     node_of_state.update({f"{n.id} item": n.id for n in graph.nodes if n.is_map})
-    state_of: dict[int, str | None] = {}
+    state_of = StateAttribution()
     for event in execution.events:
-        if event.type.endswith(("StateEntered", "StateExited")):
-            state = event.details.get("name")
-        else:
-            state = state_of.get(event.previous_event_id)
-        state_of[event.id] = state
+        state = state_of(event)
         node = node_of_state.get(state or "")
         if node is None:
             continue

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import warnings
+import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from orchestrator.contract import placeholder_key
 from orchestrator.graph import FlowGraph
-from orchestrator.planner.asl import AslWriter, placeholder
+from orchestrator.planner.asl import AslWriter
 from orchestrator.planner.structure import decompose
 
 
@@ -19,7 +21,18 @@ class SynchronisationAdded(UserWarning):
 class Plan:
     asl: dict[str, Any]
     notes: list[str] = field(default_factory=list)
-    placeholders: dict[str, str] = field(default_factory=dict)  # placeholder -> task key
+    #: DefinitionSubstitutions key (`CleanFunctionArn`) → the task key (`module:qualname`).
+    placeholders: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def text(self) -> str:
+        """The ASL as `orchestrator plan` prints it and `orchestrator build` commits it."""
+        return asl_text(self.asl)
+
+
+def asl_text(asl: dict[str, Any]) -> str:
+    """The one serialisation of a state machine: what is committed, deployed and compared."""
+    return json.dumps(asl, indent=2, ensure_ascii=False) + "\n"
 
 
 def plan_flow(graph: FlowGraph) -> Plan:
@@ -39,16 +52,8 @@ def plan_flow(graph: FlowGraph) -> Plan:
     return Plan(
         asl=asl,
         notes=notes,
-        placeholders={placeholder(n): n.task_key for n in graph.nodes},
+        placeholders={placeholder_key(n.function_id): n.task_key for n in graph.nodes},
     )
 
 
-def compile_flow(graph: FlowGraph) -> dict[str, Any]:
-    """The ASL document of `graph`; warns (SynchronisationAdded) when dependencies were added."""
-    plan = plan_flow(graph)
-    for note in plan.notes:
-        warnings.warn(note, SynchronisationAdded, stacklevel=2)
-    return plan.asl
-
-
-__all__ = ["Plan", "SynchronisationAdded", "compile_flow", "plan_flow"]
+__all__ = ["Plan", "SynchronisationAdded", "asl_text", "plan_flow"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrator.contract import placeholder
+from orchestrator.engine.spec import LAMBDA_INVOKE
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import (
     ConstInput,
@@ -31,7 +33,6 @@ from orchestrator.planner.paths import (
 )
 from orchestrator.planner.structure import Leaf, Parallel, Series, Tree, leaves
 
-LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 # Lambda's own transient failures, retried on every task as the Step Functions guide recommends.
 LAMBDA_TRANSIENT_ERRORS = (
     "Lambda.ServiceException",
@@ -52,11 +53,6 @@ CONTEXT = {
     "state.$": "$$.State.Name",
     "retry_count.$": "$$.State.RetryCount",
 }
-
-
-def placeholder(node: TaskNode) -> str:
-    """The SAM DefinitionSubstitutions key of a task's Lambda ARN."""
-    return f"{node.function_id}FunctionArn"
 
 
 @dataclass
@@ -215,30 +211,32 @@ class AslWriter:
         state: dict[str, Any] = {
             "Type": "Task",
             "Resource": LAMBDA_INVOKE,
-            "Parameters": {"FunctionName": "${" + placeholder(node) + "}", "Payload": payload},
+            "Parameters": {"FunctionName": placeholder(node.function_id), "Payload": payload},
+            # Always set, equal to the function's Timeout: the state gives up exactly when
+            # Lambda stops the function, locally as in AWS.
+            "TimeoutSeconds": node.timeout,
+            "Retry": self.retriers(node),
         }
-        if node.timeout_seconds:
-            state["TimeoutSeconds"] = node.timeout_seconds
-        state["Retry"] = self.retriers(node)
         return state
 
     def retriers(self, node: TaskNode) -> list[dict[str, Any]]:
         transient = dict(TRANSIENT_RETRY)
-        if node.idempotent:
+        options = node.options
+        if options.idempotent:
             # A retry that overlaps a still-running attempt of the same key waits for it.
             transient["ErrorEquals"] = [*LAMBDA_TRANSIENT_ERRORS, IDEMPOTENCY_IN_PROGRESS]
         out = [transient]
-        if node.retry is not None:
-            r = node.retry
+        if options.retries:
+            delay = options.retry_delay
             retrier: dict[str, Any] = {
-                "ErrorEquals": list(r.error_equals),
-                "IntervalSeconds": r.interval_seconds,
-                "MaxAttempts": r.max_attempts,
-                "BackoffRate": float(r.backoff_rate),
+                "ErrorEquals": list(options.error_equals),
+                "IntervalSeconds": delay.interval,
+                "MaxAttempts": options.retries,
+                "BackoffRate": float(delay.backoff_rate),  # statelint wants a float
             }
-            if r.max_delay_seconds is not None:
-                retrier["MaxDelaySeconds"] = r.max_delay_seconds
-            if r.jitter:
+            if delay.max_delay is not None:
+                retrier["MaxDelaySeconds"] = delay.max_delay
+            if delay.jitter:
                 retrier["JitterStrategy"] = "FULL"
             out.append(retrier)
         return out
@@ -267,17 +265,16 @@ class AslWriter:
         )
         item_state["OutputPath"] = "$.Payload"
         item_state["End"] = True
-        concurrency = node.max_concurrency
         state: dict[str, Any] = {
             "Type": "Map",
             "ItemsPath": iterables[first],
             "ItemSelector": {"inputs": inputs, "index.$": "$$.Map.Item.Index"},
-            "MaxConcurrency": self.graph.max_concurrency if concurrency is None else concurrency,
+            "MaxConcurrency": node.options.max_concurrency,
             "ItemProcessor": {
                 "ProcessorConfig": (
                     # Each item a child execution: its events are not in this history.
                     {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
-                    if node.distributed
+                    if node.options.distributed
                     else {"Mode": "INLINE"}
                 ),
                 "StartAt": item_name,

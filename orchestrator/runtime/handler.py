@@ -6,7 +6,8 @@ result, checked to be JSON. An exception propagates unchanged: Lambda (or the lo
 `orchestrator.runtime.error_payload`) reports it with the exception's class name as `errorType`, so
 Retry/Catch on `"PaymentFailed"` match exactly as in AWS.
 
-Keep this module's imports light: it is what every task Lambda imports on a cold start.
+Keep this module's imports light: local runs import it for every task. The Lambda entry point,
+wrapped in Powertools' logging, metrics and tracing, is `orchestrator.runtime.lambda_entry`.
 """
 
 from __future__ import annotations
@@ -14,30 +15,25 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from orchestrator.runtime.invocation import Invocation
 from orchestrator.runtime.resolve import (
-    TASK_ENV,
     TaskNotFoundError,
     TaskSpecError,
     resolve_task_object,
-    task_options,
+    task_function,
 )
 from orchestrator.runtime.results import holds_refs, maybe_offload, resolve_refs
 
 __all__ = [
-    "TASK_ENV",
     "TaskInputError",
     "TaskNotFoundError",
     "TaskResultError",
     "TaskSpecError",
     "call_with_inputs",
-    "check_json",
+    "encode_result",
     "execute_task",
-    "lambda_handler",
     "resolve_task",
     "resolve_task_object",
 ]
@@ -83,12 +79,6 @@ def call_with_inputs(fn: Callable[..., Any], inputs: dict[str, Any]) -> Any:
     return fn(*args, **kwargs)
 
 
-def check_json(task: str, result: Any) -> Any:
-    """Return `result` if it is JSON, else raise TaskResultError naming the task."""
-    encode_result(task, result)
-    return result
-
-
 def encode_result(task: str, result: Any) -> str:
     """`result` as JSON text, or a TaskResultError naming the task."""
     try:
@@ -116,34 +106,4 @@ def execute_task(fn: Callable[..., Any], event: dict[str, Any]) -> Any:
 
 def resolve_task(spec: str) -> Callable[..., Any]:
     """Import `package.module:qualname` and return the task's plain function."""
-    target = resolve_task_object(spec)
-    return getattr(target, "fn", target)
-
-
-def lambda_handler(event: dict[str, Any], context: Any = None) -> Any:
-    """The Lambda entry point: runs the task named by the ORCHESTRATOR_TASK environment variable.
-
-    Around `execute_task`: Powertools logs, metrics and an X-Ray subsegment for the attempt
-    (`orchestrator.runtime.telemetry`), and for `@task(idempotent=True)` the Powertools
-    idempotency record that turns a repeat into the stored result
-    (`orchestrator.runtime.idempotency`). Both are imported on first use, so importing this
-    module stays cheap for the local engine; errors propagate unchanged either way.
-    """
-    spec = os.environ.get(TASK_ENV)
-    if not spec:
-        raise RuntimeError(f"{TASK_ENV} is not set: it names the task this function runs")
-    from orchestrator.runtime.telemetry import observe
-
-    invocation = Invocation.from_event(event, default_task=spec.rpartition(":")[2] or spec)
-    with observe(invocation, context):
-        target = resolve_task_object(spec)
-        fn = getattr(target, "fn", target)
-        options = task_options(target)
-        if options is None or not options.idempotent:
-            return execute_task(fn, event)
-        from orchestrator.runtime.idempotency import run_idempotent
-
-        inputs = event.get("inputs") if isinstance(event, dict) else None
-        return run_idempotent(
-            spec, invocation, inputs, lambda: execute_task(fn, event), lambda_context=context
-        )
+    return task_function(resolve_task_object(spec))

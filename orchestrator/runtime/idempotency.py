@@ -8,7 +8,9 @@ idempotency records each completed call in DynamoDB and replays its result.
 The key is execution ARN + task id + Map index, and deliberately not `$$.State.RetryCount`: a
 retry is the very repeat that must be recognised. Different executions, tasks and Map iterations
 are different work and get different keys. The table is `ORCHESTRATOR_IDEMPOTENCY_TABLE` (the
-deploy layer creates it, `id` as hash key, TTL on `expiration`).
+deploy layer creates it, `id` as hash key, TTL on `expiration`, and sets the variable exactly on
+idempotent tasks' functions). Whether a task is idempotent is the code's `@task(idempotent=True)`;
+the environment only says where the records go, and its absence is a deploy error.
 
 Imported only when an idempotent task runs: Powertools idempotency pulls in boto3 (~0.3 s).
 """
@@ -26,10 +28,9 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
+from orchestrator.contract import IDEMPOTENCY_EXPIRES_ENV, IDEMPOTENCY_TABLE_ENV
 from orchestrator.runtime.invocation import Invocation
 
-TABLE_ENV = "ORCHESTRATOR_IDEMPOTENCY_TABLE"
-EXPIRES_ENV = "ORCHESTRATOR_IDEMPOTENCY_EXPIRES"
 # A failed Standard execution can be redriven for 14 days; a record must outlive that window.
 DEFAULT_EXPIRES_SECONDS = 14 * 24 * 3600
 
@@ -60,7 +61,9 @@ def run_idempotent(
     `inputs` are checked on a repeat: the same key with other inputs is a bug (a redeploy that
     changed the flow under a running execution) and raises `IdempotencyValidationError`.
     Exceptions from `call` propagate unchanged and leave no record, so a retry runs again.
+    Without the table, raises `IdempotencyNotConfigured` before anything runs.
     """
+    table = _table()
     if invocation.execution_id is None:
         # Invoked outside a state machine (a console test event): nothing to deduplicate against.
         return call()
@@ -68,7 +71,9 @@ def run_idempotent(
         event_key_jmespath="key",
         payload_validation_jmespath="inputs",
         raise_on_no_idempotency_key=True,
-        expires_after_seconds=int(os.environ.get(EXPIRES_ENV) or DEFAULT_EXPIRES_SECONDS),
+        expires_after_seconds=int(
+            os.environ.get(IDEMPOTENCY_EXPIRES_ENV) or DEFAULT_EXPIRES_SECONDS
+        ),
     )
     if callable(getattr(lambda_context, "get_remaining_time_in_millis", None)):
         # An attempt killed by its timeout leaves an in-progress record; with the context,
@@ -77,7 +82,7 @@ def run_idempotent(
 
     @idempotent_function(
         data_keyword_argument="request",
-        persistence_store=_persistence(_table(), task_key),
+        persistence_store=_persistence(table, task_key),
         config=config,
         key_prefix=task_key,
     )
@@ -89,11 +94,11 @@ def run_idempotent(
 
 
 def _table() -> str:
-    table = os.environ.get(TABLE_ENV)
+    table = os.environ.get(IDEMPOTENCY_TABLE_ENV)
     if not table:
         raise IdempotencyNotConfigured(
-            f"this task is idempotent but {TABLE_ENV} is not set; run `orchestrator build` and "
-            "redeploy so the function gets the idempotency table"
+            f"this task is idempotent but {IDEMPOTENCY_TABLE_ENV} is not set; run "
+            "`orchestrator build` and redeploy so the function gets the idempotency table"
         )
     return table
 

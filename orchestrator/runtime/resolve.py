@@ -3,18 +3,38 @@
 A wrong spec is a deploy mistake, found on the first invocation in AWS, far from the code that
 caused it; so each way of getting it wrong gets an error that says what was looked for, where,
 and what was there instead.
+
+The runtime does not import the SDK (the SDK's local runs import the runtime): a task object is
+recognised by its shape, `TaskLike` — what `orchestrator.sdk.task.Task` has — and anything else
+a spec names is called as a plain function.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-# Free at run time: `orchestrator/__init__` has imported the SDK before this package loads.
-from orchestrator.sdk.task import Task, TaskOptions
+from orchestrator.contract import TASK_ENV
 
-TASK_ENV = "ORCHESTRATOR_TASK"
+
+class TaskOptionsLike(Protocol):
+    """The options the runtime reads: whether repeats must return the first result."""
+
+    @property
+    def idempotent(self) -> bool: ...
+
+
+@runtime_checkable
+class TaskLike(Protocol):
+    """A `@task`-decorated function as the runtime sees it: the plain function and its options."""
+
+    @property
+    def fn(self) -> Callable[..., Any]: ...
+
+    @property
+    def options(self) -> TaskOptionsLike: ...
 
 
 class TaskSpecError(ValueError):
@@ -26,7 +46,7 @@ class TaskNotFoundError(ImportError):
 
 
 def resolve_task_object(spec: str) -> Any:
-    """Import `package.module:qualname` and return what it names: the `Task`, options included.
+    """Import `package.module:qualname` and return what it names: the task, options included.
 
     A plain function (a task module may expose undecorated helpers) is returned as is.
     """
@@ -66,10 +86,25 @@ def _import(spec: str, module_name: str) -> ModuleType:
 
 
 def _known_tasks(module: ModuleType) -> str:
-    names = sorted(name for name, value in vars(module).items() if isinstance(value, Task))
+    names = sorted(name for name, value in vars(module).items() if isinstance(value, TaskLike))
     return f" (tasks in {module.__name__}: {', '.join(names)})" if names else ""
 
 
-def task_options(target: Any) -> TaskOptions | None:
-    """The options of a resolved `Task`, or None for a plain function (all defaults)."""
-    return target.options if isinstance(target, Task) else None
+def task_function(target: Any) -> Callable[..., Any]:
+    """The plain function of a resolved task (a plain function is its own)."""
+    return target.fn if isinstance(target, TaskLike) else target
+
+
+def task_options(target: Any) -> TaskOptionsLike | None:
+    """The options of a resolved task, or None for a plain function (all defaults)."""
+    return target.options if isinstance(target, TaskLike) else None
+
+
+def is_idempotent(target: Any) -> bool:
+    """Whether the code asks for idempotency: `@task(idempotent=True)`.
+
+    The code, not the function's environment, decides: a task made idempotent after its last
+    deploy must fail loudly for want of the table, not run its side effect twice silently.
+    """
+    options = task_options(target)
+    return bool(getattr(options, "idempotent", False))

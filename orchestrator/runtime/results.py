@@ -25,13 +25,29 @@ import re
 from pathlib import Path
 from typing import Any, Protocol
 
-REF_KEY = "__orchestrator_ref__"
-OFFLOAD_ENV = "ORCHESTRATOR_OFFLOAD_BYTES"
-DEFAULT_OFFLOAD_BYTES = 128 * 1024
-BUCKET_ENV = "ORCHESTRATOR_RESULTS_BUCKET"
-PREFIX_ENV = "ORCHESTRATOR_RESULTS_PREFIX"
-DIR_ENV = "ORCHESTRATOR_RESULTS_DIR"
-DEFAULT_DIR = Path(".orchestrator") / "results"
+from orchestrator.contract import (
+    DEFAULT_OFFLOAD_BYTES,
+    DEFAULT_RESULTS_DIR,
+    OFFLOAD_BYTES_ENV,
+    REF_KEY,
+    RESULTS_BUCKET_ENV,
+    RESULTS_DIR_ENV,
+    RESULTS_PREFIX_ENV,
+)
+from orchestrator.runtime.invocation import state_machine_name
+
+__all__ = [
+    "REF_KEY",
+    "LocalResultStore",
+    "ResultStore",
+    "S3ResultStore",
+    "holds_refs",
+    "is_ref",
+    "maybe_offload",
+    "offload_limit",
+    "resolve_refs",
+    "store_from_env",
+]
 
 
 class ResultStore(Protocol):
@@ -84,25 +100,25 @@ class S3ResultStore:
 
 
 def store_from_env(execution_id: str | None = None) -> ResultStore:
-    bucket = os.environ.get(BUCKET_ENV)
+    bucket = os.environ.get(RESULTS_BUCKET_ENV)
     if not bucket:
-        return LocalResultStore(os.environ.get(DIR_ENV) or DEFAULT_DIR)
+        return LocalResultStore(os.environ.get(RESULTS_DIR_ENV) or DEFAULT_RESULTS_DIR)
     return S3ResultStore(bucket, _prefix_for(execution_id))
 
 
 def _prefix_for(execution_id: str | None) -> str:
     """The flow's prefix: a task shared by several flows has several; pick this execution's."""
-    prefixes = [p for p in os.environ.get(PREFIX_ENV, "").split(",") if p]
-    machine = (execution_id or "").split(":")[6:7]  # arn:aws:states:r:a:execution:MACHINE:name
+    prefixes = [p for p in os.environ.get(RESULTS_PREFIX_ENV, "").split(",") if p]
+    machine = state_machine_name(execution_id)
     for prefix in prefixes:
-        if machine and prefix.rstrip("/") == machine[0]:
+        if machine and prefix.rstrip("/") == machine:
             return prefix
     return prefixes[0] if prefixes else ""
 
 
 def offload_limit() -> int:
     try:
-        return int(os.environ.get(OFFLOAD_ENV, DEFAULT_OFFLOAD_BYTES))
+        return int(os.environ.get(OFFLOAD_BYTES_ENV, DEFAULT_OFFLOAD_BYTES))
     except ValueError:
         return DEFAULT_OFFLOAD_BYTES
 
@@ -142,7 +158,7 @@ def _store_for(uri: str) -> ResultStore:
     if uri.startswith("s3://"):
         bucket = uri[5:].split("/", 1)[0]
         return S3ResultStore(bucket)
-    return LocalResultStore(os.environ.get(DIR_ENV) or DEFAULT_DIR)
+    return LocalResultStore(os.environ.get(RESULTS_DIR_ENV) or DEFAULT_RESULTS_DIR)
 
 
 def holds_refs(value: Any) -> bool:

@@ -1,20 +1,22 @@
 """`@flow` and `with Flow(name)`: a set of task calls that compiles to one state machine.
 
-The flow object is the user's handle on everything downstream: `graph` (the validated
-`FlowGraph`), `asl()` (the state machine), `run()` (the local engine), `visualize()`. Those
-methods import their layer lazily, so defining flows stays cheap and the layers below the SDK never
-import it back.
+The flow object is the user's handle on everything else: `graph` (the validated `FlowGraph`),
+`asl()` (the state machine), `run()` (a local run), `visualize()`. The SDK sits on top of those
+layers and none of them imports it back; the methods load their layer on first use, so a task
+module — what a Lambda imports — loads neither pydantic nor the planner.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import sys
 import warnings
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from orchestrator.engine.spec import INLINE_MAP_MAX_CONCURRENCY
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.sdk.durations import whole_seconds
 from orchestrator.sdk.schedules import Schedule, parse_schedule
@@ -23,11 +25,11 @@ from orchestrator.sdk.tracing import REQUIRED, FlowBuilder, ParamRef
 
 if TYPE_CHECKING:
     from orchestrator.graph import FlowGraph
-    from orchestrator.local.flowrun import FlowRun
+    from orchestrator.local import FlowRun, LocalMachine
     from orchestrator.planner import Plan
+    from orchestrator.settings import ProjectSettings
 
 FlowType = Literal["STANDARD", "EXPRESS"]
-DEFAULT_MAP_CONCURRENCY = 40  # Step Functions' inline Map runs at most 40 iterations at once
 
 
 class Flow:
@@ -39,7 +41,7 @@ class Flow:
         schedule: Any = None,
         *,
         fn: Callable[..., Any] | None = None,
-        max_concurrency: int = DEFAULT_MAP_CONCURRENCY,
+        max_concurrency: int = INLINE_MAP_MAX_CONCURRENCY,
         type: FlowType = "STANDARD",  # noqa: A002 - the Step Functions field is called Type
         timeout: int | timedelta | None = None,
         memory: int | None = None,
@@ -66,6 +68,11 @@ class Flow:
         self.timeout = None if timeout is None else whole_seconds(timeout, option="flow timeout")
         self.resource_name = resource_name
         self.description = description or (inspect.getdoc(fn) if fn else None)
+        code = getattr(fn, "__code__", None)
+        #: The file and line the flow is defined at: a @flow's function, else set by `with`.
+        self.source: str | None = f"{code.co_filename}:{code.co_firstlineno}" if code else None
+        #: The module the flow is defined in (how `[tool.orchestrator] flows` names it).
+        self.module: str | None = getattr(fn, "__module__", None)
         self._builder: FlowBuilder | None = None
         self._graph: FlowGraph | None = None
         self._plan: tuple[FlowGraph, Plan] | None = None
@@ -81,6 +88,9 @@ class Flow:
         self._builder = FlowBuilder(self.name)
         self._builder.__enter__()
         self._graph = None
+        caller = sys._getframe(1)
+        self.source = f"{caller.f_code.co_filename}:{caller.f_lineno}"
+        self.module = caller.f_globals.get("__name__")
         return self
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
@@ -137,10 +147,26 @@ class Flow:
         """The validated task graph (built once, on first use)."""
         if self._graph is None:
             from orchestrator.graph import build_graph
+            from orchestrator.options import TaskDefaults
+            from orchestrator.sdk.lowering import lower
 
             builder = self._trace()
-            self._graph = build_graph(self, builder, self._return)
+            draft = lower(self, builder, self._return)
+            project = self.project()
+            defaults = project.task_defaults if project is not None else TaskDefaults()
+            self._graph = build_graph(draft, defaults)
         return self._graph
+
+    def project(self) -> ProjectSettings | None:
+        """The project the flow belongs to: the nearest pyproject.toml with [tool.orchestrator]
+        above its file (else above the working directory); its task defaults apply."""
+        from orchestrator.settings import project_of
+
+        return project_of(self.source_file)
+
+    @property
+    def source_file(self) -> str | None:
+        return self.source.rpartition(":")[0] if self.source else None
 
     def tasks(self) -> dict[str, Task[Any, Any]]:
         """Every task the flow calls, by task key (`module:qualname`)."""
@@ -168,16 +194,41 @@ class Flow:
             warnings.warn(note, SynchronisationAdded, stacklevel=2)
         return copy.deepcopy(plan.asl)
 
-    def run(self, clock: Any = "real", **params: Any) -> FlowRun:
+    def run(self, clock: Any = "real", committed: bool = False, **params: Any) -> FlowRun:
         """Run the compiled state machine locally, in-process, and return the FlowRun.
 
-        `clock="virtual"` records Retry and Wait delays instead of sleeping them (for tests).
-        The run's history is kept in the run store (`.orchestrator/runs.sqlite`, or the file
-        named by ORCHESTRATOR_STORE).
+        The ASL is compiled in memory from the code as it is now; if the project's committed
+        `infra/statemachines/<flow>.asl.json` (what deploys) differs, a `StaleStateMachine`
+        warning says so. `committed=True` runs the committed file itself instead, to reproduce
+        what is deployed. `clock="virtual"` records Retry and Wait delays instead of sleeping
+        them (for tests). The run's history is kept in the run store
+        (`.orchestrator/runs.sqlite`, or the file named by ORCHESTRATOR_STORE).
         """
-        from orchestrator.local.flowrun import run_flow
+        from orchestrator.local import run_flow
 
-        return run_flow(self, params, clock=clock)
+        return run_flow(self.local_machine(committed=committed), params, clock=clock)
+
+    def local_machine(self, committed: bool = False) -> LocalMachine:
+        """What a local run executes: the ASL (compiled, or the committed file) and, for each
+        Task state's function, the task it runs."""
+        from orchestrator.contract import placeholder
+        from orchestrator.local import LocalMachine, StaleStateMachine, committed_asl, stale_note
+        from orchestrator.settings import lists_flow
+
+        graph, plan = self.graph, self.plan()
+        tasks = self.tasks()
+        handlers = {placeholder(n.function_id): tasks[n.task_key].fn for n in graph.nodes}
+        # Only a flow the project ships has a committed machine; another flow that happens to
+        # share its name (a copy in a test, a notebook) is not what deploys.
+        project = self.project()
+        shipped = project is not None and lists_flow(project, self.module, self.source_file)
+        root = project.root if project is not None and shipped else None
+        if committed:
+            return LocalMachine(graph, committed_asl(graph, root), handlers)
+        note = stale_note(graph, plan.text, root)
+        if note is not None:
+            warnings.warn(note, StaleStateMachine, stacklevel=3)
+        return LocalMachine(graph, plan.asl, handlers)
 
     def visualize(self, filename: str | None = None) -> str:
         """Draw the task graph: DOT text, or a file (.dot, .mmd, .svg, .png)."""
@@ -220,7 +271,7 @@ def flow(
     *,
     name: str | None = None,
     schedule: Any = None,
-    max_concurrency: int = DEFAULT_MAP_CONCURRENCY,
+    max_concurrency: int = INLINE_MAP_MAX_CONCURRENCY,
     type: FlowType = "STANDARD",  # noqa: A002
     timeout: int | timedelta | None = None,
     memory: int | None = None,

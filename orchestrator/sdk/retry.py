@@ -1,58 +1,16 @@
-"""Retry delay policies: how long to wait between attempts, as Step Functions' Retry fields.
+"""Retry delay policies, the way Prefect 1.x users write them: `exponential_backoff(10)`.
 
-A policy is data, not code: it compiles to `IntervalSeconds`, `BackoffRate`, `MaxDelaySeconds` and
-`JitterStrategy`, so the local engine and AWS wait exactly the same way.
+Each builds an `orchestrator.options.RetryDelay`: data, not code, compiled to a Retrier's
+`IntervalSeconds`, `BackoffRate`, `MaxDelaySeconds` and `JitterStrategy`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from orchestrator.errors import FlowDefinitionError
+from orchestrator.options import RetryDelay
 from orchestrator.sdk.durations import whole_seconds
-
-# Step Functions' bounds on Retry fields.
-MAX_INTERVAL_SECONDS = 99_999_999
-MAX_BACKOFF_RATE = 100.0
-
-
-@dataclass(frozen=True)
-class RetryDelay:
-    """Wait `interval` seconds before the first retry, then multiply by `backoff_rate` each time,
-    never more than `max_delay` seconds; with `jitter`, wait a random time up to that delay."""
-
-    interval: int = 1
-    backoff_rate: float = 1.0
-    max_delay: int | None = None
-    jitter: bool = False
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.interval <= MAX_INTERVAL_SECONDS:
-            raise FlowDefinitionError(
-                f"a retry delay of {self.interval} s is out of range",
-                fix="Step Functions waits at least 1 s between attempts (IntervalSeconds ≥ 1)",
-            )
-        if not 1.0 <= self.backoff_rate <= MAX_BACKOFF_RATE:
-            raise FlowDefinitionError(
-                f"backoff rate {self.backoff_rate} is out of range",
-                fix="use a BackoffRate between 1.0 and 100.0",
-            )
-        if self.max_delay is not None and not self.interval <= self.max_delay <= 31_622_400:
-            raise FlowDefinitionError(
-                f"max_delay={self.max_delay} s is out of range",
-                fix="max_delay must be at least the first delay and at most 31622400 s (a year)",
-            )
-
-    def delays(self, attempts: int) -> list[float]:
-        """The nominal (jitter-free) delay before each of `attempts` retries."""
-        out: list[float] = []
-        for n in range(attempts):
-            delay = self.interval * self.backoff_rate**n
-            if self.max_delay is not None:
-                delay = min(delay, self.max_delay)
-            out.append(delay)
-        return out
 
 
 def exponential_backoff(

@@ -178,17 +178,121 @@ def _looks_like_unix_cron(text: str) -> bool:
 
 
 def _unix_to_aws(fields: list[str], original: str) -> list[str]:
-    """Unix cron `m h dom mon dow` → AWS `m h dom mon dow year` (Sunday 0 → 1, '?' rule)."""
+    """Unix cron `m h dom mon dow` → AWS `m h dom mon dow year`.
+
+    Only the day fields change: the one left at `*` becomes `?` (AWS wants exactly one `?`), and
+    day-of-week is renumbered (see `_unix_dow_to_aws`). Unix runs a job when *either* restricted
+    day field matches; AWS cannot say that, so restricting both is refused rather than changed.
+    """
     minute, hour, dom, month, dow = fields
-    if dow != "*":
-        dow = re.sub(r"\d", lambda m: str(int(m.group(0)) % 7 + 1), dow)
+    if dom != "*" and dow != "*":
+        raise ScheduleError(
+            f"cron {original!r} restricts both day-of-month and day-of-week, which Unix cron "
+            "reads as 'either day matches'",
+            fix="AWS cron cannot express that (one of the two must be '?'); keep one day field "
+            "and use '*' for the other",
+        )
     if dow == "*":
         dow = "?"
-    elif dom == "*":
-        dom = "?"
     else:
-        raise ScheduleError(
-            f"cron {original!r} sets both day-of-month and day-of-week",
-            fix="AWS cron cannot combine them; keep one and use '*' for the other",
-        )
+        dom = "?"
+        dow = _unix_dow_to_aws(dow, original)
     return [minute, hour, dom, month, dow, "*"]
+
+
+# Unix day-of-week is 0-7 (0 and 7 are Sunday) or SUN-SAT; AWS is 1-7 (1 is Sunday) or SUN-SAT.
+_UNIX_DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_UNIX_DOW_ITEM = re.compile(
+    r"^(?:\*|(?P<low>\d+|[a-z]{3})(?:-(?P<high>\d+|[a-z]{3}))?)(?:/(?P<step>\d+))?$",
+    re.IGNORECASE,
+)
+
+
+def _unix_dow_to_aws(field: str, original: str) -> str:
+    """Renumber a Unix day-of-week field for AWS, item by item.
+
+    Single days and ranges shift by one (`1` → `2`, `1-5` → `2-6`, Sunday `0`/`7` → `1`); names
+    are the same days in both and stay (upper-cased). Steps become the list of days they select
+    (`*/2` → `1,3,5,7`, `1-5/2` → `2,4,6`): AWS documents `/` for every field but day-of-week,
+    whose wildcards are only `, - * ? L #`. A range ending at Sunday 7 (`5-7`) is not a range in
+    AWS's 1-7 week, so it becomes a list (`1,6,7`).
+    """
+    items: list[str] = []
+    for item in field.split(","):
+        converted = _unix_dow_item_to_aws(item, original)
+        if converted not in items:
+            items.append(converted)
+    return ",".join(items)
+
+
+def _unix_dow_item_to_aws(item: str, original: str) -> str:
+    match = _UNIX_DOW_ITEM.match(item)
+    if match is None:
+        raise _dow_refusal(original, item)
+    low, high, step = match.group("low"), match.group("high"), match.group("step")
+    if low is None:  # '*': Sunday to Saturday
+        first, last = 0, 6
+    else:
+        first = _unix_day(low, original, item)
+        last = first if high is None else _unix_day(high, original, item)
+    if first > last:
+        raise ScheduleError(
+            f"cron {original!r} has day-of-week {item!r}, a range that runs backwards",
+            fix="Unix cron does not wrap past Saturday; split it at the end of the week, "
+            "e.g. 'FRI-SUN' → '5-7' or 'FRI,SAT,SUN'",
+        )
+    if step is not None:
+        if low is not None and high is None:
+            raise ScheduleError(
+                f"cron {original!r} has day-of-week {item!r}, a single day with a step, which "
+                "Unix crons read differently",
+                fix="write the day alone, or a range with a step such as '1-5/2'",
+            )
+        if int(step) == 0:
+            raise ScheduleError(
+                f"cron {original!r} has day-of-week {item!r}, a step of 0",
+                fix="use a step of 1 or more, e.g. '*/2'",
+            )
+        return _aws_day_list({day % 7 + 1 for day in range(first, last + 1, int(step))})
+    if low is None:  # a bare '*' inside a list
+        return "1-7"
+    if high is None:
+        return low.upper() if low.isalpha() else str(first % 7 + 1)
+    if low.isalpha() and high.isalpha():
+        return f"{low.upper()}-{high.upper()}"
+    if last == 7:  # ... to Sunday-as-7 wraps past AWS's Saturday 7
+        return _aws_day_list({day % 7 + 1 for day in range(first, last + 1)})
+    return f"{first + 1}-{last + 1}"
+
+
+def _unix_day(value: str, original: str, item: str) -> int:
+    """A Unix day of week, 0-7 (SUN is 0), from a number or a three-letter name."""
+    if value.isalpha():
+        if value.upper() in _UNIX_DAY_NAMES:
+            return _UNIX_DAY_NAMES.index(value.upper())
+    elif int(value) <= 7:
+        return int(value)
+    raise _dow_refusal(original, item)
+
+
+def _aws_day_list(days: set[int]) -> str:
+    """AWS days of week (1-7) as a comma list, runs of three or more as ranges: `1,3-7`."""
+    parts: list[str] = []
+    ordered = sorted(days)
+    start = 0
+    for end, day in enumerate(ordered):
+        if end + 1 < len(ordered) and ordered[end + 1] == day + 1:
+            continue
+        run = ordered[start : end + 1]
+        parts.extend([f"{run[0]}-{run[-1]}"] if len(run) >= 3 else [str(d) for d in run])
+        start = end + 1
+    return ",".join(parts)
+
+
+def _dow_refusal(original: str, item: str) -> ScheduleError:
+    if "#" in item or re.fullmatch(r"([0-7]|[a-z]{3})?L", item, re.IGNORECASE):
+        fix = "Unix cron has no 'L' or '#'; write the AWS six-field form instead, e.g. "
+        fix += "cron(0 9 ? * MON#2 *) or cron(0 9 ? * 6L *)"
+    else:
+        fix = "use 0-7 (0 and 7 are Sunday) or SUN-SAT, with '-' ranges, ',' lists and '/' steps"
+    return ScheduleError(f"cron {original!r} has an invalid day-of-week {item!r}", fix=fix)

@@ -11,39 +11,25 @@ import difflib
 import functools
 import inspect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
+from orchestrator.engine.spec import (
+    LAMBDA_MAX_TIMEOUT_SECONDS,
+    LAMBDA_MEMORY_MB,
+    RETRY_DEFAULT_MAX_ATTEMPTS,
+)
 from orchestrator.errors import FlowDefinitionError
+from orchestrator.options import DEFAULT_TRIGGER, RetryDelay, TaskOptions
 from orchestrator.sdk.durations import whole_seconds
-from orchestrator.sdk.retry import RetryDelay, as_retry_delay
+from orchestrator.sdk.retry import as_retry_delay
+from orchestrator.sdk.tracing import active_builder, require_builder
 from orchestrator.sdk.triggers import trigger_name
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-LAMBDA_MAX_TIMEOUT = 900
-LAMBDA_MEMORY = (128, 10_240)
-MAX_RETRIES = 100
-DEFAULT_RETRIES_WITH_DELAY = 3  # Step Functions' own default MaxAttempts
-
-
-@dataclass(frozen=True)
-class TaskOptions:
-    """A task's validated options: everything the planner and the deploy step read."""
-
-    name: str
-    retries: int = 0
-    retry_delay: RetryDelay = field(default_factory=RetryDelay)
-    retry_on: tuple[str, ...] = ()
-    timeout: int | None = None
-    memory: int | None = None
-    trigger: str = "all_successful"
-    tags: tuple[str, ...] = ()
-    max_concurrency: int | None = None
-    idempotent: bool = False
-    distributed: bool = False
+MAX_RETRIES = 100  # each attempt adds history events; an execution holds at most 25,000
 
 
 class Task(Generic[P, R]):
@@ -77,8 +63,6 @@ class Task(Generic[P, R]):
         return f"<Task {self.name}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from orchestrator.sdk.tracing import active_builder
-
         builder = active_builder()
         upstream = kwargs.pop("upstream_tasks", None)
         if builder is None:  # outside a flow a task is its plain function
@@ -91,8 +75,6 @@ class Task(Generic[P, R]):
         Arguments wrapped in `unmapped(...)` are passed whole to every iteration; several iterable
         arguments are zipped and must have the same length.
         """
-        from orchestrator.sdk.tracing import active_builder
-
         builder = active_builder()
         if builder is None:
             raise FlowDefinitionError(
@@ -105,21 +87,10 @@ class Task(Generic[P, R]):
 
     def set_upstream(self, upstream: Any) -> None:
         """Make every call of this task in the active flow wait for `upstream` (ref or list)."""
-        from orchestrator.sdk.tracing import require_builder
-
         require_builder(f"{self.name}.set_upstream").set_task_upstream(self, upstream)
 
     def set_downstream(self, downstream: Any) -> None:
-        from orchestrator.sdk.tracing import require_builder
-
         require_builder(f"{self.name}.set_downstream").set_task_downstream(self, downstream)
-
-
-@dataclass(frozen=True)
-class unmapped:  # noqa: N801 - Prefect's spelling
-    """Pass `value` whole to every iteration of a `.map(...)` instead of mapping over it."""
-
-    value: Any
 
 
 @overload
@@ -208,7 +179,7 @@ def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOption
     retry_on = _retry_on(name, options.get("retry_on"))
     if retries is None:
         # Saying how (retry_delay) or on what (retry_on) to retry means "retry": AWS's default 3.
-        retries = DEFAULT_RETRIES_WITH_DELAY if delay is not None or retry_on else 0
+        retries = RETRY_DEFAULT_MAX_ATTEMPTS if delay is not None or retry_on else 0
     elif retries == 0 and retry_on:
         raise FlowDefinitionError(
             "retry_on is set but retries=0, so nothing would be retried",
@@ -281,11 +252,12 @@ def _timeout(name: str, value: Any) -> int | None:
     if value is None:
         return None
     seconds = whole_seconds(value, option="timeout", task=name)
-    if not 1 <= seconds <= LAMBDA_MAX_TIMEOUT:
+    if not 1 <= seconds <= LAMBDA_MAX_TIMEOUT_SECONDS:
         raise FlowDefinitionError(
             f"timeout={seconds} s is out of range",
             task=name,
-            fix=f"a Lambda task runs at most {LAMBDA_MAX_TIMEOUT} s; use 1–{LAMBDA_MAX_TIMEOUT}",
+            fix=f"a Lambda task runs at most {LAMBDA_MAX_TIMEOUT_SECONDS} s; "
+            f"use 1–{LAMBDA_MAX_TIMEOUT_SECONDS}",
         )
     return seconds
 
@@ -293,7 +265,7 @@ def _timeout(name: str, value: Any) -> int | None:
 def _memory(name: str, value: Any) -> int | None:
     if value is None:
         return None
-    low, high = LAMBDA_MEMORY
+    low, high = LAMBDA_MEMORY_MB
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise FlowDefinitionError(
             f"memory={value!r} is not a Lambda memory size",
@@ -305,7 +277,7 @@ def _memory(name: str, value: Any) -> int | None:
 
 def _trigger(name: str, value: Any) -> str:
     if value is None:
-        return "all_successful"
+        return DEFAULT_TRIGGER
     found = trigger_name(value)
     if found is None:
         raise FlowDefinitionError(
@@ -338,7 +310,3 @@ def _max_concurrency(name: str, value: Any) -> int | None:
             fix="use e.g. max_concurrency=10 (0 means as many as Step Functions allows)",
         )
     return value
-
-
-def seconds_of(value: int | float | timedelta) -> int:
-    return whole_seconds(value, option="duration")

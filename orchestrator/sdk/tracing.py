@@ -1,8 +1,8 @@
 """Build-time tracing: what a flow body records when it calls tasks.
 
 Inside a flow body, task calls return references (`TaskRef`), parameters are `ParamRef`s, and every
-call is appended to the active `FlowBuilder`. `orchestrator.graph` turns the recorded calls into a
-validated `FlowGraph`.
+call is appended to the active `FlowBuilder`. `sdk/lowering.py` turns the recorded calls into the
+graph's plain data, and `orchestrator.graph` validates it.
 """
 
 from __future__ import annotations
@@ -64,6 +64,13 @@ class _Traced:
             task=self._task(),
             fix="use some_task.map(result) to run a task per item",
         )
+
+
+@dataclass(frozen=True)
+class unmapped:  # noqa: N801 - Prefect's spelling
+    """Pass `value` whole to every iteration of a `.map(...)` instead of mapping over it."""
+
+    value: Any
 
 
 @dataclass(eq=False)
@@ -207,8 +214,6 @@ class FlowBuilder:
         return TaskRef(call)
 
     def _note_parameters(self, value: Any) -> None:
-        from orchestrator.sdk.task import unmapped
-
         if isinstance(value, unmapped):
             value = value.value
         if isinstance(value, ParamRef):
@@ -220,7 +225,7 @@ class FlowBuilder:
             for item in value.values():
                 self._note_parameters(item)
 
-    def calls_of(self, task: Task[Any, Any]) -> list[TaskCall]:
+    def calls_of(self, task: object) -> list[TaskCall]:
         return [c for c in self.calls if c.task is task]
 
     def set_task_upstream(self, task: Task[Any, Any], upstream: Any) -> None:
@@ -245,11 +250,10 @@ def _refs(value: Any, what: str) -> list[TaskRef]:
         if isinstance(item, TaskRef):
             out.append(item)
         else:
-            from orchestrator.sdk.task import Task
-
             builder = _ACTIVE.get()
-            if isinstance(item, Task) and builder is not None and builder.calls_of(item):
-                out.extend(TaskRef(c) for c in builder.calls_of(item))
+            calls = builder.calls_of(item) if builder is not None else []
+            if calls:  # a Task object that was called in this flow: every call of it
+                out.extend(TaskRef(c) for c in calls)
                 continue
             raise FlowDefinitionError(
                 f"{what} was given {item!r}, not the result of a task call",

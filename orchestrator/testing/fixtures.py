@@ -40,11 +40,11 @@ LocalRun = Callable[..., "FlowRun"]
 @pytest.fixture
 def local_run() -> LocalRun:
     """``local_run(flow, params=None)`` → the ``FlowRun`` of a local run on a virtual clock."""
-    from orchestrator.local.flowrun import run_flow
+    from orchestrator.local import run_flow
 
     def run(flow: Flow, params: dict[str, Any] | None = None) -> FlowRun:
         # No run store: a test must not write .orchestrator/runs.sqlite into the project.
-        return run_flow(flow, params or {}, clock="virtual", store=False)
+        return run_flow(flow.local_machine(), params or {}, clock="virtual", store=False)
 
     return run
 

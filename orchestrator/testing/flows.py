@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from orchestrator.planner import plan_flow
 from orchestrator.runtime.handler import execute_task
 from orchestrator.sdk.flow import Flow
 from orchestrator.testing.moto import MotoRun, MotoStepFunctions, StateMachine
@@ -18,7 +17,7 @@ from orchestrator.testing.moto import MotoRun, MotoStepFunctions, StateMachine
 
 def flow_handlers(flow: Flow) -> dict[str, Callable[[Any], Any]]:
     """Placeholder name → an in-process Lambda handler running that task through the runtime."""
-    plan = plan_flow(flow.graph)
+    plan = flow.plan()
     tasks = flow.tasks()
     return {
         key: (lambda fn: lambda event: execute_task(fn, event))(tasks[task_key].fn)

@@ -31,7 +31,6 @@ import io
 import itertools
 import json
 import os
-import re
 import sys
 import threading
 import time
@@ -43,16 +42,18 @@ from types import TracebackType
 from typing import Any
 from unittest import mock
 
+from orchestrator.contract import LOCAL_ACCOUNT, LOCAL_REGION, PLACEHOLDER
+from orchestrator.engine.history import HistoryEvent, attempts_by_state
 from orchestrator.runtime.error_payload import error_payload
 
 __all__ = ["MotoRun", "MotoStepFunctions", "StateMachine", "PLACEHOLDER"]
 
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"  # moto's default account
+# moto's default account and the local engine's: ARNs agree between the two.
+REGION = LOCAL_REGION
+ACCOUNT_ID = LOCAL_ACCOUNT
 ROLE_NAME = "orchestrator-test-role"
 
 #: A SAM ``DefinitionSubstitutions`` placeholder, e.g. ``${CleanFunctionArn}``.
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 Handler = Callable[[Any], Any]
 
@@ -109,27 +110,27 @@ class MotoRun:
         return dict(Counter(s for s in self.invocation_states if s is not None))
 
     def attempts_from_history(self) -> dict[str, int]:
-        """Like `attempts_by_state`, read from this execution's own history events.
-
-        Each ``TaskScheduled`` / ``LambdaFunctionScheduled`` event is attributed to the nearest
-        ``TaskStateEntered`` found by following ``previousEventId`` back; that chain stays inside
-        one inline Map iteration or Parallel branch. Distributed Map iterations are not seen.
+        """Like `attempts_by_state`, read from this execution's own history events, by the rule
+        the local engine's runs are read by (`orchestrator.engine.history.StateAttribution`).
+        Distributed Map iterations are child executions: their attempts are not in this history.
         """
-        by_id = {e["id"]: e for e in self.events}
-        counts: Counter[str] = Counter()
-        for event in self.events:
-            if event["type"] not in ("TaskScheduled", "LambdaFunctionScheduled"):
-                continue
-            prev = by_id.get(event.get("previousEventId", 0))
-            while prev is not None and prev["type"] != "TaskStateEntered":
-                prev = by_id.get(prev.get("previousEventId", 0))
-            if prev is not None:
-                counts[prev["stateEnteredEventDetails"]["name"]] += 1
-        return dict(counts)
+        return attempts_by_state([history_event(e) for e in self.events])
 
     def invocations_by_function(self) -> dict[str, int]:
         """Number of invocations per function key."""
         return dict(Counter(name for name, _ in self.invocations))
+
+
+def history_event(event: dict[str, Any]) -> HistoryEvent:
+    """A `GetExecutionHistory` event as the engine's `HistoryEvent` (details flattened)."""
+    details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+    return HistoryEvent(
+        id=event["id"],
+        previous_event_id=event.get("previousEventId", 0),
+        timestamp=event["timestamp"],
+        type=event["type"],
+        details=dict(details),
+    )
 
 
 def _calling_state() -> str | None:

@@ -29,7 +29,7 @@ deploy corrects are listed in `MotoStack.findings`:
 * ``StartExecution`` accepts neither an alias nor a version ARN: `MotoStack.execute` starts the
   state machine after checking the alias's version holds the same definition.
 
-Each function runs the real `orchestrator.runtime.handler.lambda_handler` in-process, with the
+Each function runs the real `orchestrator.runtime.lambda_entry` handler in-process, with the
 function's deployed ``Environment`` variables (``ORCHESTRATOR_TASK`` …) set for the call. Usage::
 
     with deploy_template_to_moto("template.yaml", ".") as stack:
@@ -381,8 +381,6 @@ class _Deployer(MotoGaps):
     # -- what moto's CloudFormation skipped --------------------------------------------------
 
     def _wire_functions(self) -> dict[str, DeployedFunction]:
-        from orchestrator.runtime.handler import lambda_handler
-
         functions: dict[str, DeployedFunction] = {}
         for logical, name in self._of("AWS::Lambda::Function").items():
             config = self.lambda_.get_function_configuration(FunctionName=name)
@@ -391,7 +389,7 @@ class _Deployer(MotoGaps):
                 logical, name, config["FunctionArn"], env, int(config.get("MemorySize", 128))
             )
             functions[logical] = function
-            self.sfn.register_handler(name, _in_process(function, lambda_handler))
+            self.sfn.register_handler(name, _in_process(function))
         return functions
 
     def _state_machines(self) -> dict[str, DeployedStateMachine]:
@@ -486,16 +484,23 @@ class _Deployer(MotoGaps):
             raise MotoDeployError("not found in moto after the deploy: " + "; ".join(missing))
 
 
-def _in_process(
-    function: DeployedFunction, lambda_handler: Callable[[Any, Any], Any]
-) -> Callable[[Any], Any]:
-    """A handler running the real Lambda entry point with `function`'s environment."""
+def _in_process(function: DeployedFunction) -> Callable[[Any], Any]:
+    """A handler running the real Lambda entry point with `function`'s environment.
+
+    Built under that environment, as Lambda's Init phase would: Powertools reads the service
+    name and metrics namespace the template set when the handler is created.
+    """
+    from orchestrator.runtime.lambda_entry import make_handler
+    from orchestrator.runtime.telemetry import Telemetry
+
     env = {
         **_LAMBDA_RUNTIME_ENV,
         **function.environment,
         "AWS_LAMBDA_FUNCTION_NAME": function.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
     }
+    with _ENV_LOCK, mock.patch.dict(os.environ, env):
+        lambda_handler = make_handler(Telemetry.from_env())
 
     def handle(event: Any) -> Any:
         context = LambdaContext(function.name, function.arn, function.memory)

@@ -20,6 +20,7 @@ from orchestrator.graph import (
     references,
     result_nodes,
 )
+from orchestrator.options import DEFAULT_TIMEOUT_SECONDS, DEFAULT_TRIGGER
 
 NodeKind = Literal["parameter", "task", "map"]
 EdgeKind = Literal["data", "order"]
@@ -94,12 +95,13 @@ def _task_titles(nodes: tuple[TaskNode, ...]) -> dict[str, str]:
 
 def _detail(node: TaskNode) -> str | None:
     parts: list[str] = []
-    if node.retry is not None:
-        parts.append(f"retries {node.retry.max_attempts}")
-    if node.timeout_seconds is not None:
-        parts.append(f"timeout {node.timeout_seconds}s")
-    if node.trigger != "all_successful":
-        parts.append(node.trigger)
+    options = node.options
+    if options.retries:
+        parts.append(f"retries {options.retries}")
+    if node.timeout != DEFAULT_TIMEOUT_SECONDS:  # every task has one; draw the unusual ones
+        parts.append(f"timeout {node.timeout}s")
+    if options.trigger != DEFAULT_TRIGGER:
+        parts.append(options.trigger)
     return " · ".join(parts) or None
 
 

@@ -8,9 +8,19 @@ import pytest
 
 from orchestrator.testing.moto import MotoStepFunctions
 
+from .handlers import release_blocked
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes real seconds (task timeouts)")
+
+
+@pytest.fixture(autouse=True)
+def _release_blocked_handlers() -> Iterator[None]:
+    # A task that timed out was abandoned, not stopped: let its handler return now, while the
+    # module's moto account is still up, rather than some time later in another test.
+    yield
+    release_blocked()
 
 
 @pytest.fixture(scope="module")

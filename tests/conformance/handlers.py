@@ -4,12 +4,21 @@ A case file maps each function key (a ``${Placeholder}`` or plain function name)
 either a bare name (``"echo"``) or ``{"behaviour": name, **options}``. `build_handlers` makes
 fresh callables per run, so stateful behaviours (fail N times, error sequences) never leak between
 the moto run and the engine run of one case, nor between cases.
+
+No outcome may hang on a timing margin: moto and the engine run handlers on real threads and moto
+times ``TimeoutSeconds`` with the wall clock, so a loaded machine stretches every call. Hence:
+
+* a task meant to time out blocks (`block_until_released`) until the test releases it, so only
+  the timeout can end the attempt; a task meant to beat its timeout returns at once;
+* where concurrent branches must meet in a fixed order (a Parallel branch that fails only after
+  its sibling's task ran), the option ``"after": [keys]`` makes a handler wait until the handlers
+  of ``keys`` have returned (or raised) once in this run, instead of hoping the scheduler
+  starts them in that order.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -117,12 +126,42 @@ def fail_on_values(values: list[Any], error: str = "ItemFailed") -> Handler:
     return handler
 
 
-def sleep_then_return(seconds: float = 2.0) -> Handler:
+# Generous bounds on waits that only a broken harness (or engine) can exhaust: they turn a
+# deadlock into a failure with a clear message instead of a hung test run.
+RELEASE_LIMIT = 30.0  # seconds a blocked handler waits for `release_blocked`
+AFTER_LIMIT = 30.0  # seconds a handler waits for the handlers named in its "after" option
+
+_blocked: list[threading.Event] = []
+_blocked_lock = threading.Lock()
+
+
+def block_until_released(limit: float = RELEASE_LIMIT) -> Handler:
+    """Block until `release_blocked` (at the latest after `limit` s), then echo the event.
+
+    For "timeout reached" cases: the attempt can only end through TimeoutSeconds, however slow
+    the machine. Neither executor waits for a timed-out call (moto stops waiting after
+    TimeoutSeconds, the engine abandons the call), so the case still ends after TimeoutSeconds;
+    the conformance conftest releases every blocked handler when each test ends, so no thread
+    outlives its test.
+    """
+    release = threading.Event()
+    with _blocked_lock:
+        _blocked.append(release)
+
     def handler(event: Any) -> Any:
-        time.sleep(seconds)
+        release.wait(limit)
         return event
 
     return handler
+
+
+def release_blocked() -> None:
+    """Let every handler made by `block_until_released` so far return."""
+    with _blocked_lock:
+        events = list(_blocked)
+        _blocked.clear()
+    for event in events:
+        event.set()
 
 
 def return_big_payload(size: int = 300_000) -> Handler:
@@ -139,19 +178,43 @@ BEHAVIOURS: dict[str, Callable[..., Handler]] = {
     "error_sequence": error_sequence,
     "fail_first_call_per_item": fail_first_call_per_item,
     "fail_on_values": fail_on_values,
-    "sleep_then_return": sleep_then_return,
+    "block_until_released": block_until_released,
     "return_big_payload": return_big_payload,
 }
 
 
+def _sequenced(
+    key: str, handler: Handler, ran: dict[str, threading.Event], after: list[str]
+) -> Handler:
+    """`handler` that first waits for the handlers of `after`, and then marks `key` as ran."""
+    unknown = sorted(set(after) - set(ran))
+    if unknown:
+        raise ValueError(f"{key}: 'after' names no function of this case: {unknown}")
+
+    def wrapped(event: Any) -> Any:
+        try:
+            for other in after:
+                if not ran[other].wait(AFTER_LIMIT):
+                    raise error_class("ConformanceHarnessStuck")(
+                        f"{key} waited {AFTER_LIMIT:.0f} s for {other}, which never ran"
+                    )
+            return handler(event)
+        finally:
+            ran[key].set()
+
+    return wrapped
+
+
 def build_handlers(spec: dict[str, Any]) -> dict[str, Handler]:
     """Fresh handlers for a case's ``"functions"`` map."""
+    ran = {key: threading.Event() for key in spec}  # set once that key's handler has run
     handlers: dict[str, Handler] = {}
     for key, behaviour in spec.items():
         if isinstance(behaviour, str):
-            handlers[key] = BEHAVIOURS[behaviour]()
+            options: dict[str, Any] = {"behaviour": behaviour}
         else:
             options = dict(behaviour)
-            name = options.pop("behaviour")
-            handlers[key] = BEHAVIOURS[name](**options)
+        name = options.pop("behaviour")
+        after = options.pop("after", [])
+        handlers[key] = _sequenced(key, BEHAVIOURS[name](**options), ran, list(after))
     return handlers

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import typer
-from orchestrator.cli_build import register
 from typer.testing import CliRunner
 
+from orchestrator.cli.build import register
 from orchestrator.deploy.build import Artifacts, generate
 from orchestrator.loader import load_project_flows
 from tests.deploy.conftest import REPO, SIMPLE_FLOW, MakeProject

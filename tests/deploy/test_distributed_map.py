@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 import typer
 import yaml
-from orchestrator.cli_build import register
 from statelint.linter import Linter
 from typer.testing import CliRunner
 
 from orchestrator import Flow, FlowDefinitionError, flow, task
+from orchestrator.cli.build import register
 from orchestrator.deploy.build import generate, write
-from orchestrator.local.flowrun import run_flow
 from orchestrator.testing.flows import run_flow_in_moto
 from orchestrator.testing.moto import MotoStepFunctions
 from tests.deploy.conftest import MakeProject
@@ -43,7 +42,7 @@ def test_distributed_map_is_planned_linted_and_runs_the_same_locally_and_in_moto
     }
     assert state["MaxConcurrency"] == 100
     assert Linter.validate(asl) == []
-    local = run_flow(wide, {"n": 12}, clock="virtual", store=False)
+    local = wide.run(clock="virtual", n=12)
     assert local.result == [2] * 10 + [3] * 2
     with MotoStepFunctions() as sfn:
         remote = run_flow_in_moto(sfn, wide, {"n": 12})

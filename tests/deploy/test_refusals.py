@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import typer
 import yaml
-from orchestrator.cli_build import register
 from typer.testing import CliRunner
 
+from orchestrator.cli.build import register
 from orchestrator.deploy.build import generate
 from orchestrator.deploy.errors import DeployError
 from orchestrator.deploy.project import check_schedule

@@ -77,14 +77,17 @@ def test_lambda_timeout_and_memory_agree_with_the_asl(
         for name, state in task_states(build.plan.asl):
             key = PLACEHOLDER.fullmatch(state["Parameters"]["FunctionName"]).group(1)  # type: ignore[union-attr]
             props = functions[subs[key]["Fn::GetAtt"][0]]["Properties"]
-            expected = state.get("TimeoutSeconds", 60)
-            assert props["Timeout"] == expected, name
+            # Every Task state is bounded, by exactly its function's Timeout (issue 7).
+            assert props["Timeout"] == state["TimeoutSeconds"], name
             node = nodes[name.removesuffix(" item")]
-            assert props["MemorySize"] == (node.memory_mb or 256)
+            assert props["MemorySize"] == node.memory
             checked += 1
     assert checked >= 20
     api = next(f for f in functions.values() if "call_external_api" in str(f))
     assert api["Properties"]["Timeout"] == 300
+    # The project sets no default_timeout: a task without timeout= gets the built-in 60 s.
+    extract = next(f for f in functions.values() if "functions.etl:extract" in str(f))
+    assert extract["Properties"]["Timeout"] == 60
 
 
 def _machine_id(template: dict[str, Any], asl_path: Path) -> str:

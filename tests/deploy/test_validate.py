@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import typer
-from orchestrator.cli_build import register
 from typer.testing import CliRunner
 
+from orchestrator.cli.build import register
 from orchestrator.deploy.validate import (
     check_cfn_lint,
     check_statelint,

@@ -72,7 +72,7 @@ def test_every_function_state_machine_bucket_and_table_exists(moto_stack: MotoSt
             config["Environment"]["Variables"]["ORCHESTRATOR_TASK"] == sam_env["ORCHESTRATOR_TASK"]
         )
         assert function.environment["ORCHESTRATOR_TASK"] == sam_env["ORCHESTRATOR_TASK"]
-        assert config["Handler"] == "orchestrator.runtime.handler.lambda_handler"
+        assert config["Handler"] == "orchestrator.runtime.lambda_entry.lambda_handler"
 
     machines = sam_resources("AWS::Serverless::StateMachine")
     assert set(moto_stack.state_machines) == set(machines)

@@ -21,6 +21,14 @@ def mapped(inner: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return {"Type": "Map", "ItemProcessor": machine(I=inner), "End": True, **fields}
 
 
+def distributed(inner: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A Distributed Map: the only kind with ToleratedFailure* and ItemBatcher fields."""
+    config = {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    spec = mapped(inner, **fields)
+    spec["ItemProcessor"] = {**spec["ItemProcessor"], "ProcessorConfig": config}
+    return spec
+
+
 def test_parallel_outputs_in_branch_order_with_result_selector() -> None:
     ex = run(
         machine(
@@ -127,7 +135,7 @@ def test_map_tolerated_failures(fields: dict[str, Any], failures: int, ok: bool)
             raise LambdaFunctionError("Bad", "cause")
         return payload
 
-    ex = run(machine(M=mapped(task(), **fields)), [0, 1, 2, 3], invoke)
+    ex = run(machine(M=distributed(task(), **fields)), [0, 1, 2, 3], invoke)
     if ok:
         assert ex.status == "SUCCEEDED"
         assert ex.output[failures:] == list(range(failures, 4))
@@ -181,7 +189,7 @@ def test_unlimited_concurrency_runs_iterations_together() -> None:
 def test_item_batcher() -> None:
     ex = run(
         machine(
-            M=mapped(
+            M=distributed(
                 {"Type": "Pass", "End": True},
                 ItemBatcher={"MaxItemsPerBatch": 2, "BatchInput": {"tag": "t"}},
             )

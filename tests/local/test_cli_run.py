@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from functions.dynamic_shards import get_data_shards
 from orchestrator.cli import app
-from orchestrator.local.flowrun import default_store
+from orchestrator.local import default_store
 
 FLOWS = """
 from orchestrator import Flow, flow, task

@@ -8,7 +8,7 @@ import pytest
 
 from functions.dynamic_shards import dynamic_shards, get_data_shards, process_shard
 from orchestrator import Flow, Parameter, ParameterError, exponential_backoff, flow, task
-from orchestrator.local.flowrun import default_store
+from orchestrator.local import default_store
 from orchestrator.local.store import RunStore
 
 

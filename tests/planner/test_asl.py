@@ -110,7 +110,8 @@ def test_retry_and_timeout_fields() -> None:
     assert isinstance(user["BackoffRate"], float)
     assert s["clean"]["TimeoutSeconds"] == 120
     assert s["charge"]["Retry"][1]["ErrorEquals"] == ["PaymentFailed", "TimeoutError"]
-    assert "TimeoutSeconds" not in s["extract"]
+    # No timeout=: the project default (none set here, so the built-in 60 s), as the Lambda's.
+    assert s["extract"]["TimeoutSeconds"] == 60
     # Every task retries Lambda's transient errors, and nothing else, unless asked.
     assert s["extract"]["Retry"] == [s["clean"]["Retry"][0]]
 

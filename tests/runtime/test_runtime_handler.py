@@ -1,34 +1,34 @@
-"""The Lambda entry point: structured logs, EMF metrics, traces, errors and task resolution."""
+"""The task handler local runs and Lambda share: resolution of ORCHESTRATOR_TASK, inputs, results.
+
+The Lambda entry point around it (Powertools logs, metrics, traces) is tested in
+test_runtime_lambda.py.
+"""
 
 from __future__ import annotations
 
-import json
+import os
+import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from orchestrator import task
-from orchestrator.runtime import telemetry
-from orchestrator.runtime.error_payload import error_payload
+from orchestrator.contract import RESULTS_DIR_ENV, STORE_ENV
+from orchestrator.runtime import handler
 from orchestrator.runtime.handler import (
+    TaskInputError,
     TaskNotFoundError,
     TaskResultError,
     TaskSpecError,
-    lambda_handler,
+    execute_task,
     resolve_task,
     resolve_task_object,
 )
+from orchestrator.runtime.resolve import TaskLike, is_idempotent, task_function, task_options
 
-EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:etl:run-1"
-
-
-class PaymentFailed(Exception):
-    pass
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @task
@@ -42,180 +42,81 @@ def charge(amount: int) -> str:
 
 
 @task
-def refuse(amount: int) -> None:
-    raise PaymentFailed(f"card declined for {amount}")
-
-
-@task
 def not_json() -> object:
     return {1, 2}
 
 
-def payload(task_id: str, inputs: dict[str, Any], **context: Any) -> dict[str, Any]:
-    ctx = {"execution_id": EXECUTION, "state": task_id, "retry_count": 0, **context}
-    return {"task": task_id, "inputs": inputs, "context": ctx}
+def helper(x: int) -> int:
+    """A plain function in a task module: resolvable, run as is, never idempotent."""
+    return x + 1
 
 
-@pytest.fixture
-def run_task(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Point ORCHESTRATOR_TASK at a task of this module, as the deploy layer would."""
-    monkeypatch.setenv("ORCHESTRATOR_FLOW", "etl")
-    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
-    monkeypatch.delenv("LAMBDA_TASK_ROOT", raising=False)
-
-    def run(name: str, event: dict[str, Any]) -> Any:
-        monkeypatch.setenv("ORCHESTRATOR_TASK", f"{__name__}:{name}")
-        return lambda_handler(event, None)
-
-    yield run
+def test_execute_binds_inputs_by_name() -> None:
+    assert execute_task(double.fn, {"task": "double", "inputs": {"x": 21}}) == 42
 
 
-def json_lines(out: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-
-
-def logs(out: str) -> list[dict[str, Any]]:
-    return [line for line in json_lines(out) if "message" in line]
-
-
-def emf(out: str) -> list[dict[str, Any]]:
-    return [line for line in json_lines(out) if "_aws" in line]
-
-
-def test_result_and_log_fields(run_task: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    event = payload("double_2", {"x": 21}, retry_count=1, map_index=4, state="double_2 item")
-    assert run_task("double", event) == 42
-    records = logs(capsys.readouterr().out)
-    assert [r["message"] for r in records] == ["task started", "task succeeded"]
-    for record in records:
-        assert record["level"] == "INFO"
-        assert record["service"] == "etl"
-        assert record["flow"] == "etl"
-        assert record["task"] == "double_2"
-        assert record["state"] == "double_2 item"
-        assert record["correlation_id"] == EXECUTION
-        assert record["map_index"] == 4
-        assert record["attempt"] == 1
-    assert records[1]["duration_ms"] >= 0
-
-
-def test_keys_of_a_previous_invocation_do_not_leak(
-    run_task: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
-    run_task("double", payload("double", {"x": 1}, map_index=3))
-    capsys.readouterr()
-    run_task("double", payload("double", {"x": 1}))
-    records = logs(capsys.readouterr().out)
-    assert records and all("map_index" not in r for r in records)
-    assert all(r["cold_start"] is False for r in records)
-
-
-def test_emf_metrics(
-    run_task: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    run_task("double", payload("double", {"x": 1}))
-    (blob,) = emf(capsys.readouterr().out)
-    (directive,) = blob["_aws"]["CloudWatchMetrics"]
-    assert directive["Namespace"] == "Orchestrator"
-    assert {m["Name"]: m["Unit"] for m in directive["Metrics"]} == {
-        "TaskDuration": "Milliseconds",
-        "TaskFailures": "Count",
-    }
-    assert sorted(directive["Dimensions"][0]) == ["service", "task"]
-    assert blob["task"] == "double" and blob["service"] == "etl"
-    assert blob["TaskDuration"][0] >= 0 and blob["TaskFailures"] == [0.0]
-    assert blob["execution_id"] == EXECUTION  # metadata, not a dimension
-
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Shop")
-    run_task("double", payload("double", {"x": 1}))
-    (blob,) = emf(capsys.readouterr().out)
-    assert blob["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Shop"
-
-
-def test_errors_propagate_with_their_class(
-    run_task: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
-    with pytest.raises(PaymentFailed, match="card declined for 5") as info:
-        run_task("refuse", payload("refuse", {"amount": 5}))
-    # What Lambda reports, hence the state's Error for Retry/Catch.
-    assert error_payload(info.value)["errorType"] == "PaymentFailed"
-    out = capsys.readouterr().out
-    failed = [r for r in logs(out) if r["message"] == "task failed"]
-    assert failed and failed[0]["level"] == "ERROR" and failed[0]["error_type"] == "PaymentFailed"
-    assert "PaymentFailed" in failed[0]["exception"]
-    (blob,) = emf(out)
-    assert blob["TaskFailures"] == [1.0]
-
-
-def test_non_json_result_names_the_task(run_task: Any) -> None:
+def test_non_json_result_names_the_task() -> None:
     with pytest.raises(TaskResultError, match="task 'not_json_3' returned a set"):
-        run_task("not_json", payload("not_json_3", {}))
+        execute_task(not_json.fn, {"task": "not_json_3", "inputs": {}})
 
 
-def test_tracer_subsegment_per_task(
-    run_task: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    segments: list[tuple[str, dict[str, Any]]] = []
+def test_unknown_inputs_are_a_stale_deploy() -> None:
+    with pytest.raises(TaskInputError, match=r"does not accept: \['y'\]"):
+        execute_task(double.fn, {"task": "double", "inputs": {"x": 1, "y": 2}})
 
-    class Provider:
-        @contextmanager
-        def in_subsegment(self, name: str) -> Iterator[Any]:
-            annotations: dict[str, Any] = {}
-            segments.append((name, annotations))
 
-            class Segment:
-                def put_annotation(self, key: str, value: Any) -> None:
-                    annotations[key] = value
+def test_check_json_is_gone() -> None:
+    assert not hasattr(handler, "check_json")
 
-            yield Segment()
 
-    class FakeTracer:
-        provider = Provider()
-
-    real = telemetry.current()
-    monkeypatch.setattr(telemetry, "_cold_start", False)
-    monkeypatch.setattr(
-        telemetry,
-        "current",
-        lambda: telemetry.Telemetry(real.logger, real.metrics, FakeTracer()),
+def run_python(code: str, env: dict[str, str] | None = None) -> str:
+    outside_lambda = {k: v for k, v in os.environ.items() if k != "LAMBDA_TASK_ROOT"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**outside_lambda, **(env or {})},
     )
-    run_task("double", payload("double", {"x": 1}, map_index=0))
-    assert segments == [
-        (
-            "## double",
-            {
-                "flow": "etl",
-                "task": "double",
-                "execution_id": EXECUTION,
-                "map_index": 0,
-                "attempt": 0,
-                "ColdStart": False,
-            },
-        )
-    ]
+    return out.stdout.strip()
 
 
-def test_tracing_only_inside_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LAMBDA_TASK_ROOT", raising=False)
-    monkeypatch.delenv("POWERTOOLS_TRACE_DISABLED", raising=False)
-    monkeypatch.delenv("AWS_SAM_LOCAL", raising=False)
-    assert not telemetry.tracing_enabled()
-    monkeypatch.setenv("LAMBDA_TASK_ROOT", "/var/task")
-    assert telemetry.tracing_enabled()
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    assert not telemetry.tracing_enabled()
+LOADED = "print(sorted(m for m in sys.modules if m.startswith(('aws_lambda_powertools', 'boto'))))"
 
 
 def test_handler_import_does_not_load_powertools() -> None:
-    # The local engine imports the handler for every run; Powertools is for Lambda only.
-    import subprocess
+    # Local runs import the handler for every task; Powertools is for Lambda only.
+    assert run_python(f"import sys, orchestrator.runtime.handler; {LOADED}") == "[]"
 
-    code = (
-        "import sys, orchestrator.runtime.handler; "
-        "print(sorted(m for m in sys.modules if m.startswith(('aws_lambda_powertools', 'boto'))))"
+
+def test_a_local_run_does_not_load_powertools(tmp_path: Path) -> None:
+    (tmp_path / "tiny_flow.py").write_text(
+        textwrap.dedent(
+            """
+            from orchestrator import flow, task
+
+            @task
+            def add(a: int, b: int) -> int:
+                return a + b
+
+            @flow(name="tiny")
+            def tiny(a: int = 1) -> int:
+                return add(a, add(a, a))
+            """
+        )
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    code = (
+        "import sys, tiny_flow; run = tiny_flow.tiny.run(clock='virtual', a=2); "
+        f"print(run.state, run.result); {LOADED}"
+    )
+    env = {
+        "PYTHONPATH": str(tmp_path),
+        STORE_ENV: str(tmp_path / "runs.sqlite"),
+        RESULTS_DIR_ENV: str(tmp_path / "results"),
+    }
+    out = run_python(code, env)
+    assert out.splitlines() == ["SUCCEEDED 6", "[]"], out
 
 
 # -- ORCHESTRATOR_TASK resolution ---------------------------------------------------------
@@ -228,10 +129,32 @@ def test_resolve_task_returns_the_function_and_its_sibling_the_task() -> None:
     assert resolved is charge and resolved.options.idempotent
 
 
-def test_unset_task_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ORCHESTRATOR_TASK", raising=False)
-    with pytest.raises(RuntimeError, match="ORCHESTRATOR_TASK is not set"):
-        lambda_handler(payload("x", {}))
+def test_a_task_is_recognised_by_its_shape_not_the_sdk_class() -> None:
+    assert isinstance(charge, TaskLike) and not isinstance(helper, TaskLike)
+    assert task_function(charge) is charge.fn and task_function(helper) is helper
+    assert task_options(helper) is None and task_options(charge) is charge.options
+    assert is_idempotent(charge) and not is_idempotent(double) and not is_idempotent(helper)
+
+    class Shaped:  # anything with `.fn` and `.options`, e.g. another SDK's task object
+        fn = staticmethod(helper)
+        options = type("Options", (), {"idempotent": True})()
+
+    assert task_function(Shaped()) is helper and is_idempotent(Shaped())
+    assert resolve_task(f"{__name__}:helper") is helper
+
+
+def test_the_runtime_does_not_import_the_sdk() -> None:
+    import ast
+
+    for path in sorted((ROOT / "orchestrator" / "runtime").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            assert not any(n.startswith("orchestrator.sdk") for n in names), path.name
 
 
 @pytest.mark.parametrize("spec", ["functions.etl", ":extract", "functions.etl:"])
@@ -251,7 +174,7 @@ def test_missing_task_lists_the_module_tasks() -> None:
         resolve_task(f"{__name__}:dobule")
     message = str(info.value)
     assert "has no attribute 'dobule'" in message
-    assert "charge, double, not_json, refuse" in message
+    assert "charge, double, not_json)" in message
 
 
 def test_a_broken_task_module_keeps_its_own_error(

@@ -1,11 +1,11 @@
 """`@task(idempotent=True)` in moto: a lost response is retried without repeating the side effect.
 
 The flow is compiled by the planner and runs in moto's Step Functions executor; its Lambda runs
-`lambda_handler` in-process. On the first invocation the function runs to completion (writing
-an S3 object) and then its response is lost: Lambda's API answers `ServiceException` instead,
-which Step Functions reports as `Lambda.ServiceException`, and the planner's transient-error
-retrier invokes the function again. With idempotency the retry returns the stored first result
-and writes nothing; without it the object is written twice.
+`orchestrator.runtime.lambda_entry.lambda_handler` in-process. On the first invocation the
+function runs to completion (writing an S3 object) and then its response is lost: Lambda's API
+answers `ServiceException` instead, which Step Functions reports as `Lambda.ServiceException`,
+and the planner's transient-error retrier invokes the function again. With idempotency the retry
+returns the stored first result and writes nothing; without it the object is written twice.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ import pytest
 from moto.core.exceptions import JsonRESTError
 
 from orchestrator import flow, task
+from orchestrator.contract import IDEMPOTENCY_TABLE_ENV, TASK_ENV
 from orchestrator.planner import plan_flow
 from orchestrator.runtime import idempotency
-from orchestrator.runtime.handler import lambda_handler
+from orchestrator.runtime.lambda_entry import lambda_handler
 from orchestrator.sdk.flow import Flow
 from orchestrator.sdk.task import Task
 from orchestrator.testing.moto import MotoRun, MotoStepFunctions
@@ -147,10 +148,10 @@ def run_losing_first_response(
     order: str,
 ) -> tuple[MotoRun, list[Any]]:
     """Deploy the flow with the real handler as its Lambda; lose the first response."""
-    # What `orchestrator build` sets on the task's function.
-    monkeypatch.setenv("ORCHESTRATOR_TASK", pay_task.key)
-    monkeypatch.setenv("ORCHESTRATOR_FLOW", checkout_flow.name)
-    monkeypatch.setenv("ORCHESTRATOR_IDEMPOTENCY_TABLE", TABLE)
+    # What `orchestrator build` sets on the task's function (the table only on idempotent ones,
+    # but the code decides: `pay` ignores it).
+    monkeypatch.setenv(TASK_ENV, pay_task.key)
+    monkeypatch.setenv(IDEMPOTENCY_TABLE_ENV, TABLE)
     returned: list[Any] = []
 
     def handler(event: Any) -> Any:
@@ -202,8 +203,8 @@ def test_without_idempotency_the_side_effect_repeats(
 def test_key_is_execution_task_and_map_index_not_the_retry(
     sfn: MotoStepFunctions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ORCHESTRATOR_TASK", pay_once.key)
-    monkeypatch.setenv("ORCHESTRATOR_IDEMPOTENCY_TABLE", TABLE)
+    monkeypatch.setenv(TASK_ENV, pay_once.key)
+    monkeypatch.setenv(IDEMPOTENCY_TABLE_ENV, TABLE)
 
     def invoke(execution: str, retry_count: int, map_index: int | None) -> Any:
         context = {"execution_id": execution, "state": "pay_once item", "retry_count": retry_count}

@@ -1,0 +1,88 @@
+"""The committed state machine: what `orchestrator build` wrote and what SAM deploys.
+
+A local run compiles the flow in memory (fast iteration), so it runs the code as it is now; the
+deployed machine is the committed `infra/statemachines/<flow>.asl.json`. When the two differ, a
+run says so (`StaleStateMachine`); `committed=True` / `orchestrator run --committed` runs the
+committed file itself, to reproduce what is deployed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from orchestrator.contract import statemachine_path
+from orchestrator.errors import FlowDefinitionError
+from orchestrator.graph import FlowGraph
+
+
+class StaleStateMachine(UserWarning):
+    """The committed ASL of a flow differs from what the flow compiles to now."""
+
+
+def committed_path(graph: FlowGraph, root: Path) -> Path:
+    return root / statemachine_path(graph.resource_name)
+
+
+def stale_note(graph: FlowGraph, compiled: str, root: Path | None) -> str | None:
+    """A one-line note when the project's committed ASL of `graph` is not `compiled`, else None.
+
+    `root` is the project root of a flow the project ships, else None: no note.
+    """
+    if root is None:
+        return None
+    path = committed_path(graph, root)
+    try:
+        committed = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if committed.replace("\r\n", "\n") == compiled:
+        return None
+    return (
+        f"flow {graph.name!r}: the deployed state machine {_shown(path)} is stale — this run "
+        "compiles the code as it is now; run `orchestrator build` to update it, or "
+        "`orchestrator run --committed` to run the committed file"
+    )
+
+
+def committed_asl(graph: FlowGraph, root: Path | None) -> dict[str, Any]:
+    """The committed ASL of `graph`, parsed; a FlowDefinitionError when there is none."""
+    if root is None:
+        raise FlowDefinitionError(
+            "there is no committed state machine to run: the flow is not one of a project's "
+            "flows ([tool.orchestrator] flows in the pyproject.toml above it)",
+            flow=graph.name,
+            fix="run without --committed, or list the flow there and run `orchestrator build`",
+        )
+    path = committed_path(graph, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        raise FlowDefinitionError(
+            f"{_shown(path)} does not exist",
+            flow=graph.name,
+            fix="run `orchestrator build` to write it, or run without --committed",
+        ) from None
+    try:
+        definition = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise FlowDefinitionError(
+            f"{_shown(path)} is not JSON ({err})",
+            flow=graph.name,
+            fix="run `orchestrator build` to rewrite it",
+        ) from None
+    if not isinstance(definition, dict):
+        raise FlowDefinitionError(
+            f"{_shown(path)} is not a state machine (a JSON object)",
+            flow=graph.name,
+            fix="run `orchestrator build` to rewrite it",
+        )
+    return definition
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

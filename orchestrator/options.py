@@ -1,0 +1,117 @@
+"""A task's options: declared once by `@task(...)`, settled once before the planner.
+
+`TaskOptions` is the one representation of what a task asks for. The SDK builds it from the
+decorator's keywords (validating each, `sdk/task.py`); `settle` fills in what the task left
+unsaid from the flow and the project (`[tool.orchestrator] default_timeout`, `default_memory`),
+and the graph carries the settled options on every node. The planner writes them into the ASL
+(`Retry`, `TimeoutSeconds`, `MaxConcurrency`) and the deploy layer into the template (`Timeout`,
+`MemorySize`) from that same object, so a Task state's `TimeoutSeconds` and its function's
+`Timeout` cannot disagree, and the local engine times a task out exactly when AWS would.
+
+Plain frozen dataclasses, no pydantic: a task module imports this on every Lambda cold start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from orchestrator.engine.spec import (
+    RETRY_MAX_DELAY_SECONDS,
+    RETRY_MAX_INTERVAL_SECONDS,
+    RETRY_MIN_BACKOFF_RATE,
+)
+from orchestrator.errors import FlowDefinitionError
+
+#: A task without `timeout=` still needs a Lambda Timeout: 60 s rather than Lambda's 3 s default,
+#: because a cold start of pydantic + Powertools alone can take a second or two.
+DEFAULT_TIMEOUT_SECONDS = 60
+#: Lambda memory of a task without `memory=` (MB); also its share of CPU.
+DEFAULT_MEMORY_MB = 256
+DEFAULT_TRIGGER = "all_successful"
+
+
+@dataclass(frozen=True)
+class RetryDelay:
+    """Wait `interval` seconds before the first retry, then multiply by `backoff_rate` each time,
+    never more than `max_delay` seconds; with `jitter`, wait a random time up to that delay.
+
+    Compiles to a Retrier's `IntervalSeconds`, `BackoffRate`, `MaxDelaySeconds` and
+    `JitterStrategy`, so the local engine and AWS wait exactly the same way.
+    """
+
+    interval: int = 1
+    backoff_rate: float = 1.0
+    max_delay: int | None = None
+    jitter: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.interval <= RETRY_MAX_INTERVAL_SECONDS:
+            raise FlowDefinitionError(
+                f"a retry delay of {self.interval} s is out of range",
+                fix="Step Functions waits at least 1 s between attempts (IntervalSeconds ≥ 1)",
+            )
+        if not self.backoff_rate >= RETRY_MIN_BACKOFF_RATE:
+            raise FlowDefinitionError(
+                f"backoff rate {self.backoff_rate} is out of range",
+                fix=f"Step Functions needs a BackoffRate of at least {RETRY_MIN_BACKOFF_RATE}",
+            )
+        if self.max_delay is not None and not (
+            self.interval <= self.max_delay <= RETRY_MAX_DELAY_SECONDS
+        ):
+            raise FlowDefinitionError(
+                f"max_delay={self.max_delay} s is out of range",
+                fix="max_delay must be at least the first delay and at most "
+                f"{RETRY_MAX_DELAY_SECONDS} s (MaxDelaySeconds)",
+            )
+
+
+@dataclass(frozen=True)
+class TaskOptions:
+    """Everything a task asks of the planner and the deploy: validated, hashable, comparable.
+
+    `timeout` and `memory` are None until `settle` fills them in; on a graph node they are set.
+    """
+
+    name: str
+    retries: int = 0
+    retry_delay: RetryDelay = field(default_factory=RetryDelay)
+    retry_on: tuple[str, ...] = ()
+    timeout: int | None = None
+    memory: int | None = None
+    trigger: str = DEFAULT_TRIGGER
+    tags: tuple[str, ...] = ()
+    max_concurrency: int | None = None
+    idempotent: bool = False
+    distributed: bool = False
+
+    @property
+    def error_equals(self) -> tuple[str, ...]:
+        """The errors the user's retrier matches: `retry_on`, or every error."""
+        return self.retry_on or ("States.ALL",)
+
+
+@dataclass(frozen=True)
+class TaskDefaults:
+    """What a task gets for an option it leaves out: the project's `[tool.orchestrator]`."""
+
+    timeout: int = DEFAULT_TIMEOUT_SECONDS
+    memory: int = DEFAULT_MEMORY_MB
+
+
+def settle(
+    options: TaskOptions,
+    defaults: TaskDefaults,
+    *,
+    flow_memory: int | None = None,
+    flow_max_concurrency: int | None = None,
+) -> TaskOptions:
+    """The effective options of one task run: the task's own, else the flow's, else the
+    project's. The only place a default is applied."""
+    return replace(
+        options,
+        timeout=options.timeout if options.timeout is not None else defaults.timeout,
+        memory=options.memory or flow_memory or defaults.memory,
+        max_concurrency=(
+            options.max_concurrency if options.max_concurrency is not None else flow_max_concurrency
+        ),
+    )
