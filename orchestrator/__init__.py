@@ -3,55 +3,25 @@
 from orchestrator import task, flow, Flow, Parameter, unmapped, exponential_backoff
 """
 
+from orchestrator import sdk as _sdk
 from orchestrator.errors import (
     FlowDefinitionError,
     OrchestratorError,
     ParameterError,
     ScheduleError,
 )
-from orchestrator.sdk import (
-    Flow,
-    Parameter,
-    RetryDelay,
-    Task,
-    exponential_backoff,
-    exponential_delay,
-    flow,
-    task,
-    unmapped,
-)
+from orchestrator.sdk import *  # noqa: F403 - the SDK's public names are the package's
+from orchestrator.sdk import triggers as _triggers
 from orchestrator.sdk.schedules import CronSchedule, IntervalSchedule
-from orchestrator.sdk.triggers import (
-    all_failed,
-    all_finished,
-    all_successful,
-    always_run,
-    any_failed,
-    any_successful,
-    manual_only,
-)
+from orchestrator.sdk.triggers import *  # noqa: F403 - every trigger, at the top level too
 
 __all__ = [
     "CronSchedule",
-    "Flow",
     "FlowDefinitionError",
     "IntervalSchedule",
     "OrchestratorError",
-    "Parameter",
     "ParameterError",
-    "RetryDelay",
     "ScheduleError",
-    "Task",
-    "all_failed",
-    "all_finished",
-    "all_successful",
-    "always_run",
-    "any_failed",
-    "any_successful",
-    "exponential_backoff",
-    "exponential_delay",
-    "flow",
-    "manual_only",
-    "task",
-    "unmapped",
 ]
+__all__ += _sdk.__all__
+__all__ += _triggers.__all__

@@ -3,14 +3,5 @@
 Prefect 1.x's `prefect.schedules`; the implementation lives beside the SDK in `sdk/schedules.py`.
 """
 
-from orchestrator.sdk.schedules import (
-    CronSchedule,
-    IntervalSchedule,
-    Schedule,
-)
-
-__all__ = [
-    "CronSchedule",
-    "IntervalSchedule",
-    "Schedule",
-]
+from orchestrator.sdk.schedules import *  # noqa: F403
+from orchestrator.sdk.schedules import __all__ as __all__

@@ -3,24 +3,5 @@
 Prefect 1.x's `prefect.triggers`; the implementation lives beside the SDK in `sdk/triggers.py`.
 """
 
-from orchestrator.sdk.triggers import (
-    Trigger,
-    all_failed,
-    all_finished,
-    all_successful,
-    always_run,
-    any_failed,
-    any_successful,
-    manual_only,
-)
-
-__all__ = [
-    "Trigger",
-    "all_failed",
-    "all_finished",
-    "all_successful",
-    "always_run",
-    "any_failed",
-    "any_successful",
-    "manual_only",
-]
+from orchestrator.sdk.triggers import *  # noqa: F403
+from orchestrator.sdk.triggers import __all__ as __all__

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "DaskExecutor",
+    "LocalDaskExecutor",
+    "LocalExecutor",
+]
+
 
 class _Executor:
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -9,6 +9,10 @@ from orchestrator.errors import FlowDefinitionError
 from orchestrator.sdk.flow import Flow
 from orchestrator.sdk.task import _memory
 
+__all__ = [
+    "run_on_lambda",
+]
+
 
 def run_on_lambda(flow: Flow, memory: int | None = None) -> Flow:
     """Give every task of `flow` without its own `memory=` this much Lambda memory (MB)."""

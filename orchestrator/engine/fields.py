@@ -19,17 +19,17 @@ Spec = dict[str, Any]
 T = TypeVar("T")
 
 
-def is_integer(value: Any) -> bool:
+def _is_integer(value: Any) -> bool:
     return type(value) is int
 
 
-def is_number(value: Any) -> bool:
+def _is_number(value: Any) -> bool:
     return type(value) is int or type(value) is float
 
 
 def in_range(value: Any, low: float, high: float | None, integral: bool) -> bool:
     """Whether `value` is a JSON integer (or number) within [low, high]; also for runtime checks."""
-    if not (is_integer(value) if integral else is_number(value)):
+    if not (_is_integer(value) if integral else _is_number(value)):
         return False
     return bool(low <= value and (high is None or value <= high))
 
@@ -53,8 +53,10 @@ def refuse_unknown(spec: dict[str, Any], allowed: frozenset[str], where: str) ->
 def _bounded(
     spec: Spec, key: str, where: str, low: float, high: float | None, integral: bool
 ) -> Any:
-    value = spec.get(key)
-    if value is not None and not in_range(value, low, high, integral):
+    if key not in spec:
+        return None
+    value = spec[key]
+    if not in_range(value, low, high, integral):
         wanted = describe(low, high, integral)
         raise DefinitionError(f"{where}: {key} must be {wanted}, got {dumps(value)}")
     return value

@@ -147,11 +147,3 @@ def _unescape(quoted: str) -> str:
 def compile_path(text: str) -> Path:
     """A compiled path, shared across states and executions (Path objects are immutable)."""
     return Path(text)
-
-
-def compile_reference_path(text: str, field: str) -> Path:
-    """A path that must name one node (InputPath, ResultPath, `Variable`, ...)."""
-    path = compile_path(text)
-    if path.steps is None:
-        raise DefinitionError(f"{field} {text!r} must be a reference path (a single node)")
-    return path

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,26 +26,18 @@ def iso(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
+@dataclass(kw_only=True, eq=False)
 class Run:
     """What every lane of one execution shares."""
 
-    def __init__(
-        self,
-        *,
-        recorder: Recorder,
-        clock: Clock,
-        invoke: LambdaInvoker,
-        execution_context: dict[str, Any],
-        deadline: datetime | None,
-    ) -> None:
-        self.recorder = recorder
-        self.clock = clock
-        self.invoke = invoke
-        self.execution_context = execution_context
-        self.deadline = deadline
-        self.delays: list[tuple[str, float]] = []
-        self.root = AbortScope()
-        self._lock = threading.Lock()
+    recorder: Recorder
+    clock: Clock
+    invoke: LambdaInvoker
+    execution_context: dict[str, Any]
+    deadline: datetime | None
+    delays: list[tuple[str, float]] = field(default_factory=list)
+    root: AbortScope = field(default_factory=AbortScope)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_delay(self, state: str, seconds: float) -> None:
         with self._lock:

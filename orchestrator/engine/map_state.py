@@ -128,12 +128,12 @@ class MapState(RecoverableState):
     def __init__(self, name: str, spec: dict[str, Any], compile_program: Compile) -> None:
         where = f"state {name!r}"
         processor, self.distributed = _processor(spec, where)
-        for key in sorted(_DISTRIBUTED_ONLY & spec.keys()):
-            if not self.distributed:
-                raise DefinitionError(
-                    f"{where}: {key} is a field of Distributed Maps only, and this Map is INLINE "
-                    f"(set ItemProcessor.ProcessorConfig.Mode to DISTRIBUTED)"
-                )
+        distributed_only = sorted(_DISTRIBUTED_ONLY & spec.keys())
+        if distributed_only and not self.distributed:
+            raise DefinitionError(
+                f"{where}: {distributed_only[0]} is a field of Distributed Maps only, and this Map "
+                f"is INLINE (set ItemProcessor.ProcessorConfig.Mode to DISTRIBUTED)"
+            )
         super().__init__(name, spec)
         for unsupported in ("ItemReader", "ResultWriter"):
             if unsupported in spec:
@@ -232,6 +232,8 @@ class MapState(RecoverableState):
 
             return run
 
+        # MaxConcurrency 0 means "as many as possible": this many threads at once (AWS's inline
+        # Map also tops out at 40 concurrent iterations).
         workers = concurrency or INLINE_MAP_MAX_CONCURRENCY
         jobs = [iteration(i, item) for i, item in enumerate(items)]
         try:

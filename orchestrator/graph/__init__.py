@@ -21,6 +21,7 @@ from orchestrator.graph.model import (
     TaskNode,
     references,
     result_nodes,
+    value_of,
 )
 from orchestrator.graph.names import MAX_RESOURCE_NAME, function_id, node_id, resource_name
 
@@ -45,4 +46,5 @@ __all__ = [
     "references",
     "resource_name",
     "result_nodes",
+    "value_of",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -158,3 +158,25 @@ def references(value: Input) -> Iterator[ResultInput | ParamInput]:
 def result_nodes(value: Input) -> list[str]:
     """Ids of the task results `value` refers to."""
     return [ref.node for ref in references(value) if isinstance(ref, ResultInput)]
+
+
+def value_of(value: Input, results: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+    """The value `value` stands for, given the tasks' results (`{node: {"value": ...}}`, as the
+    state document holds them) and the flow's parameters."""
+    if isinstance(value, ResultInput):
+        return _walk(results[value.node]["value"], value.path)
+    if isinstance(value, ParamInput):
+        return _walk(params.get(value.name), value.path)
+    if isinstance(value, ConstInput):
+        return value.value
+    if isinstance(value, ListInput):
+        return [value_of(v, results, params) for v in value.items]
+    if isinstance(value, DictInput):
+        return {k: value_of(v, results, params) for k, v in value.items.items()}
+    raise TypeError(value)
+
+
+def _walk(value: Any, path: tuple[PathStep, ...]) -> Any:
+    for step in path:
+        value = value[step]
+    return value

@@ -24,15 +24,7 @@ from orchestrator.engine.execution import Execution
 from orchestrator.engine.history import HistoryEvent, StateAttribution
 from orchestrator.engine.interpreter import execute
 from orchestrator.errors import ParameterError
-from orchestrator.graph import (
-    ConstInput,
-    DictInput,
-    FlowGraph,
-    Input,
-    ListInput,
-    ParamInput,
-    ResultInput,
-)
+from orchestrator.graph import FlowGraph, value_of
 from orchestrator.local.store import RunStore
 from orchestrator.runtime.error_payload import error_cause, error_payload
 from orchestrator.runtime.handler import execute_task
@@ -205,7 +197,7 @@ def summarise(graph: FlowGraph, execution: Execution, params: dict[str, Any]) ->
     results = output.get("results", {}) if execution.status == "SUCCEEDED" else {}
     results = resolve_refs(results)  # large results were stored by reference
     if graph.output is not None and results:
-        run.result = resolve(graph.output, results, output.get("params", {}))
+        run.result = value_of(graph.output, results, output.get("params", {}))
     elif execution.status == "SUCCEEDED":
         # The output keeps only the final results (docs/data-contract.md); every task's value
         # is in the history, where its state exited.
@@ -220,27 +212,6 @@ def _result_in(document: Any, node: str) -> Any:
         return resolve_refs(doc["results"][node]["value"])
     except (TypeError, KeyError, ValueError, OSError):
         return None
-
-
-def resolve(value: Input, results: dict[str, Any], params: dict[str, Any]) -> Any:
-    """The value of a graph input, read from a finished execution's state document."""
-    if isinstance(value, ResultInput):
-        return _walk(results[value.node]["value"], value.path)
-    if isinstance(value, ParamInput):
-        return _walk(params.get(value.name), value.path)
-    if isinstance(value, ConstInput):
-        return value.value
-    if isinstance(value, ListInput):
-        return [resolve(v, results, params) for v in value.items]
-    if isinstance(value, DictInput):
-        return {k: resolve(v, results, params) for k, v in value.items.items()}
-    raise TypeError(value)
-
-
-def _walk(value: Any, path: tuple[str | int, ...]) -> Any:
-    for step in path:
-        value = value[step]
-    return value
 
 
 def task_runs(graph: FlowGraph, execution: Execution) -> dict[str, TaskRun]:

@@ -12,6 +12,18 @@ from collections.abc import Callable, Mapping
 
 Trigger = Callable[[Mapping[str, str]], bool]
 
+__all__ = [
+    "Trigger",
+    "all_failed",
+    "all_finished",
+    "all_successful",
+    "always_run",
+    "any_failed",
+    "any_successful",
+    "manual_only",
+]
+
+
 SUCCESS_STATES = frozenset({"SUCCEEDED", "SKIPPED"})
 FAILED_STATES = frozenset({"FAILED", "TIMED_OUT"})
 

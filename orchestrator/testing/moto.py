@@ -38,7 +38,6 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 from unittest import mock
 
@@ -244,12 +243,7 @@ class MotoStepFunctions:
         self._role_arn = role["Role"]["Arn"]
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._stop()
 
     def _stop(self) -> None:

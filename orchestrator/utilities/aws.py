@@ -2,10 +2,5 @@
 
 See `compat/lambda_deploy.py`."""
 
-from orchestrator.compat.lambda_deploy import (
-    run_on_lambda,
-)
-
-__all__ = [
-    "run_on_lambda",
-]
+from orchestrator.compat.lambda_deploy import *  # noqa: F403
+from orchestrator.compat.lambda_deploy import __all__ as __all__

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from orchestrator.graph import value_of
 from orchestrator.loader import load_project_flows
 from orchestrator.local import run_flow
-from orchestrator.local.flowrun import resolve
 from orchestrator.sdk.flow import Flow
 from orchestrator.testing.flows import run_flow_in_moto
 from orchestrator.testing.moto import MotoStepFunctions
@@ -54,9 +54,9 @@ def oracle(gen: GeneratedFlow) -> dict[str, Any]:
     for node in graph.nodes:
         fn = tasks[node.task_key].fn
         wrapped = {k: {"value": v} for k, v in results.items()}
-        kwargs = {k: resolve(v, wrapped, params) for k, v in node.inputs.items()}
+        kwargs = {k: value_of(v, wrapped, params) for k, v in node.inputs.items()}
         if node.is_map:
-            iterables = {k: resolve(v, wrapped, params) for k, v in node.mapped.items()}
+            iterables = {k: value_of(v, wrapped, params) for k, v in node.mapped.items()}
             count = len(next(iter(iterables.values())))
             results[node.id] = [
                 fn(**kwargs, **{k: v[i] for k, v in iterables.items()}) for i in range(count)
