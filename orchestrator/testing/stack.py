@@ -44,7 +44,6 @@ import json
 import os
 import sys
 import threading
-import uuid
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
@@ -54,6 +53,7 @@ from typing import Any
 from unittest import mock
 
 from orchestrator.deploy.translate import package_template, translate
+from orchestrator.testing.lambda_context import LambdaContext
 from orchestrator.testing.moto import ACCOUNT_ID, REGION, MotoRun, MotoStepFunctions
 from orchestrator.testing.moto_gaps import MotoDeployError, MotoGaps
 
@@ -89,22 +89,6 @@ class DeployedStateMachine:
     #: The ARN `MotoStack.execute` starts (the state machine: see `MotoStack.findings`).
     run_arn: str
     alias_arn: str | None = None
-
-
-@dataclass(frozen=True)
-class LambdaContext:
-    """The parts of Lambda's context object the runtime and Powertools read."""
-
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    function_version: str = "$LATEST"
-    log_group_name: str = ""
-    log_stream_name: str = ""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 900_000
 
 
 @dataclass

@@ -26,6 +26,7 @@ from orchestrator.runtime import idempotency
 from orchestrator.runtime.lambda_entry import lambda_handler
 from orchestrator.sdk.flow import Flow
 from orchestrator.sdk.task import Task
+from orchestrator.testing.lambda_context import LambdaContext
 from orchestrator.testing.moto import MotoRun, MotoStepFunctions
 
 BUCKET = "orchestrator-test-side-effects"
@@ -60,16 +61,8 @@ def checkout(order: str = "o-1") -> Any:
     return pay(order)
 
 
-class FakeLambdaContext:
-    """The parts of Lambda's context the runtime reads (logs, idempotency's in-progress expiry)."""
-
-    function_name = "checkout-pay"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:checkout-pay"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+def FakeLambdaContext() -> LambdaContext:  # noqa: N802 - reads like the class it stands for
+    return LambdaContext(function_name="checkout-pay", aws_request_id="req-1")
 
 
 class ServiceException(JsonRESTError):

@@ -14,7 +14,6 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from orchestrator.runtime import lambda_entry
 from orchestrator.runtime.error_payload import error_payload
 from orchestrator.runtime.handler import TaskResultError
 from orchestrator.runtime.telemetry import Telemetry, tracing_enabled
+from orchestrator.testing.lambda_context import LambdaContext as Context
 
 ROOT = Path(__file__).resolve().parents[2]
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:etl:run-1"
@@ -74,17 +74,8 @@ def charge(amount: int) -> str:
     return f"charged {amount}"
 
 
-@dataclass
-class LambdaContext:
-    """A fake of Lambda's context object, as Powertools' testing guide has it."""
-
-    function_name: str = "shop-double"
-    memory_limit_in_mb: int = 128
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:shop-double"
-    aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+def LambdaContext() -> Context:  # noqa: N802 - reads like the class it stands for
+    return Context(function_name="shop-double", aws_request_id="52fdfc07-2182-154f")
 
 
 def payload(task_id: str, inputs: dict[str, Any], **context: Any) -> dict[str, Any]:
@@ -388,14 +379,7 @@ def test_tracing_only_inside_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
 
 CONTAINER = """
 import json, sys
-from dataclasses import dataclass
-
-@dataclass
-class LambdaContext:
-    function_name: str = "shop-double"
-    memory_limit_in_mb: int = 128
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:shop-double"
-    aws_request_id: str = "req"
+from orchestrator.testing.lambda_context import LambdaContext
 
 from orchestrator.runtime.lambda_entry import TELEMETRY, lambda_handler  # the Init phase
 print(json.dumps({"traced": TELEMETRY.tracer is not None, "xray": "aws_xray_sdk" in sys.modules}))
