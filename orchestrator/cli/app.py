@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from orchestrator.cli.report import report_error
+from orchestrator.contract import DEBUG_ENV
 from orchestrator.errors import OrchestratorError
 
 USER_ERROR_EXIT = 2  # like a usage error: the input was wrong, not the tool
@@ -47,7 +48,7 @@ def _global_options(
         bool,
         typer.Option(
             "--debug",
-            envvar="ORCHESTRATOR_DEBUG",
+            envvar=DEBUG_ENV,
             help="Show the traceback of errors in flow definitions.",
         ),
     ] = False,

@@ -10,7 +10,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.contract import STATEMACHINE_DIR
+from orchestrator.contract import STATEMACHINE_DIR, STATEMACHINE_SUFFIX
 from orchestrator.deploy.project import FlowBuild, load_builds
 from orchestrator.deploy.template import TEMPLATE_PATH, build_template, render_template
 from orchestrator.settings import PYPROJECT, ProjectSettings, read_settings
@@ -76,6 +76,6 @@ def _extra_asl(artifacts: Artifacts) -> list[Path]:
         return []
     return sorted(
         STATEMACHINE_DIR / p.name
-        for p in folder.glob("*.asl.json")
+        for p in folder.glob(f"*{STATEMACHINE_SUFFIX}")
         if STATEMACHINE_DIR / p.name not in artifacts.files
     )
