@@ -83,6 +83,13 @@ with Flow("ETL") as etl:
     ("memory-100", _task_flow("memory=100"), "etl", r"memory=100 is not a Lambda memory size"),
     ("unknown-option", _task_flow("retry=3"), "etl", r"unknown task option 'retry'"),
     ("bad-trigger", _task_flow('trigger="sometimes"'), "etl", r"trigger='sometimes' is not a"),
+    # Accepted but not compiled would be ignored: refused until the planner compiles it.
+    (
+        "uncompiled-trigger",
+        _task_flow('trigger="any_failed"'),
+        "etl",
+        r"task 'clean': trigger=any_failed is not compiled to Step Functions yet",
+    ),
     ("rate-1-hours", _schedule("rate(1 hours)"), "etl", r"flow 'ETL'.*wrong unit.*rate\(1 hour\)"),
     ("rate-0-minutes", _schedule("rate(0 minutes)"), "etl", r"flow 'ETL'.*zero rate"),
     pytest.param(

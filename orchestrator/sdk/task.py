@@ -283,8 +283,17 @@ def _trigger(name: str, value: Any) -> str:
         raise FlowDefinitionError(
             f"trigger={value!r} is not a known trigger",
             task=name,
-            fix="use one of orchestrator.sdk.triggers: all_successful, all_failed, any_successful, "
+            fix="use one of orchestrator.triggers: all_successful, all_failed, any_successful, "
             "any_failed, all_finished, always_run, manual_only",
+        )
+    if found != DEFAULT_TRIGGER:
+        # Accepted and ignored would be the worst defect: the planner does not compile other
+        # triggers onto Catch/Choice yet, so a compensation step would run on success instead.
+        raise FlowDefinitionError(
+            f"trigger={found} is not compiled to Step Functions yet, so it would be ignored",
+            task=name,
+            fix="leave trigger out (the task runs when every upstream task succeeded); to "
+            "compensate a failure for now, catch the exception inside the failing task",
         )
     return found
 

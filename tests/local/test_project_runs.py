@@ -59,6 +59,7 @@ PYPROJECT = """\
 flows = ["app.flows:quick", "app.flows:slow"]
 default_timeout = 1
 default_memory = 512
+service = "shop"
 """
 
 FAIL_MACHINE = {
@@ -104,6 +105,9 @@ def test_the_project_default_timeout_reaches_the_asl_and_the_template(project: P
     assert functions["app.flows:hang"]["Timeout"] == 1
     assert functions["app.flows:bounded"]["Timeout"] == 7
     assert {f["MemorySize"] for f in functions.values()} == {512}
+    # `service` reaches Powertools through the variable it reads itself.
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "shop"
 
 
 def test_a_task_without_timeout_times_out_locally_at_the_project_default(project: Path) -> None:
