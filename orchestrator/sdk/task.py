@@ -24,7 +24,7 @@ from orchestrator.options import DEFAULT_TRIGGER, RetryDelay, TaskOptions
 from orchestrator.sdk.durations import whole_seconds
 from orchestrator.sdk.retry import as_retry_delay
 from orchestrator.sdk.tracing import active_builder, require_builder
-from orchestrator.sdk.triggers import trigger_name
+from orchestrator.sdk.triggers import TRIGGER_FACTORIES, TRIGGERS, trigger_name
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -283,8 +283,8 @@ def _trigger(name: str, value: Any) -> str:
         raise FlowDefinitionError(
             f"trigger={value!r} is not a known trigger",
             task=name,
-            fix="use one of orchestrator.triggers: all_successful, all_failed, any_successful, "
-            "any_failed, all_finished, always_run, manual_only",
+            fix="use one of orchestrator.triggers: "
+            + ", ".join([*TRIGGERS, *(f"{name}(...)" for name in TRIGGER_FACTORIES)]),
         )
     if found != DEFAULT_TRIGGER:
         # Accepted and ignored would be the worst defect: the planner does not compile other
