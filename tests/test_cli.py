@@ -83,6 +83,12 @@ with Flow("ETL") as etl:
     ("memory-100", _task_flow("memory=100"), "etl", r"memory=100 is not a Lambda memory size"),
     ("unknown-option", _task_flow("retry=3"), "etl", r"unknown task option 'retry'"),
     ("bad-trigger", _task_flow('trigger="sometimes"'), "etl", r"trigger='sometimes' is not a"),
+    (
+        "tag-with-space",
+        _task_flow('tags=["two words"]'),
+        "etl",
+        r"tag 'two words' cannot be an AWS",
+    ),
     # Accepted but not compiled would be ignored: refused until the planner compiles it.
     (
         "uncompiled-trigger",

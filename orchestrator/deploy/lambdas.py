@@ -33,6 +33,7 @@ RUNTIME = "python3.12"
 CODE_URI = "infra/lambda/"
 RESULTS_BUCKET = "ResultsBucket"
 IDEMPOTENCY_TABLE = "IdempotencyTable"
+TAGS_KEY = "orchestrator:tags"
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class TaskFunction:
     timeout: int
     flows: tuple[str, ...]  # resource names of the flows calling it, in build order
     idempotent: bool
+    tags: tuple[str, ...] = ()  # the task's `tags=`, as its `orchestrator:tags` Lambda tag
 
     @property
     def prefixes(self) -> tuple[str, ...]:
@@ -76,6 +78,7 @@ def collect_functions(builds: list[FlowBuild]) -> dict[str, TaskFunction]:
                     timeout,
                     (flow,),
                     node.options.idempotent,
+                    node.options.tags,
                 )
                 continue
             if known.timeout != timeout:  # settled from the task and the project alone
@@ -93,6 +96,7 @@ def collect_functions(builds: list[FlowBuild]) -> dict[str, TaskFunction]:
                 timeout,
                 known.flows if flow in known.flows else (*known.flows, flow),
                 known.idempotent or node.options.idempotent,
+                known.tags,
             )
     return out
 
@@ -114,16 +118,16 @@ def function_resource(fn: TaskFunction) -> dict[str, Any]:
     }
     if fn.idempotent:
         variables[IDEMPOTENCY_TABLE_ENV] = {"Ref": IDEMPOTENCY_TABLE}
-    return {
-        "Type": "AWS::Serverless::Function",
-        "Properties": {
-            "Description": f"Orchestrator task {fn.task_name} ({fn.task_key})"[:256],
-            "MemorySize": fn.memory,
-            "Timeout": fn.timeout,
-            "Environment": {"Variables": variables},
-            "Policies": [{"Statement": function_statements(fn)}],
-        },
+    props: dict[str, Any] = {
+        "Description": f"Orchestrator task {fn.task_name} ({fn.task_key})"[:256],
+        "MemorySize": fn.memory,
+        "Timeout": fn.timeout,
+        "Environment": {"Variables": variables},
+        "Policies": [{"Statement": function_statements(fn)}],
     }
+    if fn.tags:  # `@task(tags=[...])`: findable in the console, Resource Groups and billing
+        props["Tags"] = {TAGS_KEY: " ".join(fn.tags)}
+    return {"Type": "AWS::Serverless::Function", "Properties": props}
 
 
 def function_statements(fn: TaskFunction) -> list[dict[str, Any]]:

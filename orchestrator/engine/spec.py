@@ -21,6 +21,8 @@ DISTRIBUTED_MAP_MAX_CONCURRENCY = 10_000
 #: A Lambda function runs at most 15 minutes.
 LAMBDA_MAX_TIMEOUT_SECONDS = 900
 LAMBDA_MEMORY_MB = (128, 10_240)
+#: An AWS resource tag's value: at most 256 characters.
+MAX_TAG_VALUE = 256
 #: State machine names: 1–80 characters of A-Z a-z 0-9 - _.
 STATE_MACHINE_NAME_PATTERN = r"[A-Za-z0-9_-]{1,80}"
 #: An Express execution is stopped after five minutes.

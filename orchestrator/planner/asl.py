@@ -98,7 +98,7 @@ class AslWriter:
             seq.steps.append(_Step(name, state))
         seq.extend(body)
         doc: dict[str, Any] = {
-            "Comment": f"Orchestrator flow {self.graph.name!r}",
+            "Comment": comment(self.graph),
             "QueryLanguage": "JSONPath",
         }
         if self.graph.timeout_seconds:
@@ -369,6 +369,13 @@ class AslWriter:
             task=node.task_name,
             fix="pass the dict as its own argument, or build the structure inside a task",
         )
+
+
+def comment(graph: FlowGraph) -> str:
+    """The machine's Comment: the flow's name and its `description=` (or docstring), which the
+    console shows beside the definition."""
+    head = f"Orchestrator flow {graph.name!r}"
+    return f"{head}: {graph.description.strip()}" if graph.description else head
 
 
 def read_by_the_machine(graph: FlowGraph) -> set[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, Generic, ParamSpec, TypeVar, overload
@@ -17,6 +18,7 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 from orchestrator.engine.spec import (
     LAMBDA_MAX_TIMEOUT_SECONDS,
     LAMBDA_MEMORY_MB,
+    MAX_TAG_VALUE,
     RETRY_DEFAULT_MAX_ATTEMPTS,
 )
 from orchestrator.errors import FlowDefinitionError
@@ -30,6 +32,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 MAX_RETRIES = 100  # each attempt adds history events; an execution holds at most 25,000
+#: Prefect 1.x spellings of a TaskOptions field.
+ALIASES = {"max_retries": "retries"}
+_TAG = re.compile(r"[\w.:/=+\-@]+")
 
 
 class Task(Generic[P, R]):
@@ -149,20 +154,7 @@ def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOption
     name = options.pop("name", None) or getattr(fn, "__name__", "task")
     if not isinstance(name, str) or not name.strip():
         raise FlowDefinitionError(f"task name {name!r} is empty", fix="give name='some_name'")
-    known = {
-        "name",
-        "retries",
-        "max_retries",
-        "retry_delay",
-        "retry_on",
-        "timeout",
-        "memory",
-        "trigger",
-        "tags",
-        "max_concurrency",
-        "idempotent",
-        "distributed",
-    }
+    known = set(TaskOptions.__dataclass_fields__) | set(ALIASES)
     unknown = sorted(set(options) - known)
     if unknown:
         close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
@@ -306,7 +298,22 @@ def _tags(name: str, value: Any) -> tuple[str, ...]:
     tags = list(value)
     if not all(isinstance(t, str) for t in tags):
         raise FlowDefinitionError("tags must be strings", task=name, fix='e.g. tags=["etl"]')
-    return tuple(tags)
+    # They become the function's `orchestrator:tags` Lambda tag, space-separated: AWS allows
+    # letters, digits, spaces and _ . : / = + - @ in a tag value, at most 256 characters.
+    bad = [t for t in tags if not _TAG.fullmatch(t)]
+    if bad:
+        raise FlowDefinitionError(
+            f"tag {bad[0]!r} cannot be an AWS tag value",
+            task=name,
+            fix="use letters, digits and _ . : / = + - @ (no spaces), e.g. tags=['etl', 'pii']",
+        )
+    if len(" ".join(tags)) > MAX_TAG_VALUE:
+        raise FlowDefinitionError(
+            f"the tags {tags} are longer than an AWS tag value ({MAX_TAG_VALUE} characters)",
+            task=name,
+            fix="use fewer or shorter tags",
+        )
+    return tuple(dict.fromkeys(tags))
 
 
 def _max_concurrency(name: str, value: Any) -> int | None:

@@ -39,13 +39,14 @@ def hang(x: int) -> int:
     return x
 
 
-@task(timeout=7)
+@task(timeout=7, tags=["billing", "pii"])
 def bounded(x: int) -> int:
     return x
 
 
 @flow
 def quick(x: int = 1):
+    "Adds one, quickly."
     return bounded(first(x))
 
 
@@ -105,6 +106,11 @@ def test_the_project_default_timeout_reaches_the_asl_and_the_template(project: P
     assert functions["app.flows:hang"]["Timeout"] == 1
     assert functions["app.flows:bounded"]["Timeout"] == 7
     assert {f["MemorySize"] for f in functions.values()} == {512}
+    # Accepted options are honoured: tags= as a Lambda tag, the flow's docstring as the Comment.
+    assert functions["app.flows:bounded"]["Tags"] == {"orchestrator:tags": "billing pii"}
+    assert "Tags" not in functions["app.flows:first"]
+    assert quick["Comment"] == "Orchestrator flow 'quick': Adds one, quickly."
+    assert slow["Comment"] == "Orchestrator flow 'slow'"
     # `service` reaches Powertools through the variable it reads itself.
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["POWERTOOLS_SERVICE_NAME"] == "shop"
