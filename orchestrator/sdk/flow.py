@@ -76,6 +76,7 @@ class Flow:
         self._builder: FlowBuilder | None = None
         self._graph: FlowGraph | None = None
         self._plan: tuple[FlowGraph, Plan] | None = None
+        self._project: tuple[ProjectSettings | None] | None = None
         self._return: Any = None
         self.executor: Any = None
 
@@ -159,10 +160,16 @@ class Flow:
 
     def project(self) -> ProjectSettings | None:
         """The project the flow belongs to: the nearest pyproject.toml with [tool.orchestrator]
-        above its file (else above the working directory); its task defaults apply."""
+        above its file (else above the working directory); its task defaults apply.
+
+        Found once, with the graph it settled: a run never walks the file system again, and
+        the committed-ASL check reads the very project whose defaults the graph holds.
+        """
         from orchestrator.settings import project_of
 
-        return project_of(self.source_file)
+        if self._project is None:
+            self._project = (project_of(self.source_file),)
+        return self._project[0]
 
     @property
     def source_file(self) -> str | None:
