@@ -55,6 +55,28 @@ OFFLOAD_BYTES_ENV = "ORCHESTRATOR_OFFLOAD_BYTES"
 DEFAULT_OFFLOAD_BYTES = MAX_PAYLOAD_BYTES // 2
 REF_KEY = "__orchestrator_ref__"
 
+# -- task states in the state document (planner/control.py, runtime/upstream.py) --------------
+# A task that did not produce a value has, in its place (`$.results.<id>.value`, or a mapped
+# task's item), a marker: a one-key object the planner's Choice rules test with `IsPresent` and
+# the runtime recognises in a downstream task's inputs. Docs: docs/control-flow.md.
+#: `{SKIPPED_KEY: "reason"}`: the task was skipped (it raised SKIP, or an upstream was skipped).
+SKIPPED_KEY = "__orchestrator_skipped__"
+#: `{FAILED_KEY: {"Error": ..., "Cause": ...}}`: the task failed, its failure caught (Catch).
+FAILED_KEY = "__orchestrator_failed__"
+#: Beside FAILED_KEY when the task did not run because its trigger failed: the trigger's verdict.
+#: `Error`/`Cause` are then the upstream failure that made it fail, so the flow reports the cause.
+TRIGGER_FAILED_KEY = "__orchestrator_trigger_failed__"
+#: The Error of a trigger that failed with no upstream failure to report (e.g. any_failed).
+TRIGGER_FAILED_ERROR = "orchestrator.TriggerFailed"
+#: Payload keys: order-only upstream values (for their markers), a trigger the state machine
+#: already evaluated, and `skip_on_upstream_skip=False`.
+AFTER_KEY = "after"
+TRIGGER_CHECKED_KEY = "trigger_checked"
+SKIP_ON_UPSTREAM_SKIP_KEY = "skip_on_upstream_skip"
+#: Beside `"offload": false`: the tasks that read this result in the state machine itself (a Map
+#: over it, a path into it) are gated by a Choice, so this task may end skipped or failed.
+MARKER_SAFE_KEY = "marker_safe"
+
 # -- generated artifacts (committed; `orchestrator build --check` keeps them current) -----------
 #: Where each flow's ASL is written, relative to the project root: `<resource name>.asl.json`.
 STATEMACHINE_DIR = Path("infra/statemachines")
@@ -84,16 +106,19 @@ def placeholder(function_id: str) -> str:
 
 
 __all__ = [
+    "AFTER_KEY",
     "DEBUG_ENV",
     "DEFAULT_OFFLOAD_BYTES",
     "DEFAULT_RESULTS_DIR",
     "DEFAULT_STORE",
+    "FAILED_KEY",
     "IDEMPOTENCY_EXPIRES_ENV",
     "IDEMPOTENCY_TABLE_ENV",
     "LAMBDA_INVOKE",
     "LOCAL_ACCOUNT",
     "LOCAL_REGION",
     "LOG_LEVEL_ENV",
+    "MARKER_SAFE_KEY",
     "MAX_PAYLOAD_BYTES",
     "METRICS_NAMESPACE",
     "METRICS_NAMESPACE_ENV",
@@ -105,10 +130,15 @@ __all__ = [
     "RESULTS_DIR_ENV",
     "RESULTS_PREFIX_ENV",
     "SERVICE_ENV",
+    "SKIPPED_KEY",
+    "SKIP_ON_UPSTREAM_SKIP_KEY",
     "STATEMACHINE_DIR",
     "STATEMACHINE_SUFFIX",
     "STORE_ENV",
     "TASK_ENV",
+    "TRIGGER_CHECKED_KEY",
+    "TRIGGER_FAILED_ERROR",
+    "TRIGGER_FAILED_KEY",
     "placeholder",
     "placeholder_key",
     "statemachine_path",

@@ -79,6 +79,10 @@ class TaskOptions:
     timeout: int | None = None
     memory: int | None = None
     trigger: str = DEFAULT_TRIGGER
+    #: `some_successful`/`some_failed`'s (at_least, at_most): a count, or below 1 a fraction.
+    trigger_bounds: tuple[int | float | None, int | float | None] = (None, None)
+    #: Prefect 1.x's `skip_on_upstream_skip`: end SKIPPED when an upstream task was skipped.
+    skip_on_upstream_skip: bool = True
     tags: tuple[str, ...] = ()
     max_concurrency: int | None = None
     idempotent: bool = False

@@ -23,6 +23,7 @@ LAYERS = {
     "engine": 0,  # a pure ASL interpreter: imports nothing else of ours (checked below)
     "contract": 1,  # our conventions; re-exports the AWS facts of engine.spec
     "options": 1,
+    "signals": 1,  # SKIP/FAIL: raised by tasks, recognised by the runtime
     "settings": 2,
     "graph": 3,
     "planner": 4,
@@ -31,6 +32,7 @@ LAYERS = {
     "local": 5,  # engine + runtime + graph: a local run of plain data
     "sdk": 6,  # the user's façade over everything below
     "triggers": 6,  # public paths of sdk/ modules
+    "control_flow": 6,
     "schedules": 6,
     "__init__": 6,
     "compat": 7,  # Prefect 1.x shims, re-exported at Prefect's paths

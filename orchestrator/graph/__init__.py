@@ -8,6 +8,7 @@ the SDK.
 
 from orchestrator.graph.build import FlowDraft, build_graph, check_acyclic
 from orchestrator.graph.model import (
+    CaseCondition,
     ConstInput,
     DictInput,
     FlowGraph,
@@ -27,6 +28,7 @@ from orchestrator.graph.names import MAX_RESOURCE_NAME, function_id, node_id, re
 
 __all__ = [
     "MAX_RESOURCE_NAME",
+    "CaseCondition",
     "ConstInput",
     "DictInput",
     "FlowDraft",

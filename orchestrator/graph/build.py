@@ -44,6 +44,7 @@ class FlowDraft:
     memory: int | None = None  # of the flow's tasks, unless a task sets its own
     timeout_seconds: int | None = None  # of a whole run
     source: str | None = None
+    reference_tasks: tuple[str, ...] | None = None
 
 
 def build_graph(draft: FlowDraft, defaults: TaskDefaults) -> FlowGraph:
@@ -82,6 +83,7 @@ def build_graph(draft: FlowDraft, defaults: TaskDefaults) -> FlowGraph:
         type=draft.type,
         timeout_seconds=draft.timeout_seconds,
         source=draft.source,
+        reference_tasks=draft.reference_tasks,
     )
     _check_resource_name(graph)
     _check_distributed(graph)

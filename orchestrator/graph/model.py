@@ -58,6 +58,14 @@ Input = Annotated[
 ]
 
 
+class CaseCondition(_Model):
+    """`with case(on, value):` around a task call: the task runs only when `on` equals `value`
+    (a JSON scalar), and ends SKIPPED otherwise — Prefect 1.x's `case`, compiled to a Choice."""
+
+    on: ResultInput | ParamInput
+    value: str | bool | int | float | None
+
+
 class TaskNode(_Model):
     """One task run of the flow: a Task state, or a Map state when `mapped` is non-empty.
 
@@ -72,6 +80,7 @@ class TaskNode(_Model):
     inputs: dict[str, Input]
     mapped: dict[str, Input] = {}
     upstream: tuple[str, ...] = ()
+    cases: tuple[CaseCondition, ...] = ()
 
     @property
     def task_name(self) -> str:
@@ -99,9 +108,20 @@ class TaskNode(_Model):
             deps.extend(result_nodes(value))
         return list(dict.fromkeys(deps))
 
+    def case_dependencies(self) -> list[str]:
+        """Ids of the nodes whose results decide this one's `case` conditions."""
+        return [c.on.node for c in self.cases if isinstance(c.on, ResultInput)]
+
+    def order_only_dependencies(self) -> list[str]:
+        """Upstream edges that carry no data (`upstream_tasks=`, `set_upstream`)."""
+        data = set(self.data_dependencies())
+        return [u for u in self.upstream if u not in data]
+
     def dependencies(self) -> list[str]:
-        """Ids of the nodes this one waits for: data inputs and explicit upstream edges."""
-        return list(dict.fromkeys([*self.data_dependencies(), *self.upstream]))
+        """Ids of the nodes this one waits for: data inputs, case conditions, explicit edges."""
+        return list(
+            dict.fromkeys([*self.data_dependencies(), *self.case_dependencies(), *self.upstream])
+        )
 
 
 class ParameterSpec(_Model):
@@ -128,12 +148,26 @@ class FlowGraph(_Model):
     type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
     timeout_seconds: int | None = None
     source: str | None = None
+    #: Prefect 1.x's reference tasks: the tasks whose states decide the run's. None: the
+    #: terminal tasks (no downstream task), as in Prefect.
+    reference_tasks: tuple[str, ...] | None = None
 
     def node(self, node_id: str) -> TaskNode:
         for n in self.nodes:
             if n.id == node_id:
                 return n
         raise KeyError(node_id)
+
+    def terminal_tasks(self) -> tuple[str, ...]:
+        """Ids of the nodes no other node waits for."""
+        waited_for = {dep for n in self.nodes for dep in n.dependencies()}
+        return tuple(n.id for n in self.nodes if n.id not in waited_for)
+
+    def reference_ids(self) -> tuple[str, ...]:
+        """The tasks whose states decide the run's: set explicitly, else the terminal tasks."""
+        if self.reference_tasks is not None:
+            return self.reference_tasks
+        return self.terminal_tasks()
 
     def edges(self) -> list[tuple[str, str]]:
         """(upstream id, downstream id) for every dependency, in node order."""

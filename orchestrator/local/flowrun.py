@@ -29,6 +29,7 @@ from orchestrator.local.store import RunStore
 from orchestrator.runtime.error_payload import error_cause, error_payload
 from orchestrator.runtime.handler import execute_task
 from orchestrator.runtime.results import resolve_refs
+from orchestrator.runtime.upstream import marker_state, strip_markers
 
 _TERMINAL_FAILURES = {"TaskFailed": "FAILED", "TaskTimedOut": "TIMED_OUT"}
 
@@ -50,7 +51,8 @@ class TaskRun:
 
     id: str
     task: str
-    state: str = "NOT_RUN"  # SUCCEEDED | FAILED | TIMED_OUT | NOT_RUN
+    #: SUCCEEDED | FAILED | TIMED_OUT | SKIPPED | TRIGGER_FAILED | NOT_RUN
+    state: str = "NOT_RUN"
     attempts: int = 0
     iterations: int | None = None  # mapped tasks: how many items
     started: datetime | None = None
@@ -195,7 +197,7 @@ def summarise(graph: FlowGraph, execution: Execution, params: dict[str, Any]) ->
     run.task_runs = task_runs(graph, execution)
     output = execution.output if isinstance(execution.output, dict) else {}
     results = output.get("results", {}) if execution.status == "SUCCEEDED" else {}
-    results = resolve_refs(results)  # large results were stored by reference
+    results = strip_markers(resolve_refs(results))  # large results were stored by reference
     if graph.output is not None and results:
         run.result = value_of(graph.output, results, output.get("params", {}))
     elif execution.status == "SUCCEEDED":
@@ -217,11 +219,22 @@ def _result_in(document: Any, node: str) -> Any:
 def task_runs(graph: FlowGraph, execution: Execution) -> dict[str, TaskRun]:
     """Fold the history into one TaskRun per node: attempts, timing, outcome, last error."""
     runs = {n.id: TaskRun(id=n.id, task=n.task_name) for n in graph.nodes}
+    mapped = {n.id for n in graph.nodes if n.is_map}
     node_of_state = {n.id: n.id for n in graph.nodes}
     node_of_state.update({f"{n.id} item": n.id for n in graph.nodes if n.is_map})
+    # A gate's outcome states record the task as skipped or trigger-failed (planner/control.py).
+    outcome_of_state = {
+        name: n.id
+        for n in graph.nodes
+        for name in (f"{n.id} skipped", f"{n.id} trigger failed")
+    }
     state_of = StateAttribution()
     for event in execution.events:
         state = state_of(event)
+        outcome = _outcome_node(state, outcome_of_state)
+        if outcome is not None and event.type.endswith("StateExited"):
+            _record(runs[outcome], event, outcome, mapped)
+            continue
         node = node_of_state.get(state or "")
         if node is None:
             continue
@@ -230,9 +243,7 @@ def task_runs(graph: FlowGraph, execution: Execution) -> dict[str, TaskRun]:
         if event.type.endswith("StateEntered") and top_level:
             run.started = run.started or event.timestamp
         elif event.type.endswith("StateExited") and top_level:
-            run.finished = event.timestamp
-            run.state = "SUCCEEDED"
-            run.result = _result_in(event.details.get("output"), node)
+            _record(run, event, node, mapped)
         elif event.type in ("TaskScheduled", "LambdaFunctionScheduled"):
             run.attempts += 1
         elif event.type == "TaskStateEntered":  # a Map iteration's task state
@@ -247,6 +258,26 @@ def task_runs(graph: FlowGraph, execution: Execution) -> dict[str, TaskRun]:
             if run.state == "NOT_RUN":
                 run.state = "FAILED"
     for run in runs.values():
-        if run.state == "SUCCEEDED":  # earlier attempts failed, the last one did not
-            run.error = run.cause = None
+        if run.state in ("SUCCEEDED", "SKIPPED"):  # earlier attempts failed, the last did not
+            run.error = None
+            run.cause = run.cause if run.state == "SKIPPED" else None
     return runs
+
+
+def _outcome_node(state: str | None, outcome_of_state: dict[str, str]) -> str | None:
+    if state is None:
+        return None
+    found = outcome_of_state.get(state)
+    if found is None and state.endswith(")") and " trigger failed (" in state:
+        found = outcome_of_state.get(state.partition(" (")[0])
+    return found
+
+
+def _record(run: TaskRun, event: HistoryEvent, node: str, mapped: set[str]) -> None:
+    """The task's state as its value in the document says (a marker, or a result)."""
+    value = _result_in(event.details.get("output"), node)
+    run.finished = event.timestamp
+    run.state, error, cause = marker_state(value, mapped=node in mapped)
+    if run.state != "SUCCEEDED":
+        run.error, run.cause = error, cause
+    run.result = strip_markers(value)

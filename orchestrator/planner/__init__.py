@@ -10,6 +10,7 @@ from typing import Any
 from orchestrator.contract import placeholder_key
 from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import AslWriter
+from orchestrator.planner.control import plan_control
 from orchestrator.planner.structure import decompose
 
 
@@ -23,6 +24,8 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     #: DefinitionSubstitutions key (`CleanFunctionArn`) → the task key (`module:qualname`).
     placeholders: dict[str, str] = field(default_factory=dict)
+    #: What triggers, skips, case and reference tasks added, and why: reason → how many.
+    control: dict[str, int] = field(default_factory=dict)
 
     @cached_property
     def text(self) -> str:
@@ -40,7 +43,8 @@ def plan_flow(graph: FlowGraph) -> Plan:
     order = [n.id for n in graph.nodes]
     deps = {n.id: n.dependencies() for n in graph.nodes}
     structure = decompose(order, deps)
-    asl = AslWriter(graph).machine(structure.tree)
+    writer = AslWriter(graph, plan_control(graph))
+    asl = writer.machine(structure.tree)
     notes = []
     if structure.added:
         pairs = ", ".join(f"{b} waits for {a}" for a, b in structure.added)
@@ -52,6 +56,7 @@ def plan_flow(graph: FlowGraph) -> Plan:
     return Plan(
         asl=asl,
         notes=notes,
+        control=writer.added,
         placeholders={placeholder_key(n.function_id): n.task_key for n in graph.nodes},
     )
 

@@ -6,10 +6,15 @@ compiles to byte-identical JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from orchestrator.contract import placeholder
+from orchestrator.contract import (
+    AFTER_KEY,
+    MARKER_SAFE_KEY,
+    SKIP_ON_UPSTREAM_SKIP_KEY,
+    TRIGGER_CHECKED_KEY,
+    placeholder,
+)
 from orchestrator.engine.spec import LAMBDA_INVOKE
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import (
@@ -24,6 +29,14 @@ from orchestrator.graph import (
     references,
     result_nodes,
 )
+from orchestrator.options import DEFAULT_TRIGGER
+from orchestrator.planner.control import (
+    ControlPlan,
+    GateWriter,
+    catcher,
+    final_sequence,
+    item_catcher,
+)
 from orchestrator.planner.paths import (
     const_path,
     intrinsic_literal,
@@ -31,6 +44,7 @@ from orchestrator.planner.paths import (
     path,
     result_path,
 )
+from orchestrator.planner.steps import Sequence, Step, link
 from orchestrator.planner.structure import Leaf, Parallel, Series, Tree, leaves
 
 # Lambda's own transient failures, retried on every task as the Step Functions guide recommends.
@@ -55,35 +69,28 @@ CONTEXT = {
 }
 
 
-@dataclass
-class _Step:
-    name: str
-    state: dict[str, Any]
-    chained: bool = True  # False: the state already names its successors (Choice) or ends (Fail)
-
-
-@dataclass
-class _Sequence:
-    steps: list[_Step] = field(default_factory=list)
-    side: list[_Step] = field(default_factory=list)
-
-    def extend(self, other: _Sequence) -> None:
-        self.steps.extend(other.steps)
-        self.side.extend(other.side)
-
-
 class AslWriter:
-    def __init__(self, graph: FlowGraph) -> None:
+    def __init__(self, graph: FlowGraph, control: ControlPlan | None = None) -> None:
         self.graph = graph
+        self.control = control or ControlPlan()
         self.nodes = {n.id: n for n in graph.nodes}
         self.order = {n.id: i for i, n in enumerate(graph.nodes)}
         self.consts: dict[str, Any] = {}
         self.parallel_count = 0
-        self.data_deps = {n.id: set(n.data_dependencies()) for n in graph.nodes}
+        # The results a task's states read: its inputs, its case conditions, and the values of
+        # its order-only upstream tasks (sent under "after", for their markers).
+        self.data_deps = {
+            n.id: {*n.data_dependencies(), *n.case_dependencies(), *n.order_only_dependencies()}
+            for n in graph.nodes
+        }
         self.inline = read_by_the_machine(graph)
+        self.added: dict[str, int] = {}  # control-flow states added, by reason
 
     def final_results(self) -> set[str]:
-        """What the execution output keeps: results no task reads, and the flow's return value."""
+        """What the execution output keeps: results no task reads, and the flow's return value.
+        A controlled flow keeps every result: its gates and final state read them."""
+        if self.control.controlled:
+            return set(self.nodes)
         read = set().union(*self.data_deps.values())
         final = {n.id for n in self.graph.nodes if n.id not in read}
         if self.graph.output is not None:
@@ -91,24 +98,35 @@ class AslWriter:
         return final
 
     def machine(self, tree: Tree) -> dict[str, Any]:
-        body, _ = self.sequence(tree, known=set(), live=self.final_results())
-        start = self.start_states()
-        seq = _Sequence()
+        seeds = self.control.seeds(self.graph)
+        body, _ = self.sequence(tree, known=set(seeds), live=self.final_results())
+        start = self.start_states(seeds)
+        seq = Sequence()
         for name, state in start:
-            seq.steps.append(_Step(name, state))
+            seq.steps.append(Step(name, state))
         seq.extend(body)
+        end = final_sequence(self.graph, self.control)
+        self.count("states deciding the run's state from the reference tasks", end)
+        seq.extend(end)
         doc: dict[str, Any] = {
             "Comment": comment(self.graph),
             "QueryLanguage": "JSONPath",
         }
         if self.graph.timeout_seconds:
             doc["TimeoutSeconds"] = self.graph.timeout_seconds
-        doc.update(_link(seq))
+        doc.update(link(seq))
         return doc
 
-    def start_states(self) -> list[tuple[str, dict[str, Any]]]:
+    def count(self, reason: str, seq: Sequence) -> None:
+        self.note(reason, len(seq.steps) + len(seq.side))
+
+    def note(self, reason: str, added: int) -> None:
+        if added:
+            self.added[reason] = self.added.get(reason, 0) + added
+
+    def start_states(self, seeds: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         defaults = self.graph.defaults()
-        init: dict[str, Any] = {"params.$": "$", "results": {}}
+        init: dict[str, Any] = {"params.$": "$", "results": seeds}
         if self.consts:
             init["consts"] = dict(self.consts)
         if not defaults:
@@ -125,7 +143,7 @@ class AslWriter:
     # result is the only one still needed replaces the whole `results` map instead of adding to
     # it, so results nobody will read again are dropped: a chain's document stays one result
     # long (Step Functions' 256 KiB limit) instead of growing with every task.
-    def sequence(self, tree: Tree, known: set[str], live: set[str]) -> tuple[_Sequence, set[str]]:
+    def sequence(self, tree: Tree, known: set[str], live: set[str]) -> tuple[Sequence, set[str]]:
         if isinstance(tree, Leaf):
             return self.leaf(self.nodes[tree.node], known, live)
         if isinstance(tree, Series):
@@ -134,7 +152,7 @@ class AslWriter:
             reads = [self.reads(p) for p in tree.parts]
             last = {k: i for i, keys in enumerate(reads) for k in keys}
             pending = {k for k in known if k in last}
-            seq = _Sequence()
+            seq = Sequence()
             for i, part in enumerate(tree.parts):
                 produced = {k for k in leaves(part) if last.get(k, -1) > i}
                 pending = {k for k in pending if last[k] > i} | produced
@@ -142,7 +160,7 @@ class AslWriter:
                 seq.extend(part_seq)
             return seq, known
         name, state, exists = self.parallel(tree, known, live)
-        return _Sequence([_Step(name, state)]), exists
+        return Sequence([Step(name, state)]), exists
 
     def reads(self, tree: Tree) -> set[str]:
         """Result keys the tasks of `tree` read."""
@@ -163,7 +181,7 @@ class AslWriter:
         for i, branch in enumerate(tree.branches):
             branch_live = {k for k, j in source.items() if j == i}
             seq, _ = self.sequence(branch, known, branch_live)
-            branches.append(_link(seq))
+            branches.append(link(seq))
         keys = sorted(source, key=self.order.__getitem__)
         # Only `results` is rebuilt: ResultPath keeps the input's params and consts as they were.
         selector = {k + ".$": path(f"$[{source[k]}].results", [k]) for k in keys}
@@ -179,7 +197,8 @@ class AslWriter:
         self, state: dict[str, Any], node: TaskNode, value: str, known: set[str], live: set[str]
     ) -> set[str]:
         """Write the task's result into the document, dropping dead results when it can."""
-        if live & known <= {node.id}:  # live keys produced later do not exist yet
+        if not self.control.controlled and live & known <= {node.id}:
+            # live keys produced later do not exist yet
             state["ResultSelector"] = {node.id: {"value.$": value}}
             state["ResultPath"] = "$.results"
             return {node.id}
@@ -187,24 +206,51 @@ class AslWriter:
         state["ResultPath"] = path("$.results", [node.id])
         return known | {node.id}
 
-    def leaf(self, node: TaskNode, known: set[str], live: set[str]) -> tuple[_Sequence, set[str]]:
+    def leaf(self, node: TaskNode, known: set[str], live: set[str]) -> tuple[Sequence, set[str]]:
         if node.is_map:
-            return self.map_states(node, known, live)
-        state = self.task_state(
-            node,
-            payload=self.payload(
-                node, {"inputs": self.template(node, node.inputs), "context": CONTEXT}
-            ),
-        )
-        exists = self.store_result(state, node, "$.Payload", known, live)
-        return _Sequence([_Step(node.id, state)]), exists
+            own, exists = self.map_states(node, known, live)
+        else:
+            state = self.task_state(
+                node,
+                payload=self.payload(
+                    node, {"inputs": self.template(node, node.inputs), "context": CONTEXT}
+                ),
+            )
+            exists = self.store_result(state, node, "$.Payload", known, live)
+            own = Sequence([Step(node.id, state)])
+        if node.id in self.control.caught:
+            caught = own.steps[-1].state
+            if node.is_map:  # each item catches its own failure: the children count one by one
+                processor = caught["ItemProcessor"]
+                item = processor["States"][processor["StartAt"]]
+                item["Catch"], record = item_catcher(node)
+                processor["States"][record.name] = record.state
+                self.note("states recording a mapped item's failure", 1)
+            else:
+                caught["Catch"] = catcher(node)
+            self.note("Catch on a task whose failure a trigger or the run's state observes", 1)
+        if node.id not in self.control.gated:
+            return own, exists
+        gate = GateWriter(self.graph, node, own.steps[0].name, self.control).sequence()
+        self.count("gate states (a trigger, a case, or a path into a result)", gate)
+        gate.extend(own)
+        return gate, exists
 
     def payload(self, node: TaskNode, body: dict[str, Any]) -> dict[str, Any]:
         """The Lambda payload: task id, inputs, context; and whether a large result may be
         stored by reference (not when the state machine itself reads into the result)."""
         payload = {"task": node.id, **body}
+        after = node.order_only_dependencies()
+        if after:  # order-only upstream tasks: their values, for the markers they may hold
+            payload[AFTER_KEY] = {f"{u}.$": result_path(u) for u in after}
+        if node.options.trigger != DEFAULT_TRIGGER:
+            payload[TRIGGER_CHECKED_KEY] = True  # the gate evaluated trigger and skips
+        elif not node.options.skip_on_upstream_skip:
+            payload[SKIP_ON_UPSTREAM_SKIP_KEY] = False
         if node.id in self.inline:
             payload["offload"] = False
+            if node.id in self.control.marker_safe:
+                payload[MARKER_SAFE_KEY] = True
         return payload
 
     def task_state(self, node: TaskNode, payload: dict[str, Any]) -> dict[str, Any]:
@@ -244,9 +290,9 @@ class AslWriter:
     # -- maps ----------------------------------------------------------------------------------
     def map_states(
         self, node: TaskNode, known: set[str], live: set[str]
-    ) -> tuple[_Sequence, set[str]]:
+    ) -> tuple[Sequence, set[str]]:
         iterables = {arg: self.iterable_path(node, arg, v) for arg, v in node.mapped.items()}
-        seq = _Sequence()
+        seq = Sequence()
         if len(iterables) > 1:
             seq = self.zip_check(node, iterables)
         first = next(iter(iterables))
@@ -282,7 +328,7 @@ class AslWriter:
             },
         }
         exists = self.store_result(state, node, "$", known, live)
-        seq.steps.append(_Step(node.id, state))
+        seq.steps.append(Step(node.id, state))
         return seq, exists
 
     def iterable_path(self, node: TaskNode, arg: str, value: Input) -> str:
@@ -301,7 +347,7 @@ class AslWriter:
             fix="return the list from a task and map over that task's result",
         )
 
-    def zip_check(self, node: TaskNode, iterables: dict[str, str]) -> _Sequence:
+    def zip_check(self, node: TaskNode, iterables: dict[str, str]) -> Sequence:
         """Pass + Choice + Fail: zipped iterables of different lengths fail the run clearly."""
         check = f"{node.id} lengths"
         choice = f"{node.id} same lengths?"
@@ -315,17 +361,17 @@ class AslWriter:
         ]
         rule: dict[str, Any] = rules[0] if len(rules) == 1 else {"And": rules}
         names = ", ".join(keys)
-        return _Sequence(
+        return Sequence(
             steps=[
-                _Step(check, {"Type": "Pass", "Parameters": lengths, "ResultPath": base}),
-                _Step(
+                Step(check, {"Type": "Pass", "Parameters": lengths, "ResultPath": base}),
+                Step(
                     choice,
                     {"Type": "Choice", "Choices": [{**rule, "Next": node.id}], "Default": fail},
                     chained=False,
                 ),
             ],
             side=[
-                _Step(
+                Step(
                     fail,
                     {
                         "Type": "Fail",
@@ -408,20 +454,3 @@ def _check_const_keys(value: Any, flow: str, task: str) -> None:
     elif isinstance(value, list):
         for v in value:
             _check_const_keys(v, flow, task)
-
-
-def _link(seq: _Sequence) -> dict[str, Any]:
-    """Chain the steps with Next (the last one Ends) and return {StartAt, States}."""
-    states: dict[str, Any] = {}
-    steps = seq.steps
-    for i, step in enumerate(steps):
-        state = dict(step.state)
-        if step.chained:
-            if i + 1 < len(steps):
-                state["Next"] = steps[i + 1].name
-            else:
-                state["End"] = True
-        states[step.name] = state
-    for step in seq.side:
-        states[step.name] = step.state
-    return {"StartAt": steps[0].name, "States": states}

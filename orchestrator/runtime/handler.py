@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from orchestrator.contract import AFTER_KEY
 from orchestrator.runtime.resolve import (
     TaskNotFoundError,
     TaskSpecError,
@@ -25,6 +26,14 @@ from orchestrator.runtime.resolve import (
     task_function,
 )
 from orchestrator.runtime.results import holds_refs, maybe_offload, resolve_refs
+from orchestrator.runtime.upstream import (
+    check_marker_safe,
+    markers,
+    outcome_without_running,
+    skipped,
+    strip_markers,
+)
+from orchestrator.signals import SKIP
 
 __all__ = [
     "TaskInputError",
@@ -99,9 +108,23 @@ def execute_task(fn: Callable[..., Any], event: dict[str, Any]) -> Any:
     inputs = event.get("inputs") or {}
     if holds_refs(inputs):  # large upstream results arrive as references (runtime/results.py)
         inputs = resolve_refs(inputs)
-    result = call_with_inputs(fn, inputs)
+    # Skipped or failed upstreams leave markers (runtime/upstream.py): end without running, or
+    # run with None in their place.
+    if event.get(AFTER_KEY) or _may_hold_markers(inputs):
+        ended = outcome_without_running(event, inputs)
+        if ended is not None:
+            return ended
+        inputs = strip_markers(inputs)
+    try:
+        result = call_with_inputs(fn, inputs)
+    except SKIP as signal:
+        return check_marker_safe(event, skipped(signal.message or "skipped by the task"))
     text = encode_result(str(event.get("task", getattr(fn, "__name__", "task"))), result)
     return maybe_offload(result, text, event)
+
+
+def _may_hold_markers(inputs: dict[str, Any]) -> bool:
+    return next(markers(inputs), None) is not None
 
 
 def resolve_task(spec: str) -> Callable[..., Any]:

@@ -175,6 +175,12 @@ class Flow:
     def source_file(self) -> str | None:
         return self.source.rpartition(":")[0] if self.source else None
 
+    def set_reference_tasks(self, tasks: Any) -> None:
+        """Prefect 1.x's reference tasks: the run's state is FAILED when one of these fails
+        (or trigger-fails), whatever the other tasks did. Default: the terminal tasks."""
+        self._trace().set_reference(tasks)
+        self._graph = None
+
     def tasks(self) -> dict[str, Task[Any, Any]]:
         """Every task the flow calls, by task key (`module:qualname`)."""
         return {call.task.key: call.task for call in self._trace().calls}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import (
+    CaseCondition,
     ConstInput,
     DictInput,
     FlowDraft,
@@ -66,6 +67,9 @@ def lower(flow: Flow, builder: FlowBuilder, returned: Any) -> FlowDraft:
         memory=flow.default_memory,
         timeout_seconds=flow.timeout,
         source=flow.source,
+        reference_tasks=None
+        if builder.reference is None
+        else tuple(ids[id(call)] for call in builder.reference),
     )
 
 
@@ -138,7 +142,19 @@ class _Lowering:
             inputs=inputs,
             mapped=mapped,
             upstream=tuple(dict.fromkeys(self.ids[id(u)] for u in call.upstream)),
+            cases=tuple(self.case(on, value, opts.name) for on, value in call.cases),
         )
+
+    def case(self, on: Any, value: Any, task: str) -> CaseCondition:
+        condition = self.value(on, task, "case")
+        if not isinstance(condition, ResultInput | ParamInput):
+            raise FlowDefinitionError(
+                f"case({on!r}, ...) does not test a task result or a parameter",
+                flow=self.flow,
+                task=task,
+                fix="write `with case(some_task_result, value):`",
+            )
+        return CaseCondition(on=condition, value=value)
 
     def iterable(self, raw: Any, task: str, arg: str) -> Input:
         if isinstance(raw, TaskRef | ParamRef | list | tuple):

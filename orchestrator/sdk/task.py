@@ -115,6 +115,7 @@ def task(
     timeout: int | float | timedelta | None = None,
     memory: int | None = None,
     trigger: Any = None,
+    skip_on_upstream_skip: bool = True,
     tags: Iterable[str] | None = None,
     max_concurrency: int | None = None,
     idempotent: bool = False,
@@ -131,7 +132,10 @@ def task(fn: Any = None, /, **options: Any) -> Any:
       `retry_delay` or `retry_on` without `retries` means 3 retries, Step Functions' default.
     - `timeout`: seconds or `timedelta`, at most 900 (Lambda's limit).
     - `memory`: Lambda memory in MB (128–10240).
-    - `trigger`: one of `orchestrator.sdk.triggers`; `name`, `tags`; `max_concurrency` for `.map`.
+    - `trigger`: when the task runs, from its upstream tasks' states (`orchestrator.triggers`,
+      Prefect 1.x's names); compiled to a Choice before the task (docs/control-flow.md).
+    - `skip_on_upstream_skip`: end SKIPPED when an upstream task was skipped (default True).
+    - `name`, `tags`; `max_concurrency` for `.map`.
     - `idempotent`: repeat invocations of a completed attempt return the stored result.
     - `distributed`: `.map` this task with a Distributed Map (each item a child execution),
       for lists too long for an inline Map's history (25,000 events per execution).
@@ -178,6 +182,7 @@ def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOption
             task=name,
             fix="give retries=N (or leave it out for 3 retries)",
         )
+    trigger, bounds = _trigger(name, options.get("trigger"))
     return TaskOptions(
         name=name,
         retries=retries,
@@ -185,11 +190,13 @@ def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOption
         retry_on=retry_on,
         timeout=_timeout(name, options.get("timeout")),
         memory=_memory(name, options.get("memory")),
-        trigger=_trigger(name, options.get("trigger")),
+        trigger=trigger,
+        trigger_bounds=bounds,
+        skip_on_upstream_skip=_flag(name, "skip_on_upstream_skip", options, default=True),
         tags=_tags(name, options.get("tags")),
         max_concurrency=_max_concurrency(name, options.get("max_concurrency")),
-        idempotent=bool(options.get("idempotent", False)),
-        distributed=bool(options.get("distributed", False)),
+        idempotent=_flag(name, "idempotent", options, default=False),
+        distributed=_flag(name, "distributed", options, default=False),
     )
 
 
@@ -267,9 +274,12 @@ def _memory(name: str, value: Any) -> int | None:
     return value
 
 
-def _trigger(name: str, value: Any) -> str:
+Bounds = tuple[int | float | None, int | float | None]
+
+
+def _trigger(name: str, value: Any) -> tuple[str, Bounds]:
     if value is None:
-        return DEFAULT_TRIGGER
+        return DEFAULT_TRIGGER, (None, None)
     found = trigger_name(value)
     if found is None:
         raise FlowDefinitionError(
@@ -278,16 +288,37 @@ def _trigger(name: str, value: Any) -> str:
             fix="use one of orchestrator.triggers: "
             + ", ".join([*TRIGGERS, *(f"{name}(...)" for name in TRIGGER_FACTORIES)]),
         )
-    if found != DEFAULT_TRIGGER:
-        # Accepted and ignored would be the worst defect: the planner does not compile other
-        # triggers onto Catch/Choice yet, so a compensation step would run on success instead.
+    if found == "manual_only":
+        # Accepted and ignored would be the worst defect: a pause needs a resume mechanism
+        # (a task token and `orchestrator resume`), which is not built.
         raise FlowDefinitionError(
-            f"trigger={found} is not compiled to Step Functions yet, so it would be ignored",
+            "trigger=manual_only (pause until a person resumes the run) is not compiled to "
+            "Step Functions yet, so it would be ignored",
             task=name,
-            fix="leave trigger out (the task runs when every upstream task succeeded); to "
-            "compensate a failure for now, catch the exception inside the failing task",
+            fix="split the flow in two and start the second one by hand (`orchestrator run FLOW`)",
         )
-    return found
+    if found not in TRIGGER_FACTORIES:
+        return found, (None, None)
+    bounds = (getattr(value, "at_least", None), getattr(value, "at_most", None))
+    for label, bound in zip(("at_least", "at_most"), bounds, strict=True):
+        if bound is not None and (
+            isinstance(bound, bool) or not isinstance(bound, int | float) or not bound >= 0
+        ):
+            raise FlowDefinitionError(
+                f"{found}({label}={bound!r}) is not a count or a fraction",
+                task=name,
+                fix=f"give {label} a whole number of tasks, or a fraction below 1",
+            )
+    return found, bounds
+
+
+def _flag(name: str, option: str, options: dict[str, Any], *, default: bool) -> bool:
+    value = options.get(option, default)
+    if not isinstance(value, bool):
+        raise FlowDefinitionError(
+            f"{option}={value!r} is not True or False", task=name, fix=f"use {option}=True"
+        )
+    return value
 
 
 def _tags(name: str, value: Any) -> tuple[str, ...]:

@@ -81,6 +81,8 @@ class TaskCall:
     args: dict[str, Any]
     mapped: bool
     upstream: list[TaskCall] = field(default_factory=list)
+    #: The `with case(on, value):` blocks the call was made in, outermost first.
+    cases: tuple[tuple[Any, Any], ...] = ()
 
 
 class TaskRef(_Traced):
@@ -159,6 +161,10 @@ class FlowBuilder:
         self.flow_name = flow_name
         self.calls: list[TaskCall] = []
         self.parameters: dict[str, ParamRef] = {}
+        #: The open `with case(...)` blocks: (condition, value), outermost first.
+        self.cases: list[tuple[Any, Any]] = []
+        #: `set_reference_tasks(...)`: the calls whose states decide the run's (None: terminal).
+        self.reference: list[TaskCall] | None = None
         self._token: contextvars.Token[FlowBuilder | None] | None = None
 
     def __enter__(self) -> FlowBuilder:
@@ -207,7 +213,7 @@ class FlowBuilder:
             ) from None
         for value in bound.arguments.values():
             self._note_parameters(value)
-        call = TaskCall(task, dict(bound.arguments), mapped)
+        call = TaskCall(task, dict(bound.arguments), mapped, cases=tuple(self.cases))
         if upstream is not None:
             call.upstream.extend(r.call for r in _refs(upstream, f"{task.name}(upstream_tasks=)"))
         self.calls.append(call)
@@ -224,6 +230,23 @@ class FlowBuilder:
         elif isinstance(value, dict):
             for item in value.values():
                 self._note_parameters(item)
+
+    def set_reference(self, tasks: Any) -> None:
+        """Prefect 1.x's `flow.set_reference_tasks`: results or Task objects (every call)."""
+        items = tasks if isinstance(tasks, list | tuple | set) else [tasks]
+        calls: list[TaskCall] = []
+        for item in items:
+            if isinstance(item, TaskRef):
+                calls.append(item.call)
+            elif self.calls_of(item):
+                calls.extend(self.calls_of(item))
+            else:
+                raise FlowDefinitionError(
+                    f"set_reference_tasks was given {item!r}, not a task of this flow",
+                    flow=self.flow_name,
+                    fix="pass what task calls returned (or tasks the flow calls)",
+                )
+        self.reference = list(dict.fromkeys(calls))
 
     def calls_of(self, task: object) -> list[TaskCall]:
         return [c for c in self.calls if c.task is task]
