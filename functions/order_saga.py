@@ -47,8 +47,11 @@ def reserve_stock(order: dict[str, Any]) -> dict[str, Any]:
     simulate_latency()
     if order["quantity"] > 100:
         raise OutOfStock(f"order {order['order_id']}: only 100 of {order['sku']} in stock")
-    return {"reservation_id": "rs_" + digest(order, 12), "sku": order["sku"],
-            "quantity": order["quantity"]}
+    return {
+        "reservation_id": "rs_" + digest(order, 12),
+        "sku": order["sku"],
+        "quantity": order["quantity"],
+    }
 
 
 @task(retries=2, retry_on=[GatewayTimeout])

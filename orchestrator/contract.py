@@ -58,14 +58,16 @@ REF_KEY = "__orchestrator_ref__"
 # -- task states in the state document (planner/control.py, runtime/upstream.py) --------------
 # A task that did not produce a value has, in its place (`$.results.<id>.value`, or a mapped
 # task's item), a marker: a one-key object the planner's Choice rules test with `IsPresent` and
-# the runtime recognises in a downstream task's inputs. Docs: docs/control-flow.md.
+# the runtime recognises in a downstream task's inputs. The keys start with a letter: the ASL
+# spec's Reference Paths (Choice `Variable`, Fail `ErrorPath`) allow no other name. Docs:
+# docs/control-flow.md.
 #: `{SKIPPED_KEY: "reason"}`: the task was skipped (it raised SKIP, or an upstream was skipped).
-SKIPPED_KEY = "__orchestrator_skipped__"
+SKIPPED_KEY = "orchestrator_skipped"
 #: `{FAILED_KEY: {"Error": ..., "Cause": ...}}`: the task failed, its failure caught (Catch).
-FAILED_KEY = "__orchestrator_failed__"
+FAILED_KEY = "orchestrator_failed"
 #: Beside FAILED_KEY when the task did not run because its trigger failed: the trigger's verdict.
 #: `Error`/`Cause` are then the upstream failure that made it fail, so the flow reports the cause.
-TRIGGER_FAILED_KEY = "__orchestrator_trigger_failed__"
+TRIGGER_FAILED_KEY = "orchestrator_trigger_failed"
 #: The Error of a trigger that failed with no upstream failure to report (e.g. any_failed).
 TRIGGER_FAILED_ERROR = "orchestrator.TriggerFailed"
 #: Payload keys: order-only upstream values (for their markers), a trigger the state machine

@@ -218,18 +218,21 @@ def _result_in(document: Any, node: str) -> Any:
 
 def task_runs(graph: FlowGraph, execution: Execution) -> dict[str, TaskRun]:
     """Fold the history into one TaskRun per node: attempts, timing, outcome, last error."""
+    return task_runs_of(graph, execution.events)
+
+
+def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, TaskRun]:
+    """`task_runs` of any execution's history: a local one, or Step Functions' (moto, AWS)."""
     runs = {n.id: TaskRun(id=n.id, task=n.task_name) for n in graph.nodes}
     mapped = {n.id for n in graph.nodes if n.is_map}
     node_of_state = {n.id: n.id for n in graph.nodes}
     node_of_state.update({f"{n.id} item": n.id for n in graph.nodes if n.is_map})
     # A gate's outcome states record the task as skipped or trigger-failed (planner/control.py).
     outcome_of_state = {
-        name: n.id
-        for n in graph.nodes
-        for name in (f"{n.id} skipped", f"{n.id} trigger failed")
+        name: n.id for n in graph.nodes for name in (f"{n.id} skipped", f"{n.id} trigger failed")
     }
     state_of = StateAttribution()
-    for event in execution.events:
+    for event in events:
         state = state_of(event)
         outcome = _outcome_node(state, outcome_of_state)
         if outcome is not None and event.type.endswith("StateExited"):

@@ -127,6 +127,7 @@ class AslWriter:
     def start_states(self, seeds: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         defaults = self.graph.defaults()
         init: dict[str, Any] = {"params.$": "$", "results": seeds}
+        init.update(self.control.start(self.graph))
         if self.consts:
             init["consts"] = dict(self.consts)
         if not defaults:

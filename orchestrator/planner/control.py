@@ -51,6 +51,11 @@ from orchestrator.planner.steps import Sequence, Step, after
 
 #: The scratch key of the state document where a gate counts upstream states.
 GATE = "$.gate"
+#: An item every counting filter matches (a filter matching nothing is a runtime error in AWS),
+#: put into the document by the Start state of a flow that counts (`ControlPlan.start`).
+SENTINEL_KEY = "sentinel"
+SENTINEL_VALUE = {FAILED_KEY: True, SKIPPED_KEY: True}
+SENTINEL = f"$.{SENTINEL_KEY}"
 COUNTING_TRIGGERS = frozenset({"some_successful", "some_failed"})
 
 
@@ -66,6 +71,14 @@ class ControlPlan:
     final: list[str] = field(default_factory=list)
     #: Why states were added: (what, how many), for `orchestrator plan`.
     reasons: list[str] = field(default_factory=list)
+
+    def start(self, graph: FlowGraph) -> dict[str, Any]:
+        """What the Start state adds to the document: the counting sentinel, when needed."""
+        nodes = {n.id: n for n in graph.nodes}
+        counting = any(counts(nodes[g], nodes) for g in self.gated)
+        if counting or any(nodes[r].is_map for r in self.final):
+            return {SENTINEL_KEY: SENTINEL_VALUE}
+        return {}
 
     def seeds(self, graph: FlowGraph) -> dict[str, Any]:
         """`$.results` at the start: an empty value object where a plain task's Catch writes."""
@@ -131,6 +144,15 @@ def _descendants(graph: FlowGraph) -> dict[str, set[str]]:
     return out
 
 
+def counts(node: TaskNode, nodes: dict[str, TaskNode]) -> bool:
+    """Whether the node's gate counts upstream states (some_*, or a mapped upstream)."""
+    if node.options.trigger == DEFAULT_TRIGGER:
+        return False
+    return node.options.trigger in COUNTING_TRIGGERS or any(
+        nodes[u].is_map for u in _trigger_upstream(node)
+    )
+
+
 def _check_trigger(graph: FlowGraph, node: TaskNode, nodes: dict[str, TaskNode]) -> None:
     name = node.options.trigger
     if name not in COUNTING_TRIGGERS:
@@ -192,10 +214,7 @@ class GateWriter:
         self.default = run
         self.triggered = node.options.trigger != DEFAULT_TRIGGER
         self.upstream = _trigger_upstream(node) if self.triggered else sorted(_machine_read(node))
-        self.counting = self.triggered and (
-            node.options.trigger in COUNTING_TRIGGERS
-            or any(self.nodes[u].is_map for u in self.upstream)
-        )
+        self.counting = counts(node, self.nodes)
 
     @property
     def choice_name(self) -> str:
@@ -312,11 +331,16 @@ class GateWriter:
 
     # -- counting rules ------------------------------------------------------------------------
     def count_steps(self) -> list[Step]:
-        """Three Passes: the upstream states as lists, filtered, counted (into `$.gate`)."""
+        """Three Passes: the upstream states as lists, filtered, counted (into `$.gate`).
+
+        A JSONPath filter that matches nothing is a States.Runtime error in Step Functions, so a
+        sentinel that every filter matches goes last, and each count is one less than a length.
+        """
         plain = [result_path(u) for u in self.upstream if not self.nodes[u].is_map]
         lists = [result_path(u) for u in self.upstream if self.nodes[u].is_map]
         if plain:
             lists.insert(0, "States.Array(" + ", ".join(plain) + ")")
+        lists.append(f"States.Array({SENTINEL})")
         gather = {"lists.$": "States.Array(" + ", ".join(lists) + ")"}
         every = f"{GATE}.lists[*]"
         filtered = {
@@ -325,21 +349,14 @@ class GateWriter:
             "skipped.$": f"{every}[?(@.{SKIPPED_KEY})]",
         }
         totals: dict[str, Any] = {
-            key + ".$": f"States.ArrayLength({GATE}.{key})" for key in ("all", "failed", "skipped")
+            key + ".$": _count(f"{GATE}.{key}") for key in ("all", "failed", "skipped")
         }
         totals.update(self.bound_totals())
         nid = self.node.id
         return [
-            Step(
-                f"{nid} upstream states", {"Type": "Pass", "Parameters": gather, "ResultPath": GATE}
-            ),
-            Step(
-                f"{nid} count states", {"Type": "Pass", "Parameters": filtered, "ResultPath": GATE}
-            ),
-            Step(
-                f"{nid} state totals",
-                {"Type": "Pass", "Parameters": totals, "ResultPath": f"{GATE}.totals"},
-            ),
+            Step(f"{nid} upstream states", _pass(gather, GATE)),
+            Step(f"{nid} count states", _pass(filtered, GATE)),
+            Step(f"{nid} state totals", _pass(totals, f"{GATE}.totals")),
         ]
 
     def static_n(self) -> int | None:
@@ -356,11 +373,11 @@ class GateWriter:
             return {}
         out = {}
         at_least, at_most = opts.trigger_bounds
-        failed = f"States.ArrayLength({GATE}.failed)"
+        failed = f"States.ArrayLength({GATE}.failed)"  # one more than the failures: the sentinel
         if at_least is not None:
-            out["failed_plus_at_least.$"] = f"States.MathAdd({failed}, {math.ceil(at_least)})"
+            out["failed_plus_at_least.$"] = f"States.MathAdd({failed}, {math.ceil(at_least) - 1})"
         if at_most is not None:
-            out["failed_plus_at_most.$"] = f"States.MathAdd({failed}, {math.floor(at_most)})"
+            out["failed_plus_at_most.$"] = f"States.MathAdd({failed}, {math.floor(at_most) - 1})"
         return out
 
     def counted(self) -> None:
@@ -452,6 +469,15 @@ class GateWriter:
         return rules or [{"Variable": n, "NumericGreaterThanEquals": 0}]
 
 
+def _pass(parameters: dict[str, Any], result_path: str) -> dict[str, Any]:
+    return {"Type": "Pass", "Parameters": parameters, "ResultPath": result_path}
+
+
+def _count(list_path: str) -> str:
+    """The number of real items in a counting list: its length less the sentinel."""
+    return f"States.MathAdd(States.ArrayLength({list_path}), -1)"
+
+
 def _equals(variable: str, value: Any) -> dict[str, Any]:
     if value is None:
         return {"Variable": variable, "IsNull": True}
@@ -494,22 +520,23 @@ def final_sequence(graph: FlowGraph, plan: ControlPlan) -> Sequence:
     nodes = {n.id: n for n in graph.nodes}
     steps: list[Step] = []
     mapped = [r for r in plan.final if nodes[r].is_map]
-    if mapped:
-        failed_items = {f"{r}.$": f"{result_path(r)}[?(@.{FAILED_KEY})]" for r in mapped}
-        steps.append(
-            Step(
-                "reference states", {"Type": "Pass", "Parameters": failed_items, "ResultPath": GATE}
-            )
-        )
+    if mapped:  # each mapped reference's failed items, the sentinel last (see count_steps)
+        lists = {
+            f"{r}.$": f"States.Array({result_path(r)}, States.Array({SENTINEL}))" for r in mapped
+        }
+        failed = {f"{r}.$": f"{path(GATE, [r])}[*][?(@.{FAILED_KEY})]" for r in mapped}
+        steps.append(Step("reference states", _pass(lists, GATE)))
+        steps.append(Step("failed reference items", _pass(failed, GATE)))
     rules: list[dict[str, Any]] = []
     side: list[Step] = []
     for ref in plan.final:
-        if nodes[ref].is_map:
-            failure = path(f"{path(GATE, [ref])}[0]", [FAILED_KEY])
+        if nodes[ref].is_map:  # a real failure comes before the sentinel: [1] exists
+            present = path(path(GATE, [ref]), [1])
+            failure = path(path(path(GATE, [ref]), [0]), [FAILED_KEY])
         else:
-            failure = failed_var(ref)
+            present = failure = failed_var(ref)
         fail = f"{ref} failed the run"
-        rules.append({**_present(failure), "Next": fail})
+        rules.append({**_present(present), "Next": fail})
         side.append(
             Step(
                 fail,

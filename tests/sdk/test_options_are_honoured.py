@@ -15,8 +15,9 @@ from orchestrator.sdk.task import ALIASES
 ROOT = Path(__file__).resolve().parents[2] / "orchestrator"
 # Where an option takes effect: the planner (ASL), the deploy layer (template), the graph.
 DOWNSTREAM = ("planner", "deploy", "graph")
-# Options honoured by refusing what is not compiled (sdk/task.py), with the reason.
-REFUSED_UNLESS_DEFAULT = {"trigger": "only all_successful until the planner compiles triggers"}
+# Option values honoured by refusing them, because they are not compiled (sdk/task.py): the option
+# itself must still be read downstream for every other value.
+REFUSED_VALUES = {"trigger": "manual_only"}
 
 
 def downstream_source() -> str:
@@ -40,13 +41,12 @@ def read_downstream(field: str, source: str) -> bool:
 def test_every_task_option_is_read_downstream_or_refused(field: str) -> None:
     if field == "name":
         return  # the task's name: node ids, function ids, error messages
-    if field in REFUSED_UNLESS_DEFAULT:
+    if field in REFUSED_VALUES:
         from orchestrator import task
         from orchestrator.errors import FlowDefinitionError
 
         with pytest.raises(FlowDefinitionError, match="not compiled"):
-            task(**{field: "any_failed"})(lambda: None)
-        return
+            task(**{field: REFUSED_VALUES[field]})(lambda: None)
     assert read_downstream(field, downstream_source()), (
         f"@task({field}=...) is accepted but neither the planner nor the deploy reads it"
     )

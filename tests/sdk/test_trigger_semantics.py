@@ -179,9 +179,14 @@ def test_a_factory_result_is_named_after_its_factory() -> None:
     assert trigger_name(not_all_skipped) == "not_all_skipped"
 
 
-def test_a_factory_result_is_refused_by_name_until_compiled() -> None:
-    with pytest.raises(FlowDefinitionError, match="trigger=some_failed is not compiled"):
-        task(trigger=some_failed(at_least=1))(lambda: 1)
+def test_a_factory_result_is_accepted_with_its_bounds() -> None:
+    options = task(trigger=some_failed(at_least=1))(lambda: 1).options
+    assert (options.trigger, options.trigger_bounds) == ("some_failed", (1, None))
+
+
+def test_a_trigger_that_is_not_a_trigger_is_refused() -> None:
+    with pytest.raises(FlowDefinitionError, match="is not a known trigger"):
+        task(trigger=some_failed)(lambda: 1)  # the factory, not what it makes
 
 
 def test_the_triggers_are_public_at_prefects_paths() -> None:
