@@ -22,6 +22,9 @@ def plan(flow: FlowSpec, output: OutputOption = None) -> None:
     """Compile FLOW to Amazon States Language and print it."""
     compiled, _ = load_graph(flow)
     text = json.dumps(compiled.asl(), indent=2, ensure_ascii=False) + "\n"
+    summary = compiled.plan().control_summary()
+    if summary:  # on stderr: stdout stays the ASL document
+        typer.echo(summary, err=True)
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -26,6 +26,16 @@ class Plan:
     placeholders: dict[str, str] = field(default_factory=dict)
     #: What triggers, skips, case and reference tasks added, and why: reason → how many.
     control: dict[str, int] = field(default_factory=dict)
+    #: The same, by kind: state type (Choice, Pass, Fail, Succeed) or "Catch" → how many.
+    control_kinds: dict[str, int] = field(default_factory=dict)
+
+    def control_summary(self) -> str | None:
+        """One line: what control flow added to the machine, and why (None for a fail-fast flow)."""
+        if not self.control:
+            return None
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.control_kinds.items()))
+        why = "; ".join(f"{n} {reason}" for reason, n in self.control.items())
+        return f"control flow added {kinds} — {why}"
 
     @cached_property
     def text(self) -> str:
@@ -57,6 +67,7 @@ def plan_flow(graph: FlowGraph) -> Plan:
         asl=asl,
         notes=notes,
         control=writer.added,
+        control_kinds=writer.added_types,
         placeholders={placeholder_key(n.function_id): n.task_key for n in graph.nodes},
     )
 

@@ -84,7 +84,8 @@ class AslWriter:
             for n in graph.nodes
         }
         self.inline = read_by_the_machine(graph)
-        self.added: dict[str, int] = {}  # control-flow states added, by reason
+        self.added: dict[str, int] = {}  # control-flow states and Catches added, by reason
+        self.added_types: dict[str, int] = {}  # control-flow states added, by state type
 
     def final_results(self) -> set[str]:
         """What the execution output keeps: results no task reads, and the flow's return value.
@@ -118,6 +119,8 @@ class AslWriter:
         return doc
 
     def count(self, reason: str, seq: Sequence) -> None:
+        for step in (*seq.steps, *seq.side):
+            self.added_types[step.state["Type"]] = self.added_types.get(step.state["Type"], 0) + 1
         self.note(reason, len(seq.steps) + len(seq.side))
 
     def note(self, reason: str, added: int) -> None:
@@ -226,9 +229,11 @@ class AslWriter:
                 item = processor["States"][processor["StartAt"]]
                 item["Catch"], record = item_catcher(node)
                 processor["States"][record.name] = record.state
+                self.added_types["Pass"] = self.added_types.get("Pass", 0) + 1
                 self.note("states recording a mapped item's failure", 1)
             else:
                 caught["Catch"] = catcher(node)
+            self.added_types["Catch"] = self.added_types.get("Catch", 0) + 1
             self.note("Catch on a task whose failure a trigger or the run's state observes", 1)
         if node.id not in self.control.gated:
             return own, exists

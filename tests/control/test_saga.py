@@ -1,0 +1,117 @@
+"""The shipped order saga, on the local engine and in moto's Step Functions.
+
+A declined card: the charge fails with PaymentFailed; the refund runs exactly once, the stock is
+released, the order is closed, and the run is FAILED with PaymentFailed. A paid order: no
+compensation runs (both end TRIGGER_FAILED, which does not fail the run), and the run SUCCEEDS.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+
+from functions.order_saga import order_saga
+from orchestrator.local import FlowRun, run_flow
+from orchestrator.testing.flows import run_flow_in_moto
+from orchestrator.testing.moto import MotoRun, MotoStepFunctions
+from tests.control.states import moto_task_states
+
+PAID = {"order_id": "o-1", "sku": "SKU-1", "quantity": 2, "amount": 10.0, "card": "tok_4242"}
+DECLINED = {**PAID, "order_id": "o-2", "card": "tok_4000000000000002"}
+UNSHIPPABLE = {**PAID, "order_id": "o-3", "sku": "HAZ-9"}
+
+
+@pytest.fixture(scope="module")
+def moto_sfn() -> Any:
+    with MotoStepFunctions(record_sleeps=True) as sfn:
+        yield sfn
+
+
+def local(order: dict[str, Any]) -> FlowRun:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return run_flow(order_saga.local_machine(), {"order": order}, clock="virtual", store=False)
+
+
+def remote(sfn: MotoStepFunctions, order: dict[str, Any]) -> MotoRun:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return run_flow_in_moto(sfn, order_saga, {"order": order})
+
+
+def calls(run: MotoRun, task: str) -> int:
+    return run.attempts_by_state().get(task, 0)
+
+
+def test_a_declined_card_is_compensated_and_the_run_fails_with_payment_failed(
+    moto_sfn: MotoStepFunctions,
+) -> None:
+    run = local(DECLINED)
+    assert (run.state, run.error) == ("FAILED", "PaymentFailed")
+    assert "card declined" in (run.cause or "")
+    states = {t.task: t.state for t in run.task_runs.values()}
+    assert states == {
+        "reserve_stock": "SUCCEEDED",
+        "charge_payment": "FAILED",
+        "ship_order": "TRIGGER_FAILED",
+        "release_stock": "SUCCEEDED",
+        "refund_payment": "SUCCEEDED",
+        "close_order": "SUCCEEDED",
+    }
+    assert run.task_runs["refund_payment"].attempts == 1
+    assert run.task_runs["release_stock"].result["released"] is True
+    assert run.task_runs["close_order"].result["status"] == "cancelled"
+    # ship_order reports the failure that stopped it, as the run does.
+    assert run.task_runs["ship_order"].error == "PaymentFailed"
+
+    aws = remote(moto_sfn, DECLINED)
+    assert (aws.status, aws.error) == ("FAILED", "PaymentFailed")
+    assert moto_task_states(order_saga, aws) == states
+    assert calls(aws, "refund_payment") == 1
+    assert calls(aws, "release_stock") == 1
+    assert calls(aws, "close_order") == 1
+
+
+def test_a_paid_order_runs_no_compensation_and_succeeds(moto_sfn: MotoStepFunctions) -> None:
+    run = local(PAID)
+    assert run.state == "SUCCEEDED"
+    states = {t.task: t.state for t in run.task_runs.values()}
+    assert states == {
+        "reserve_stock": "SUCCEEDED",
+        "charge_payment": "SUCCEEDED",
+        "ship_order": "SUCCEEDED",
+        "release_stock": "TRIGGER_FAILED",
+        "refund_payment": "TRIGGER_FAILED",
+        "close_order": "SUCCEEDED",
+    }
+    assert run.task_runs["refund_payment"].attempts == 0
+    assert run.task_runs["close_order"].result["status"] == "shipped"
+
+    aws = remote(moto_sfn, PAID)
+    assert aws.status == "SUCCEEDED"
+    assert moto_task_states(order_saga, aws) == states
+    assert calls(aws, "refund_payment") == calls(aws, "release_stock") == 0
+    assert aws.output == local(PAID).execution.output
+
+
+def test_a_failed_shipment_refunds_the_captured_charge(moto_sfn: MotoStepFunctions) -> None:
+    run = local(UNSHIPPABLE)
+    assert (run.state, run.error) == ("FAILED", "RuntimeError")
+    refund = run.task_runs["refund_payment"].result
+    assert refund["refunded"] is True and refund["amount"] == 10.0
+    aws = remote(moto_sfn, UNSHIPPABLE)
+    assert (aws.status, aws.error) == ("FAILED", "RuntimeError")
+    assert calls(aws, "refund_payment") == 1
+
+
+def test_plan_prints_what_the_control_flow_added() -> None:
+    from typer.testing import CliRunner
+
+    from orchestrator.cli.app import app
+
+    result = CliRunner().invoke(app, ["plan", "functions.order_saga:order_saga"])
+    assert result.exit_code == 0, result.output
+    assert "control flow added" in result.output
+    assert "6 Catch" in result.output and "Choice" in result.output
