@@ -5,9 +5,10 @@ undone by compensation tasks whose Prefect 1.x trigger is `any_failed`:
 
 - `release_stock` runs when the charge or the shipment failed (and the reservation it got
   back is released; with no reservation it has nothing to do);
-- `refund_payment` runs when the charge or the shipment failed: it refunds a captured charge,
+- `refund_card` runs when the charge or the shipment failed: it refunds a captured charge,
   and voids the authorisation of a declined one;
-- `close_order` runs whatever happened (`all_finished`): it records the order's outcome.
+- `close_order` runs whatever happened (`all_finished`, and `skip_on_upstream_skip=False` so
+  that not even a skipped upstream task skips it): it records the order's outcome.
 
 `ship_order` is the reference task: the run is FAILED exactly when the order was not shipped,
 with the error that stopped it (`PaymentFailed` for a declined card), after the compensations
@@ -55,7 +56,7 @@ def reserve_stock(order: dict[str, Any]) -> dict[str, Any]:
 
 
 @task(retries=2, retry_on=[GatewayTimeout])
-def charge_payment(order: dict[str, Any], reservation: dict[str, Any]) -> dict[str, Any]:
+def charge_card(order: dict[str, Any], reservation: dict[str, Any]) -> dict[str, Any]:
     """Charge the card; a declined card fails at once (no retry), a timeout is retried."""
     simulate_latency()
     if str(order["card"]).endswith(DECLINED_SUFFIX):
@@ -84,7 +85,7 @@ def release_stock(reservation: dict[str, Any] | None) -> dict[str, Any]:
 
 
 @task(trigger=any_failed)
-def refund_payment(order: dict[str, Any], charge: dict[str, Any] | None) -> dict[str, Any]:
+def refund_card(order: dict[str, Any], charge: dict[str, Any] | None) -> dict[str, Any]:
     """Compensation: refund a captured charge, or void a declined card's authorisation."""
     simulate_latency()
     if charge is None:
@@ -92,7 +93,7 @@ def refund_payment(order: dict[str, Any], charge: dict[str, Any] | None) -> dict
     return {"refunded": True, "charge_id": charge["charge_id"], "amount": charge["amount"]}
 
 
-@task(trigger=all_finished)
+@task(trigger=all_finished, skip_on_upstream_skip=False)
 def close_order(
     order: dict[str, Any], shipment: dict[str, Any] | None, released: Any, refunded: Any
 ) -> dict[str, Any]:
@@ -113,9 +114,9 @@ with Flow("order_saga") as order_saga:
         },
     )
     reservation = reserve_stock(order)
-    charge = charge_payment(order, reservation)
+    charge = charge_card(order, reservation)
     shipment = ship_order(order, reservation, charge)
     released = release_stock(reservation, upstream_tasks=[charge, shipment])
-    refunded = refund_payment(order, charge, upstream_tasks=[shipment])
+    refunded = refund_card(order, charge, upstream_tasks=[shipment])
     close_order(order, shipment, released, refunded)
     order_saga.set_reference_tasks([shipment])

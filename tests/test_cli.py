@@ -92,9 +92,10 @@ with Flow("ETL") as etl:
     # Accepted but not compiled would be ignored: refused until the planner compiles it.
     (
         "uncompiled-trigger",
-        _task_flow('trigger="any_failed"'),
+        _task_flow('trigger="manual_only"'),
         "etl",
-        r"task 'clean': trigger=any_failed is not compiled to Step Functions yet",
+        r"task 'clean': trigger=manual_only \(pause until a person resumes the run\) is not "
+        "compiled to Step Functions yet",
     ),
     ("rate-1-hours", _schedule("rate(1 hours)"), "etl", r"flow 'ETL'.*wrong unit.*rate\(1 hour\)"),
     ("rate-0-minutes", _schedule("rate(0 minutes)"), "etl", r"flow 'ETL'.*zero rate"),

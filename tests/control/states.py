@@ -8,6 +8,6 @@ from orchestrator.testing.moto import MotoRun, history_event
 
 
 def moto_task_states(flow: Flow, run: MotoRun) -> dict[str, str]:
-    """Task name → SUCCEEDED / FAILED / SKIPPED / TRIGGER_FAILED / NOT_RUN / TIMED_OUT."""
+    """Task run id → SUCCEEDED / FAILED / SKIPPED / TRIGGER_FAILED / NOT_RUN / TIMED_OUT."""
     runs = task_runs_of(flow.graph, [history_event(e) for e in run.events])
-    return {t.task: t.state for t in runs.values()}
+    return {t.id: t.state for t in runs.values()}

@@ -54,13 +54,13 @@ def test_a_declined_card_is_compensated_and_the_run_fails_with_payment_failed(
     states = {t.task: t.state for t in run.task_runs.values()}
     assert states == {
         "reserve_stock": "SUCCEEDED",
-        "charge_payment": "FAILED",
+        "charge_card": "FAILED",
         "ship_order": "TRIGGER_FAILED",
         "release_stock": "SUCCEEDED",
-        "refund_payment": "SUCCEEDED",
+        "refund_card": "SUCCEEDED",
         "close_order": "SUCCEEDED",
     }
-    assert run.task_runs["refund_payment"].attempts == 1
+    assert run.task_runs["refund_card"].attempts == 1
     assert run.task_runs["release_stock"].result["released"] is True
     assert run.task_runs["close_order"].result["status"] == "cancelled"
     # ship_order reports the failure that stopped it, as the run does.
@@ -69,7 +69,7 @@ def test_a_declined_card_is_compensated_and_the_run_fails_with_payment_failed(
     aws = remote(moto_sfn, DECLINED)
     assert (aws.status, aws.error) == ("FAILED", "PaymentFailed")
     assert moto_task_states(order_saga, aws) == states
-    assert calls(aws, "refund_payment") == 1
+    assert calls(aws, "refund_card") == 1
     assert calls(aws, "release_stock") == 1
     assert calls(aws, "close_order") == 1
 
@@ -80,30 +80,30 @@ def test_a_paid_order_runs_no_compensation_and_succeeds(moto_sfn: MotoStepFuncti
     states = {t.task: t.state for t in run.task_runs.values()}
     assert states == {
         "reserve_stock": "SUCCEEDED",
-        "charge_payment": "SUCCEEDED",
+        "charge_card": "SUCCEEDED",
         "ship_order": "SUCCEEDED",
         "release_stock": "TRIGGER_FAILED",
-        "refund_payment": "TRIGGER_FAILED",
+        "refund_card": "TRIGGER_FAILED",
         "close_order": "SUCCEEDED",
     }
-    assert run.task_runs["refund_payment"].attempts == 0
+    assert run.task_runs["refund_card"].attempts == 0
     assert run.task_runs["close_order"].result["status"] == "shipped"
 
     aws = remote(moto_sfn, PAID)
     assert aws.status == "SUCCEEDED"
     assert moto_task_states(order_saga, aws) == states
-    assert calls(aws, "refund_payment") == calls(aws, "release_stock") == 0
+    assert calls(aws, "refund_card") == calls(aws, "release_stock") == 0
     assert aws.output == local(PAID).execution.output
 
 
 def test_a_failed_shipment_refunds_the_captured_charge(moto_sfn: MotoStepFunctions) -> None:
     run = local(UNSHIPPABLE)
     assert (run.state, run.error) == ("FAILED", "RuntimeError")
-    refund = run.task_runs["refund_payment"].result
+    refund = run.task_runs["refund_card"].result
     assert refund["refunded"] is True and refund["amount"] == 10.0
     aws = remote(moto_sfn, UNSHIPPABLE)
     assert (aws.status, aws.error) == ("FAILED", "RuntimeError")
-    assert calls(aws, "refund_payment") == 1
+    assert calls(aws, "refund_card") == 1
 
 
 def test_plan_prints_what_the_control_flow_added() -> None:
