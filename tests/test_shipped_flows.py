@@ -21,8 +21,8 @@ import pytest
 
 from functions.dynamic_shards import dynamic_shards
 from functions.etl import etl
-from functions.order_saga import order_saga
 from functions.external_api import external_api
+from functions.order_saga import order_saga
 from functions.payment import PaymentFailed, charge_payment, payment
 from functions.promo_monitor import promo_monitor
 from functions.recommendations import recommendations
