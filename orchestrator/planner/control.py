@@ -223,6 +223,8 @@ class GateWriter:
     def sequence(self) -> Sequence:
         for condition in self.node.cases:
             self.case(condition)
+        if self.triggered:
+            self.readable()
         if self.counting:
             steps = self.count_steps()
             self.counted()
@@ -289,6 +291,15 @@ class GateWriter:
         self.when(
             _not(_all([_present(variable), _equals(variable, condition.value)])), self.skip(reason)
         )
+
+    def readable(self) -> None:
+        """A task whose trigger lets it run after a failure cannot read a part of (or map over)
+        a result that is a marker: it ends TRIGGER_FAILED (or SKIPPED) instead of erroring."""
+        for u in sorted(_machine_read(self.node)):
+            label = self.nodes[u].task_name
+            verdict = f"cannot read a part of {label}'s result: {label} failed"
+            self.when(_present(failed_var(u)), self.failed_because(failed_var(u), u, verdict))
+            self.when(_present(skipped_var(u)), self.skip(f"{label} was skipped"))
 
     # -- presence rules (plain upstreams) -----------------------------------------------------
     def presence(self) -> None:

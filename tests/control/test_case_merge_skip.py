@@ -176,3 +176,24 @@ def test_a_fraction_over_a_mapped_upstream_is_refused() -> None:
         tolerate(double.map([1, 2]))
     with pytest.raises(FlowDefinitionError, match="fraction.*count of tasks"):
         flow.plan()
+
+
+def test_a_trigger_that_reads_a_part_of_a_failed_result_ends_trigger_failed() -> None:
+    from orchestrator import any_failed
+
+    @task
+    def charge() -> dict[str, str]:
+        raise ValueError("declined")
+
+    @task(trigger=any_failed)
+    def void(charge_id: str | None) -> str:
+        return "voided"
+
+    with Flow("part_of_failed") as flow:
+        void(charge()["id"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = run_flow(flow.local_machine(), {}, clock="virtual", store=False)
+    assert run.task_runs["void"].state == "TRIGGER_FAILED"
+    assert run.task_runs["void"].error == "ValueError"  # the failure that made it fail
+    assert (run.state, run.error) == ("FAILED", "ValueError")
