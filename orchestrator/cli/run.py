@@ -13,7 +13,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from orchestrator.cli.flows import load_graph
 from orchestrator.engine.history import HistoryEvent, StateAttribution
@@ -22,7 +24,22 @@ from orchestrator.loader import load_project_flows
 from orchestrator.local import FlowRun, default_store, run_flow
 
 FAILED_RUN_EXIT = 1
-_STYLE = {"SUCCEEDED": "green", "FAILED": "red", "TIMED_OUT": "red", "NOT_RUN": "dim"}
+_STYLE = {
+    "SUCCEEDED": "green",
+    "FAILED": "red",
+    "TIMED_OUT": "red",
+    "ABORTED": "red",
+    "TRIGGER_FAILED": "magenta",
+    "SKIPPED": "yellow",
+    "RUNNING": "cyan",
+    "NOT_RUN": "dim",
+}
+
+
+def state_text(state: str, *, bold: bool = False) -> Text:
+    """A state, coloured; a Text, never markup, so no state name can break the output."""
+    style = _STYLE.get(state, "")
+    return Text(state, style=f"bold {style}".strip() if bold else style)
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -53,7 +70,7 @@ class Progress:
 
     def __call__(self, event: HistoryEvent) -> None:
         details = event.details
-        name = self.state_of(event)
+        name = escape(self.state_of(event) or "")
         nested = event.type == "MapIterationStarted" or self.in_iteration.get(
             event.previous_event_id, False
         )
@@ -63,7 +80,8 @@ class Progress:
             self.items[key] = self.items.get(key, 0) + 1
         at = f"[dim]{event.timestamp.strftime('%H:%M:%S.%f')[:-3]}[/dim]"
         if event.type in ("TaskFailed", "TaskTimedOut"):
-            self.console.print(f"{at} [red]✗ {name}: {details.get('error', '')}[/red]")
+            error = escape(str(details.get("error", "")))
+            self.console.print(f"{at} [red]✗ {name}: {error}[/red]")
         elif nested or not name:
             return
         elif event.type in ("TaskStateEntered", "MapStateEntered"):
@@ -80,27 +98,26 @@ def summary_table(run: FlowRun) -> Table:
     for column in ("task", "state", "attempts", "items", "seconds", "error"):
         table.add_column(column)
     for task_run in run.task_runs.values():
-        style = _STYLE.get(task_run.state, "")
         duration = task_run.duration
         table.add_row(
             task_run.id,
-            f"[{style}]{task_run.state}[/{style}]",
+            state_text(task_run.state),
             str(task_run.attempts),
             "" if task_run.iterations is None else str(task_run.iterations),
             "" if duration is None else f"{duration:.3f}",
-            task_run.error or "",
+            Text(task_run.error or ""),
         )
     return table
 
 
 def report(console: Console, run: FlowRun) -> None:
     console.print(summary_table(run))
-    style = _STYLE.get(run.state, "")
-    console.print(f"[bold {style}]{run.state}[/bold {style}]", end="")
+    console.print(state_text(run.state, bold=True), end="")
     if run.succeeded:
-        console.print(" result: " + json.dumps(run.result, ensure_ascii=False, default=str)[:500])
+        text = " result: " + json.dumps(run.result, ensure_ascii=False, default=str)[:500]
     else:
-        console.print(f" {run.error}: {(run.cause or '')[:500]}")
+        text = f" {run.error}: {(run.cause or '')[:500]}"
+    console.print(Text(text))
 
 
 def run(
@@ -171,11 +188,10 @@ def runs_list(limit: Annotated[int, typer.Option(help="How many, newest first.")
         table.add_column(column)
     for s in summaries:
         seconds = (s.stop_date - s.start_date).total_seconds() if s.stop_date else None
-        style = _STYLE.get(s.status, "")
         table.add_row(
             s.name,
             s.state_machine,
-            f"[{style}]{s.status}[/{style}]",
+            state_text(s.status),
             s.start_date.isoformat(timespec="seconds"),
             "" if seconds is None else f"{seconds:.3f}",
         )
@@ -198,11 +214,14 @@ def runs_show(
     finally:
         store.close()
     console = Console()
-    console.print(f"[bold]{execution.name}[/bold] {execution.state_machine} {execution.status}")
+    head = Text(execution.name, style="bold")
+    head.append(f" {execution.state_machine} ")
+    head.append_text(state_text(execution.status))
+    console.print(head)
     if execution.status == "SUCCEEDED":
         console.print_json(json.dumps(execution.output, ensure_ascii=False))
     else:
-        console.print(f"{execution.error}: {execution.cause}")
+        console.print(Text(f"{execution.error}: {execution.cause}"))
     if events:
         for event in execution.events:
             console.print(f"{event.id:>4} {event.timestamp.isoformat()} {event.type}")

@@ -115,3 +115,24 @@ def test_plan_prints_what_the_control_flow_added() -> None:
     assert result.exit_code == 0, result.output
     assert "control flow added" in result.output
     assert "6 Catch" in result.output and "Choice" in result.output
+
+
+def test_the_cli_shows_compensated_runs_and_exits_1(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from orchestrator.cli.app import app
+    from orchestrator.contract import STORE_ENV
+
+    monkeypatch.setenv(STORE_ENV, str(tmp_path / "runs.sqlite"))
+    runner = CliRunner()
+    spec = "functions.order_saga:order_saga"
+    result = runner.invoke(app, ["run", spec, "--param", "order=" + json.dumps(DECLINED)])
+    assert result.exit_code == 1, result.output
+    assert "TRIGGER_FAILED" in result.output and "PaymentFailed" in result.output
+    listed = runner.invoke(app, ["runs", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "FAILED" in listed.output
