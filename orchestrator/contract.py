@@ -24,6 +24,10 @@ from orchestrator.engine.spec import (
 # -- environment of a task Lambda (set by deploy/lambdas.py, read by runtime/) -------------------
 #: `package.module:qualname` of the task the function runs.
 TASK_ENV = "ORCHESTRATOR_TASK"
+#: The flows (resource names, comma-separated) whose state machines invoke the function. The flow
+#: of one invocation is in its payload (`context.flow`): never parsed from a resource name, which
+#: CloudFormation generates.
+FLOW_ENV = "ORCHESTRATOR_FLOW"
 #: The results bucket; unset locally, where results go to RESULTS_DIR_ENV.
 RESULTS_BUCKET_ENV = "ORCHESTRATOR_RESULTS_BUCKET"
 #: Comma-separated key prefixes (one per flow calling the task) the function may write under.
@@ -54,6 +58,12 @@ DEBUG_ENV = "ORCHESTRATOR_DEBUG"
 OFFLOAD_BYTES_ENV = "ORCHESTRATOR_OFFLOAD_BYTES"
 DEFAULT_OFFLOAD_BYTES = MAX_PAYLOAD_BYTES // 2
 REF_KEY = "__orchestrator_ref__"
+
+
+def results_prefix(flow_resource_name: str) -> str:
+    """The key prefix of one flow's objects in the results bucket (and its functions' grant)."""
+    return f"{flow_resource_name}/"
+
 
 # -- task states in the state document (planner/control.py, runtime/upstream.py) --------------
 # A task that did not produce a value has, in its place (`$.results.<id>.value`, or a mapped
@@ -114,6 +124,7 @@ __all__ = [
     "DEFAULT_RESULTS_DIR",
     "DEFAULT_STORE",
     "FAILED_KEY",
+    "FLOW_ENV",
     "IDEMPOTENCY_EXPIRES_ENV",
     "IDEMPOTENCY_TABLE_ENV",
     "LAMBDA_INVOKE",
@@ -143,5 +154,6 @@ __all__ = [
     "TRIGGER_FAILED_KEY",
     "placeholder",
     "placeholder_key",
+    "results_prefix",
     "statemachine_path",
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.contract import (
+    FLOW_ENV,
     IDEMPOTENCY_TABLE_ENV,
     LOG_LEVEL_ENV,
     METRICS_NAMESPACE,
@@ -21,6 +22,7 @@ from orchestrator.contract import (
     RESULTS_PREFIX_ENV,
     SERVICE_ENV,
     TASK_ENV,
+    results_prefix,
 )
 from orchestrator.deploy.errors import DeployError
 from orchestrator.deploy.project import FlowBuild
@@ -52,11 +54,6 @@ class TaskFunction:
     @property
     def prefixes(self) -> tuple[str, ...]:
         return tuple(results_prefix(flow) for flow in self.flows)
-
-
-def results_prefix(flow_resource_name: str) -> str:
-    """The key prefix of one flow's objects in the results bucket."""
-    return f"{flow_resource_name}/"
 
 
 def collect_functions(builds: list[FlowBuild]) -> dict[str, TaskFunction]:
@@ -110,16 +107,22 @@ def _unique(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def function_resource(fn: TaskFunction) -> dict[str, Any]:
+def function_resource(fn: TaskFunction, config: ProjectSettings) -> dict[str, Any]:
     """The SAM resource; what every function shares lives in the template's Globals."""
     variables: dict[str, Any] = {
         TASK_ENV: fn.task_key,
         RESULTS_PREFIX_ENV: ",".join(fn.prefixes),
+        FLOW_ENV: ",".join(fn.flows),
+        # Logs and metrics under the flow's name; a task several flows share keeps the
+        # project's, and each invocation still logs and annotates its own flow.
+        SERVICE_ENV: fn.flows[0] if len(fn.flows) == 1 else config.service,
     }
     if fn.idempotent:
         variables[IDEMPOTENCY_TABLE_ENV] = {"Ref": IDEMPOTENCY_TABLE}
     props: dict[str, Any] = {
         "Description": f"Orchestrator task {fn.task_name} ({fn.task_key})"[:256],
+        # Its own log group (below), with the project's retention, not Lambda's implicit one.
+        "LoggingConfig": {"LogGroup": {"Ref": log_group_id(fn)}},
         "MemorySize": fn.memory,
         "Timeout": fn.timeout,
         "Environment": {"Variables": variables},
@@ -128,6 +131,23 @@ def function_resource(fn: TaskFunction) -> dict[str, Any]:
     if fn.tags:  # `@task(tags=[...])`: findable in the console, Resource Groups and billing
         props["Tags"] = {TAGS_KEY: " ".join(fn.tags)}
     return {"Type": "AWS::Serverless::Function", "Properties": props}
+
+
+def log_group_id(fn: TaskFunction) -> str:
+    return f"{fn.logical_id}LogGroup"
+
+
+def function_log_group(fn: TaskFunction, config: ProjectSettings) -> dict[str, Any]:
+    """The function's log group: Lambda would otherwise create `/aws/lambda/<name>` on first
+    use and keep its logs forever. Named after the stack, so stages never share one."""
+    name = "/aws/lambda/${AWS::StackName}/" + fn.logical_id
+    return {
+        "Type": "AWS::Logs::LogGroup",
+        "Properties": {
+            "LogGroupName": {"Fn::Sub": name},
+            "RetentionInDays": config.log_retention_days,
+        },
+    }
 
 
 def function_statements(fn: TaskFunction) -> list[dict[str, Any]]:
@@ -168,10 +188,12 @@ def function_globals(config: ProjectSettings) -> dict[str, Any]:
         "CodeUri": CODE_URI,
         "Architectures": [config.architecture],
         "Tracing": "Active",
+        # Each deploy publishes a version of every function whose code or configuration changed;
+        # state machines invoke those versions (`<Function>.Version` in their substitutions).
+        "AutoPublishAlias": config.alias,
         "Environment": {
             "Variables": {
                 RESULTS_BUCKET_ENV: {"Ref": RESULTS_BUCKET},
-                SERVICE_ENV: config.service,
                 METRICS_NAMESPACE_ENV: METRICS_NAMESPACE,
                 LOG_LEVEL_ENV: "INFO",
             }

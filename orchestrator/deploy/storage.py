@@ -19,6 +19,11 @@ RESULTS_BUCKET_POLICY = "ResultsBucketPolicy"
 def results_bucket(config: ProjectSettings) -> dict[str, dict[str, Any]]:
     bucket = {
         "Type": "AWS::S3::Bucket",
+        # Kept when the stack is deleted: CloudFormation cannot delete a bucket that holds
+        # objects, and `sam delete` would fail on it. Results expire on their own (lifecycle
+        # below); docs/deploy.md says how to remove the bucket for good.
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
         "Properties": {
             "BucketEncryption": {
                 "ServerSideEncryptionConfiguration": [

@@ -16,15 +16,23 @@ from orchestrator.deploy.lambdas import (
     RESULTS_BUCKET,
     collect_functions,
     function_globals,
+    function_log_group,
     function_resource,
 )
+from orchestrator.deploy.lambdas import (
+    log_group_id as function_log_group_id,
+)
 from orchestrator.deploy.project import FlowBuild
+from orchestrator.deploy.schedules import schedule_resources
 from orchestrator.deploy.statemachines import (
     GIT_COMMIT,
+    alias_id,
+    distributed_map_policy,
     log_group_id,
     log_group_resource,
     state_machine_id,
     state_machine_resource,
+    version_resources,
 )
 from orchestrator.deploy.storage import idempotency_table, results_bucket
 from orchestrator.settings import ProjectSettings
@@ -48,7 +56,8 @@ def build_template(builds: list[FlowBuild], config: ProjectSettings) -> dict[str
     if any(fn.idempotent for fn in functions.values()):
         resources.update(idempotency_table())
     for fn in functions.values():
-        resources[fn.logical_id] = function_resource(fn)
+        resources[fn.logical_id] = function_resource(fn, config)
+        resources[function_log_group_id(fn)] = function_log_group(fn, config)
     outputs: dict[str, Any] = {
         "ResultsBucketName": {"Description": "Results bucket", "Value": {"Ref": RESULTS_BUCKET}}
     }
@@ -56,9 +65,16 @@ def build_template(builds: list[FlowBuild], config: ProjectSettings) -> dict[str
         sm = state_machine_id(build)
         resources[log_group_id(build)] = log_group_resource(build, config)
         resources[sm] = state_machine_resource(build, functions, config)
+        resources.update(version_resources(build, config))
+        resources.update(distributed_map_policy(build))
+        resources.update(schedule_resources(build, config))
         outputs[f"{sm}Arn"] = {
             "Description": f"Flow {build.graph.name}",
             "Value": {"Ref": sm},
+        }
+        outputs[f"{sm}AliasArn"] = {
+            "Description": f"Flow {build.graph.name}: start executions here",
+            "Value": {"Ref": alias_id(build)},
         }
     return {
         "AWSTemplateFormatVersion": "2010-09-09",

@@ -63,6 +63,9 @@ TRANSIENT_RETRY: dict[str, Any] = {
 MAP_LENGTH_MISMATCH = "orchestrator.MapLengthMismatch"
 IDEMPOTENCY_IN_PROGRESS = "IdempotencyAlreadyInProgressError"  # Powertools idempotency
 CONTEXT = {
+    # The flow is a constant of its machine: the runtime reads it (result prefix, logs) rather
+    # than parsing the state machine's name, which CloudFormation generates.
+    "flow": None,
     "execution_id.$": "$$.Execution.Id",
     "state.$": "$$.State.Name",
     "retry_count.$": "$$.State.RetryCount",
@@ -86,6 +89,7 @@ class AslWriter:
         self.inline = read_by_the_machine(graph)
         self.added: dict[str, int] = {}  # control-flow states and Catches added, by reason
         self.added_types: dict[str, int] = {}  # control-flow states added, by state type
+        self.context = {**CONTEXT, "flow": graph.resource_name}
 
     def final_results(self) -> set[str]:
         """What the execution output keeps: results no task reads, and the flow's return value.
@@ -217,7 +221,7 @@ class AslWriter:
             state = self.task_state(
                 node,
                 payload=self.payload(
-                    node, {"inputs": self.template(node, node.inputs), "context": CONTEXT}
+                    node, {"inputs": self.template(node, node.inputs), "context": self.context}
                 ),
             )
             exists = self.store_result(state, node, "$.Payload", known, live)
@@ -312,7 +316,8 @@ class AslWriter:
         item_state = self.task_state(
             node,
             payload=self.payload(
-                node, {"inputs.$": "$.inputs", "context": {**CONTEXT, "map_index.$": "$.index"}}
+                node,
+                {"inputs.$": "$.inputs", "context": {**self.context, "map_index.$": "$.index"}},
             ),
         )
         item_state["OutputPath"] = "$.Payload"

@@ -1,6 +1,6 @@
 """What one task invocation is about, read from its payload.
 
-The planner puts `{"execution_id", "state", "retry_count", "map_index"}` in every payload's
+The planner puts `{"flow", "execution_id", "state", "retry_count", "map_index"}` in every payload's
 `context` (docs/data-contract.md). Logs, metrics, traces and the idempotency key all read them
 from here, so they agree. The state machine's name is not in the payload; it is the `<machine>`
 of the execution ARN, `arn:aws:states:<region>:<account>:execution:<machine>:<name>`.
@@ -20,6 +20,8 @@ class Invocation:
     """One attempt of one task run: which task, execution, state, Map iteration and retry."""
 
     task: str
+    #: The flow's resource name, from the payload (`context.flow`, a constant of the machine).
+    flow: str | None = None
     execution_id: str | None = None
     state: str | None = None
     #: `$$.State.RetryCount`: 0 on the first attempt, n on the n-th retry of the state.
@@ -36,6 +38,7 @@ class Invocation:
         task = body.get("task")
         return cls(
             task=task if isinstance(task, str) and task else default_task,
+            flow=_str(ctx.get("flow")),
             execution_id=_str(ctx.get("execution_id")),
             state=_str(ctx.get("state")),
             attempt=_int(ctx.get("retry_count")),
@@ -53,6 +56,7 @@ class Invocation:
         The execution ARN is not among them: it is the log line's `correlation_id`.
         """
         keys = {
+            "flow": self.flow,
             "state_machine": self.state_machine,
             "task": self.task,
             "state": self.state,

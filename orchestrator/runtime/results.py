@@ -33,8 +33,8 @@ from orchestrator.contract import (
     RESULTS_BUCKET_ENV,
     RESULTS_DIR_ENV,
     RESULTS_PREFIX_ENV,
+    results_prefix,
 )
-from orchestrator.runtime.invocation import state_machine_name
 
 __all__ = [
     "REF_KEY",
@@ -99,21 +99,35 @@ class S3ResultStore:
         return str(body.read().decode())
 
 
-def store_from_env(execution_id: str | None = None) -> ResultStore:
+def store_from_env(flow: str | None = None) -> ResultStore:
     bucket = os.environ.get(RESULTS_BUCKET_ENV)
     if not bucket:
         return LocalResultStore(os.environ.get(RESULTS_DIR_ENV) or DEFAULT_RESULTS_DIR)
-    return S3ResultStore(bucket, _prefix_for(execution_id))
+    return S3ResultStore(bucket, prefix_for(flow))
 
 
-def _prefix_for(execution_id: str | None) -> str:
-    """The flow's prefix: a task shared by several flows has several; pick this execution's."""
+class UnknownFlowError(RuntimeError):
+    """The payload names a flow this function was not deployed for (a stale deploy)."""
+
+
+def prefix_for(flow: str | None) -> str:
+    """The prefix of the flow the payload names (`context.flow`): the one this function's role
+    may write and the flow's other tasks may read. A task shared by several flows has several."""
     prefixes = [p for p in os.environ.get(RESULTS_PREFIX_ENV, "").split(",") if p]
-    machine = state_machine_name(execution_id)
-    for prefix in prefixes:
-        if machine and prefix.rstrip("/") == machine:
-            return prefix
-    return prefixes[0] if prefixes else ""
+    if flow is None:  # a hand-made event: only a single-flow function knows where to write
+        if len(prefixes) == 1:
+            return prefixes[0]
+        raise UnknownFlowError(
+            "the payload names no flow (context.flow) and this function serves "
+            f"{len(prefixes)} flows; rebuild and redeploy so the state machine sends it"
+        )
+    wanted = results_prefix(flow)
+    if prefixes and wanted not in prefixes:
+        raise UnknownFlowError(
+            f"flow {flow!r} is not among this function's flows ({RESULTS_PREFIX_ENV}="
+            f"{','.join(prefixes)}); rebuild and redeploy"
+        )
+    return wanted
 
 
 def offload_limit() -> int:
@@ -133,7 +147,8 @@ def maybe_offload(result: Any, text: str, event: dict[str, Any]) -> Any:
     execution = str(ctx.get("execution_id") or "local").rsplit(":", 1)[-1]
     index = ctx.get("map_index")
     key = f"{execution}/{event.get('task', 'task')}/{'0' if index is None else index}.json"
-    uri = store_from_env(ctx.get("execution_id")).put(key, text)
+    flow = ctx.get("flow") if isinstance(ctx.get("flow"), str) else None
+    uri = store_from_env(flow).put(key, text)
     return {REF_KEY: uri, "bytes": size}
 
 

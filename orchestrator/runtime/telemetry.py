@@ -151,6 +151,7 @@ class Telemetry:
 def trace_annotations(invocation: Invocation) -> dict[str, str | int]:
     """X-Ray annotations (indexed for trace search: strings, numbers, booleans only)."""
     found: dict[str, str | int | None] = {
+        "flow": invocation.flow,
         "task": invocation.task,
         "state_machine": invocation.state_machine,
         "execution_id": invocation.execution_id,
