@@ -160,6 +160,9 @@ def version_resources(build: FlowBuild, config: ProjectSettings) -> dict[str, An
     sm = state_machine_id(build)
     version = {
         "Type": "AWS::StepFunctions::StateMachineVersion",
+        # Kept when a new one replaces it: the previous version is what a rollback returns to.
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
         "Properties": {
             "StateMachineArn": {"Ref": sm},
             # A new revision (definition, or a function version it names) → a new version.

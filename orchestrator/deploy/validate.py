@@ -4,7 +4,10 @@
 2. the SAM template translated offline by samtranslator (with the ASL inlined, so cfn-lint's
    state-machine rules see the real definitions) and linted by cfn-lint — cfn-lint ≥ 1.54 no
    longer expands SAM itself;
-3. `sam validate --lint` with a region set and no credentials, when the `sam` CLI is installed.
+3. AWS's authorisation rules (`orchestrator.deploy.access`): every call the deployed stack makes
+   allowed by its roles, no grant reaching beyond the stack, every state machine pinning the
+   function versions it invokes;
+4. `sam validate --lint` with a region set and no credentials, when the `sam` CLI is installed.
 
 Each check returns its problems as lines; an empty list is a pass.
 """
@@ -91,6 +94,19 @@ def check_cfn_lint(root: Path, template: dict[str, Any]) -> CheckResult:
     return result
 
 
+def check_access_rules(root: Path) -> CheckResult:
+    from orchestrator.deploy.access import check_project
+
+    result = CheckResult("AWS authorisation (IAM)")
+    try:
+        findings = check_project(root)
+    except Exception as err:  # a template the check cannot read is a finding too
+        result.problems.append(f"could not evaluate the template: {err}")
+        return result
+    result.problems.extend(f.line() for f in findings)
+    return result
+
+
 def sam_executable() -> str | None:
     """`sam` next to this Python (the venv) or on PATH."""
     beside = Path(sys.executable).parent / "sam"
@@ -130,7 +146,11 @@ def check_sam_validate(root: Path) -> CheckResult:
 
 def validate_project(root: Path, run_sam: bool = True) -> list[CheckResult]:
     template = load_template(root)
-    results = [check_statelint(root, template), check_cfn_lint(root, template)]
+    results = [
+        check_statelint(root, template),
+        check_cfn_lint(root, template),
+        check_access_rules(root),
+    ]
     if run_sam:
         results.append(check_sam_validate(root))
     return results
