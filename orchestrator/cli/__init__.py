@@ -7,11 +7,11 @@ Errors: raise an `OrchestratorError` — `OrchestratorGroup` prints it on one li
 
 from __future__ import annotations
 
-from orchestrator.cli import build, graph, plan, run
+from orchestrator.cli import build, deploy, graph, plan, run
 from orchestrator.cli.app import USER_ERROR_EXIT, app
 
 # The order here is the order of `orchestrator --help`.
-COMMANDS = (run, plan, graph, build)
+COMMANDS = (run, plan, graph, build, deploy)
 
 for _command in COMMANDS:
     _command.register(app)

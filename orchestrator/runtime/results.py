@@ -38,6 +38,7 @@ from orchestrator.contract import (
 
 __all__ = [
     "REF_KEY",
+    "UnknownFlowError",
     "LocalResultStore",
     "ResultStore",
     "S3ResultStore",
@@ -45,6 +46,7 @@ __all__ = [
     "is_ref",
     "maybe_offload",
     "offload_limit",
+    "prefix_for",
     "resolve_refs",
     "store_from_env",
 ]

@@ -31,6 +31,7 @@ class MotoGaps:
     s3: Any
     lambda_: Any
     scheduler: Any
+    stack_name: str
     physical: dict[str, str]
     resources: dict[str, Any]
     created_by_api: list[tuple[str, str]]
@@ -43,11 +44,18 @@ class MotoGaps:
         raise NotImplementedError
 
     def _create_skipped(self) -> None:
-        # Every state machine first: versions publish what its definition is at that moment.
+        skipped = [lid for lid in self.resources if lid not in self.physical]
+        # Function versions first: the state machines' substitutions name them.
+        for logical in skipped:
+            resource = self.resources[logical]
+            if resource["Type"] == "AWS::Lambda::Version":
+                self.physical[logical] = self._lambda_version(logical, resource["Properties"])
+                self.created_by_api.append((logical, "AWS::Lambda::Version"))
+        skipped = [lid for lid in skipped if lid not in self.physical]
+        # Every state machine next: versions publish what its definition is at that moment.
         for logical, resource in self.resources.items():
             if resource["Type"] == "AWS::StepFunctions::StateMachine" and logical in self.physical:
                 self._apply_definition(logical, resource["Properties"])
-        skipped = [lid for lid in self.resources if lid not in self.physical]
         creators: dict[str, Callable[[str, dict[str, Any]], str]] = {
             "AWS::S3::BucketPolicy": self._bucket_policy,
             "AWS::Lambda::Alias": self._lambda_alias,
@@ -220,6 +228,13 @@ class MotoGaps:
         self.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
         return str(bucket)
 
+    def _lambda_version(self, logical: str, props: dict[str, Any]) -> str:
+        resolved = self.resolve(props)
+        kwargs: dict[str, Any] = {"FunctionName": resolved["FunctionName"]}
+        if resolved.get("Description"):
+            kwargs["Description"] = resolved["Description"]
+        return str(self.lambda_.publish_version(**kwargs)["FunctionArn"])
+
     def _lambda_alias(self, logical: str, props: dict[str, Any]) -> str:
         resolved = self.resolve(props)
         alias = self.lambda_.create_alias(
@@ -279,7 +294,9 @@ class MotoGaps:
             "Target": "Target",
         }
         kwargs = {api: resolved[key] for key, api in names.items() if key in resolved}
-        kwargs.setdefault("Name", logical)
+        # CloudFormation names an unnamed schedule after the stack and the logical id, so the
+        # schedules of two stacks (stages) never clash.
+        kwargs.setdefault("Name", f"{self.stack_name}-{logical}"[:64])
         return str(self.scheduler.create_schedule(**kwargs)["ScheduleArn"])
 
     # -- functions and state machines ------------------------------------------------------

@@ -347,13 +347,19 @@ class _Deployer(MotoGaps):
         if not isinstance(value, dict):
             return value
         if set(value) == {"Ref"} and value["Ref"] in self.physical:
-            if value["Ref"] in {lid for lid, _ in self.created_by_api}:
+            kind = self.resources.get(value["Ref"], {}).get("Type")
+            if value["Ref"] in {lid for lid, _ in self.created_by_api} or kind in (
+                "AWS::Lambda::Version",
+            ):
                 return self.physical[value["Ref"]]
         if set(value) == {"Fn::GetAtt"}:
             logical, attribute = value["Fn::GetAtt"]
             if attribute == "StateMachineRevisionId":
                 arn = self.physical[logical]
                 return self.sfn.sfn.describe_state_machine(stateMachineArn=arn).get("revisionId")
+            if attribute == "Version" and self.resources[logical]["Type"] == "AWS::Lambda::Version":
+                # moto's LambdaVersion has no GetAtt; the version number ends its ARN.
+                return str(self.physical[logical]).rsplit(":", 1)[-1]
         return {k: self._resolve_ours(v) for k, v in value.items()}
 
     # -- what moto's CloudFormation skipped --------------------------------------------------

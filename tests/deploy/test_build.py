@@ -72,7 +72,8 @@ def test_editing_a_task_body_makes_the_template_stale(make_project: MakeProject)
     source.write_text(source.read_text().replace("return sum(xs)", "return sum(xs)  # edited"))
     result = runner.invoke(_app(), ["build", "--check", "-p", str(root)])
     assert result.exit_code == 1
-    assert "template.yaml: stale (+1 -1 lines" in result.output
+    # The tag and the version's description (which records the hash) both change.
+    assert "template.yaml: stale (+2 -2 lines" in result.output
     assert "orchestrator:code-sha256" in result.output
 
 

@@ -79,13 +79,21 @@ def test_template_lets_the_machine_start_its_own_children(
     )
     artifacts = generate(root)
     template = yaml.safe_load(artifacts.files[Path("template.yaml")])
-    machine = template["Resources"]["WideStateMachine"]["Properties"]
-    statements = {s["Sid"]: s for s in machine["Policies"][0]["Statement"]}
-    start = statements["DistributedMapChildren"]
+    # A policy of its own on the machine's role names the machine's exact ARN: a name pattern
+    # (`WideStateMachine-*`) would also match the machine of every other stack of the account.
+    policy = template["Resources"]["WideStateMachineDistributedMapPolicy"]["Properties"]
+    assert policy["Roles"] == [{"Ref": "WideStateMachineRole"}]
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    start = statements["StartChildExecutions"]
     assert start["Action"] == "states:StartExecution"
-    assert start["Resource"]["Fn::Sub"].endswith(":stateMachine:WideStateMachine-*")
-    children = statements["DistributedMapChildExecutions"]["Resource"]["Fn::Sub"]
-    assert children.endswith(":execution:WideStateMachine-*/*")
+    assert start["Resource"] == {"Ref": "WideStateMachine"}
+    manage = statements["ManageChildExecutions"]
+    assert manage["Action"] == [
+        "states:DescribeExecution",
+        "states:StopExecution",
+        "states:RedriveExecution",
+    ]
+    assert manage["Resource"]["Fn::Sub"].endswith(":execution:${WideStateMachine.Name}/*")
     write(artifacts)
     app = typer.Typer()
     register(app)

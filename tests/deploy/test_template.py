@@ -43,7 +43,22 @@ def test_sam_header_and_globals(template: dict[str, Any]) -> None:
     assert glob["Handler"] == HANDLER
     assert glob["Architectures"] == ["arm64"]
     assert glob["Tracing"] == "Active"
-    assert "POWERTOOLS_SERVICE_NAME" in glob["Environment"]["Variables"]
+    # Every deploy publishes function versions, which the state machines then name.
+    assert glob["AutoPublishAlias"] == "live"
+
+
+def test_each_function_logs_as_its_flow_into_a_log_group_with_retention(template: dict) -> None:
+    for logical, fn in _functions(template).items():
+        variables = fn["Properties"]["Environment"]["Variables"]
+        flows = variables["ORCHESTRATOR_FLOW"].split(",")
+        assert variables["POWERTOOLS_SERVICE_NAME"] == (
+            flows[0] if len(flows) == 1 else "orchestrator"
+        )
+        group = fn["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        props = template["Resources"][group]["Properties"]
+        assert props["RetentionInDays"] == 30
+        # Named after the stack: two stages never share a log group.
+        assert props["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}/{logical}"}
 
 
 def test_one_function_per_distinct_task(repo_artifacts: Artifacts, template: dict) -> None:
@@ -58,7 +73,7 @@ def test_one_state_machine_per_flow(repo_artifacts: Artifacts, template: dict) -
     for machine in _machines(template).values():
         props = machine["Properties"]
         assert props["Type"] == "STANDARD"
-        assert props["AutoPublishAlias"] == "live"
+        assert "AutoPublishAlias" not in props  # its version and alias are declared below
         assert props["Tracing"] == {"Enabled": True}
         assert props["Logging"]["Destinations"]
         assert len(props["Tags"]["orchestrator:code-sha256"]) == 64
@@ -76,7 +91,7 @@ def test_lambda_timeout_and_memory_agree_with_the_asl(
         nodes = {n.id: n for n in build.graph.nodes}
         for name, state in task_states(build.plan.asl):
             key = PLACEHOLDER.fullmatch(state["Parameters"]["FunctionName"]).group(1)  # type: ignore[union-attr]
-            props = functions[subs[key]["Fn::GetAtt"][0]]["Properties"]
+            props = functions[_function_of(subs[key])]["Properties"]
             # Every Task state is bounded, by exactly its function's Timeout (issue 7).
             assert props["Timeout"] == state["TimeoutSeconds"], name
             node = nodes[name.removesuffix(" item")]
@@ -88,6 +103,31 @@ def test_lambda_timeout_and_memory_agree_with_the_asl(
     # The project sets no default_timeout: a task without timeout= gets the built-in 60 s.
     extract = next(f for f in functions.values() if "functions.etl:extract" in str(f))
     assert extract["Properties"]["Timeout"] == 60
+
+
+def test_each_machine_publishes_a_version_with_its_commit_and_an_alias(
+    repo_artifacts: Artifacts, template: dict
+) -> None:
+    for build in repo_artifacts.builds:
+        sm = _machine_id(template, build.asl_path)
+        version = template["Resources"][f"{sm}Version"]
+        assert version["DeletionPolicy"] == version["UpdateReplacePolicy"] == "Retain"
+        props = version["Properties"]
+        assert props["StateMachineRevisionId"] == {"Fn::GetAtt": [sm, "StateMachineRevisionId"]}
+        assert props["Description"] == {
+            "Fn::Sub": "commit ${GitCommit} code-sha256 " + build.code_hash[:16]
+        }
+        alias = template["Resources"][f"{sm}Alias"]["Properties"]
+        assert alias["Name"] == "live"
+        assert alias["RoutingConfiguration"] == [
+            {"StateMachineVersionArn": {"Ref": f"{sm}Version"}, "Weight": 100}
+        ]
+        assert template["Outputs"][f"{sm}AliasArn"]["Value"] == {"Ref": f"{sm}Alias"}
+
+
+def _function_of(substitution: dict[str, Any]) -> str:
+    """`{"Ref": "XFunction.Version"}` → "XFunction"."""
+    return str(substitution["Ref"]).removesuffix(".Version")
 
 
 def _machine_id(template: dict[str, Any], asl_path: Path) -> str:
@@ -105,25 +145,33 @@ def test_every_placeholder_has_a_substitution_and_back(
         machine = _machines(template)[_machine_id(template, build.asl_path)]
         subs = machine["Properties"]["DefinitionSubstitutions"]
         assert set(PLACEHOLDER.findall(build.asl_text)) == set(subs)
-        assert all(_functions(template).get(v["Fn::GetAtt"][0]) for v in subs.values())
+        # The published version: a state machine version pins the code it runs.
+        assert all(str(v["Ref"]).endswith(".Version") for v in subs.values())
+        assert all(_functions(template).get(_function_of(v)) for v in subs.values())
 
 
 def test_promo_monitor_is_scheduled_hourly_with_its_defaults(
     repo_artifacts: Artifacts, template: dict
 ) -> None:
     build = next(b for b in repo_artifacts.builds if b.graph.name == "大促监控")
-    props = _machines(template)[_machine_id(template, build.asl_path)]["Properties"]
-    event = props["Events"]["Schedule"]
-    assert event["Type"] == "ScheduleV2"
-    assert event["Properties"]["ScheduleExpression"] == "rate(1 hour)"
-    assert "ScheduleExpressionTimezone" not in event["Properties"]
-    assert json.loads(event["Properties"]["Input"]) == {
+    sm = _machine_id(template, build.asl_path)
+    schedules = resources_of(template, "AWS::Scheduler::Schedule")
+    assert list(schedules) == [f"{sm}Schedule"]  # the only scheduled flow
+    props = schedules[f"{sm}Schedule"]["Properties"]
+    assert "Name" not in props  # CloudFormation names it per stack: stages never clash
+    assert props["ScheduleExpression"] == "rate(1 hour)"
+    assert "ScheduleExpressionTimezone" not in props
+    assert props["Target"]["Arn"] == {"Ref": f"{sm}Alias"}
+    assert json.loads(props["Target"]["Input"]) == {
         "window_start": "2024-11-11T00:00:00+08:00",
         "min_conversion": 0.02,
     }
-    assert props["UseAliasAsEventTarget"] is True
-    unscheduled = [m for m in _machines(template).values() if "Events" not in m["Properties"]]
-    assert len(unscheduled) == len(repo_artifacts.builds) - 1
+    role = template["Resources"][f"{sm}ScheduleRole"]["Properties"]
+    (statement,) = _statements({"Properties": role})
+    # AWS authorises StartExecution through an alias on the unqualified ARN (developer guide,
+    # "Authorization for versions and aliases"): the machine, narrowed to the alias.
+    assert statement["Resource"] == {"Ref": sm}
+    assert statement["Condition"] == {"StringEquals": {"states:StateMachineQualifier": "live"}}
 
 
 def test_results_bucket_is_private_encrypted_tls_only_and_expiring(template: dict) -> None:
@@ -155,15 +203,21 @@ def test_state_machines_invoke_only_their_own_functions(
     machines = resources_of(cfn, "AWS::StepFunctions::StateMachine")
     assert len(machines) == len(repo_artifacts.builds)
     for logical, machine in machines.items():
-        own = {
-            v["Fn::GetAtt"][0] for v in machine["Properties"]["DefinitionSubstitutions"].values()
-        }
+        # SAM resolved `XFunction.Version` to a Ref to the published version resource.
+        versions = [v["Ref"] for v in machine["Properties"]["DefinitionSubstitutions"].values()]
+        own = {cfn["Resources"][v]["Properties"]["FunctionName"]["Ref"] for v in versions}
         role = cfn["Resources"][machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]]
         invoke = [s for s in _statements(role) if "lambda:InvokeFunction" in _as_list(s["Action"])]
         assert invoke, logical
         targets = [r for s in invoke for r in _as_list(s["Resource"])]
         assert "*" not in targets
-        assert {r["Fn::GetAtt"][0] for r in targets} == own
+        # Each function's ARN and its versions (`<arn>:*`), nothing else.
+        named = {
+            r["Fn::GetAtt"][0] if "Fn::GetAtt" in r else r["Fn::Sub"][2:].split(".", 1)[0]
+            for r in targets
+        }
+        assert named == own
+        assert len(targets) == 2 * len(own)
     # Nothing else in the stack may invoke functions with a wildcard either.
     for logical, role in resources_of(cfn, "AWS::IAM::Role").items():
         for statement in _statements(role):

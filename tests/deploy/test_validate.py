@@ -62,6 +62,9 @@ def test_cfn_lint_problems_are_reported(tmp_path: Path) -> None:
 def test_sam_translation_errors_are_reported(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     text = (root / "template.yaml").read_text()
-    (root / "template.yaml").write_text(text.replace("Type: ScheduleV2", "Type: Sched", 1))
+    # A Globals section SAM does not know is a translation error.
+    (root / "template.yaml").write_text(
+        text.replace("Globals:\n  Function:", "Globals:\n  Funktion:", 1)
+    )
     result = check_cfn_lint(root, load_template(root))
     assert any(p.startswith("samtranslator:") for p in result.problems), result.problems

@@ -218,7 +218,9 @@ def test_promo_monitor_is_scheduled_hourly_on_its_alias_with_its_defaults(
     assert role["Arn"] == target["RoleArn"]
     trusted = json.dumps(role["AssumeRolePolicyDocument"])
     assert "scheduler.amazonaws.com" in trusted
-    # The role may start exactly this flow's alias.
+    # The role may start this flow through its alias: AWS authorises a call through an alias on
+    # the unqualified state machine ARN (developer guide, "Authorization for versions and
+    # aliases"), narrowed to the alias by the states:StateMachineQualifier condition.
     policies = [
         iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
         for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]
@@ -226,11 +228,16 @@ def test_promo_monitor_is_scheduled_hourly_on_its_alias_with_its_defaults(
     # moto returns an inline policy created by CloudFormation as JSON text.
     policies = [json.loads(p) if isinstance(p, str) else p for p in policies]
     statements = [s for p in policies for s in p["Statement"]]
-    assert any(
-        "states:StartExecution" in json.dumps(s["Action"])
-        and sm.alias_arn in json.dumps(s["Resource"])
-        for s in statements
-    ), statements
+    unqualified, alias_name = sm.alias_arn.rsplit(":", 1)
+    assert statements == [
+        {
+            "Sid": "StartExecutionOfTheAlias",
+            "Effect": "Allow",
+            "Action": "states:StartExecution",
+            "Resource": unqualified,
+            "Condition": {"StringEquals": {"states:StateMachineQualifier": alias_name}},
+        }
+    ], statements
 
 
 def test_the_schedules_input_runs_the_flow(moto_stack: MotoStack) -> None:

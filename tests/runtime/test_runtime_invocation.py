@@ -6,7 +6,7 @@ import pytest
 
 from orchestrator.contract import RESULTS_BUCKET_ENV, RESULTS_PREFIX_ENV
 from orchestrator.runtime.invocation import Invocation, state_machine_name
-from orchestrator.runtime.results import S3ResultStore, store_from_env
+from orchestrator.runtime.results import S3ResultStore, UnknownFlowError, store_from_env
 
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:etl:run-1"
 
@@ -54,11 +54,18 @@ def test_log_keys_leave_out_what_the_payload_lacks() -> None:
     assert bare.execution_id is None and bare.state_machine is None
 
 
-def test_results_go_under_the_executions_flow_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_results_go_under_the_payloads_flow_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The flow comes from the payload (`context.flow`), never from the state machine's name,
+    # which CloudFormation generates (`<LogicalId>-<suffix>`) and which says nothing here.
     monkeypatch.setenv(RESULTS_BUCKET_ENV, "results")
     monkeypatch.setenv(RESULTS_PREFIX_ENV, "checkout/,etl/")
-    for arn in (EXECUTION, "arn:aws:states:us-east-1:123456789012:execution:etl/shards:6f1d"):
-        store = store_from_env(arn)
-        assert isinstance(store, S3ResultStore) and store.prefix == "etl/"
-    fallback = store_from_env(None)
-    assert isinstance(fallback, S3ResultStore) and fallback.prefix == "checkout/"
+    for flow, prefix in (("etl", "etl/"), ("checkout", "checkout/")):
+        store = store_from_env(flow)
+        assert isinstance(store, S3ResultStore) and store.prefix == prefix
+    with pytest.raises(UnknownFlowError, match="names no flow"):
+        store_from_env(None)  # a shared function cannot guess
+    with pytest.raises(UnknownFlowError, match="not among this function's flows"):
+        store_from_env("billing")
+    monkeypatch.setenv(RESULTS_PREFIX_ENV, "etl/")
+    single = store_from_env(None)  # a hand-made event to a single-flow function
+    assert isinstance(single, S3ResultStore) and single.prefix == "etl/"
