@@ -102,10 +102,12 @@ def test_s3_store_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORCHESTRATOR_RESULTS_BUCKET", "results")
     monkeypatch.setenv("ORCHESTRATOR_RESULTS_PREFIX", "other/,big/")
     monkeypatch.setenv("ORCHESTRATOR_OFFLOAD_BYTES", "100")
-    arn = "arn:aws:states:us-east-1:123456789012:execution:big:run-1"
-    event = {"task": "produce", "inputs": {"n": 500}, "context": {"execution_id": arn}}
+    # CloudFormation names the machine; the flow comes from the payload, not from that name.
+    arn = "arn:aws:states:us-east-1:123456789012:execution:BigStateMachine-Q1W2E3R4T5Y6:run-1"
+    context = {"execution_id": arn, "flow": "big"}
+    event = {"task": "produce", "inputs": {"n": 500}, "context": context}
     ref = execute_task(produce.fn, event)
-    assert ref[REF_KEY] == "s3://results/big/run-1/produce/0.json"  # this execution's prefix
+    assert ref[REF_KEY] == "s3://results/big/run-1/produce/0.json"  # this flow's prefix
     assert resolve_refs(ref, S3ResultStore("results")) == "x" * 500
     downstream = {"task": "measure", "inputs": {"text": ref}, "context": {}}
     assert execute_task(measure.fn, downstream) == 500
