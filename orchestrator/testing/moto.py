@@ -150,6 +150,50 @@ def _calling_state() -> str | None:
     return None
 
 
+_BUCKET_PERMISSION = "moto.s3.models.FakeBucket.get_permission"
+
+
+def _bucket_permission(bucket: Any, action: str, resource: str) -> Any:
+    """A bucket policy's verdict as S3 gives it to a TLS request (as boto3 makes them).
+
+    moto passes no `aws:SecureTransport` and ignores a `Bool` condition (its evaluator knows only
+    `StringEquals`), so the results bucket's "deny insecure transport" statement denied every
+    request. Here a statement whose `Bool`/`StringEquals` condition does not hold does not apply.
+    """
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    if bucket.policy is None:
+        return PermissionResult.NEUTRAL
+    context = {"aws:SecureTransport": "true"}
+    document = json.loads(bucket.policy.decode())
+    statements = document["Statement"]
+    verdict = PermissionResult.NEUTRAL
+    for raw in statements if isinstance(statements, list) else [statements]:
+        if not _condition_holds(raw.get("Condition", {}), context):
+            continue
+        unconditional = {k: v for k, v in raw.items() if k != "Condition"}
+        result = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
+        if result == PermissionResult.DENIED:
+            return result
+        if result == PermissionResult.PERMITTED:
+            verdict = result
+    return verdict
+
+
+def _condition_holds(condition: dict[str, Any], context: dict[str, str]) -> bool:
+    """IAM's `Bool` and `StringEquals` operators (a key the request lacks does not match)."""
+    for operator, pairs in condition.items():
+        for key, expected in pairs.items():
+            wanted = [str(v) for v in (expected if isinstance(expected, list) else [expected])]
+            actual = context.get(key)
+            if operator == "Bool":
+                if actual is None or actual.lower() not in [w.lower() for w in wanted]:
+                    return False
+            elif operator == "StringEquals" and actual not in wanted:
+                return False
+    return True
+
+
 def _zip_stub() -> bytes:
     # Lambda wants a deployment package; the code never runs because `invoke` is patched.
     buf = io.BytesIO()
@@ -208,6 +252,7 @@ class MotoStepFunctions:
                 }
             ),
             mock.patch(_LAMBDA_INVOKE, self._make_invoke()),
+            mock.patch(_BUCKET_PERMISSION, _bucket_permission),
         ]
         if self.record_sleeps:
             import importlib
