@@ -7,16 +7,14 @@ for a project with a scheduled flow, a Distributed Map and tasks two flows share
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-
-import pytest
 
 from orchestrator.deploy.access import Finding, check_project, split_qualifier
 from orchestrator.deploy.physical import StackResources
+from tests.deploy.helpers import BEFORE_ISSUE9, fixture_project_built_today
 
 ROOT = Path(__file__).resolve().parents[2]
-BEFORE = Path(__file__).parent / "fixtures" / "before_issue9"
+BEFORE = BEFORE_ISSUE9
 
 
 def kinds(findings: list[Finding]) -> set[tuple[str, str, str]]:
@@ -52,20 +50,7 @@ def test_the_shipped_template_passes() -> None:
 
 
 def test_the_fixture_project_built_today_passes(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from orchestrator.cli.app import app
-
-    project = tmp_path / "proj"
-    shutil.copytree(BEFORE, project)
-    for generated in ("template.yaml", "infra"):
-        path = project / generated
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(project)
-        mp.syspath_prepend(str(project))
-        result = CliRunner().invoke(app, ["build"])
-    assert result.exit_code == 0, result.output
+    project = fixture_project_built_today(tmp_path / "proj")
     assert check_project(project) == []
 
 

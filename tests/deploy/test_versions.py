@@ -12,25 +12,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from orchestrator.deploy.translate import package_template, translate
 from orchestrator.testing.stack import zip_directory
-
-FIXTURE = Path(__file__).parent / "fixtures" / "before_issue9"
+from tests.deploy.helpers import BEFORE_ISSUE9, build_project
 
 
 def build(root: Path) -> dict[str, Any]:
-    from typer.testing import CliRunner
-
-    from orchestrator.cli.app import app
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        mp.syspath_prepend(str(root))
-        result = CliRunner().invoke(app, ["build"])
-    assert result.exit_code == 0, result.output
+    build_project(root)
     template: dict[str, Any] = yaml.safe_load((root / "template.yaml").read_text("utf-8"))
 
     def upload(kind: str, logical_id: str, path: str) -> dict[str, str]:
@@ -59,7 +49,7 @@ def test_a_code_only_change_publishes_new_versions_that_the_machine_names(
     tmp_path: Path,
 ) -> None:
     root = tmp_path / "proj"
-    shutil.copytree(FIXTURE, root)
+    shutil.copytree(BEFORE_ISSUE9, root)
     (root / "infra" / "lambda").mkdir(parents=True)
     (root / "infra" / "lambda" / "shared").symlink_to(root / "shared")
     before = build(root)

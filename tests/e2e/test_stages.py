@@ -7,7 +7,6 @@ moto's CloudFormation names the resources it creates as CloudFormation does
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +19,9 @@ from orchestrator.loader import load_flow
 from orchestrator.sdk.flow import Flow
 from orchestrator.testing.moto import REGION, MotoStepFunctions
 from orchestrator.testing.stack import MotoStack, deploy_template_to_moto
+from tests.deploy.helpers import fixture_project_built_today, forget_fixture_modules
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURE = REPO / "tests" / "deploy" / "fixtures" / "before_issue9"
 STAGES = ("dev", "prod")
 
 
@@ -95,24 +94,12 @@ def test_every_shipped_flow_succeeds_in_each_stage(
 @pytest.fixture(scope="module")
 def shared_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Issue 9's fixture project (two flows sharing `extract` and `count`), built today."""
-    from typer.testing import CliRunner
-
-    from orchestrator.cli.app import app
-
-    root = tmp_path_factory.mktemp("shared") / "proj"
-    shutil.copytree(FIXTURE, root)
-    for generated in ("template.yaml", "infra"):
-        path = root / generated
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        mp.syspath_prepend(str(root))
-        result = CliRunner().invoke(app, ["build"])
-        assert result.exit_code == 0, result.output
-        (root / "infra" / "lambda").mkdir(parents=True)
-        yield root
-    for name in [m for m in sys.modules if m == "shared" or m.startswith("shared.")]:
-        del sys.modules[name]
+    root = fixture_project_built_today(tmp_path_factory.mktemp("shared") / "proj")
+    (root / "infra" / "lambda").mkdir(parents=True)
+    sys.path.insert(0, str(root))  # the deployed functions import its tasks
+    yield root
+    sys.path.remove(str(root))
+    forget_fixture_modules()
 
 
 def test_a_shared_tasks_large_result_lands_under_the_running_flows_prefix(
