@@ -77,8 +77,13 @@ def translate(template: dict[str, Any], region: str = REGION) -> dict[str, Any]:
     session = boto3.session.Session(region_name=region)
     previous = ArnGenerator.BOTO_SESSION_REGION_NAME
     ArnGenerator.BOTO_SESSION_REGION_NAME = region
+    # samtranslator records metrics and warns at exit that nobody published them: publish them
+    # to its dummy publisher, which discards them.
+    from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
+
+    metrics = Metrics("ServerlessTransform", DummyMetricsPublisher())
     try:
-        translator = Translator(None, Parser(), boto_session=session)
+        translator = Translator(None, Parser(), boto_session=session, metrics=metrics)
         return translator.translate(
             copy.deepcopy(template),
             parameter_values={},
@@ -89,3 +94,4 @@ def translate(template: dict[str, Any], region: str = REGION) -> dict[str, Any]:
         raise DeployError(f"SAM cannot translate the template: {causes}") from None
     finally:
         ArnGenerator.BOTO_SESSION_REGION_NAME = previous
+        metrics.publish()
