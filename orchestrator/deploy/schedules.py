@@ -15,19 +15,17 @@ import json
 from typing import Any
 
 from orchestrator.deploy.project import FlowBuild
-from orchestrator.deploy.statemachines import alias_id, state_machine_id
+from orchestrator.deploy.statemachines import (
+    ALIAS,
+    SCHEDULE,
+    SCHEDULE_ROLE,
+    part_id,
+    state_machine_id,
+)
 from orchestrator.settings import ProjectSettings
 
 #: The condition key Step Functions sets to the alias or version a call was made through.
 QUALIFIER_KEY = "states:StateMachineQualifier"
-
-
-def schedule_id(build: FlowBuild) -> str:
-    return f"{state_machine_id(build)}Schedule"
-
-
-def schedule_role_id(build: FlowBuild) -> str:
-    return f"{state_machine_id(build)}ScheduleRole"
 
 
 def schedule_resources(build: FlowBuild, config: ProjectSettings) -> dict[str, Any]:
@@ -77,14 +75,14 @@ def schedule_resources(build: FlowBuild, config: ProjectSettings) -> dict[str, A
         "State": "ENABLED",
         "Target": {
             # The alias: scheduled runs use the version the last deploy published.
-            "Arn": {"Ref": alias_id(build)},
-            "RoleArn": {"Fn::GetAtt": [schedule_role_id(build), "Arn"]},
+            "Arn": {"Ref": part_id(build, ALIAS)},
+            "RoleArn": {"Fn::GetAtt": [part_id(build, SCHEDULE_ROLE), "Arn"]},
             "Input": json.dumps(build.graph.defaults(), ensure_ascii=False, sort_keys=True),
         },
     }
     if schedule.timezone is not None:
         props["ScheduleExpressionTimezone"] = schedule.timezone
     return {
-        schedule_role_id(build): role,
-        schedule_id(build): {"Type": "AWS::Scheduler::Schedule", "Properties": props},
+        part_id(build, SCHEDULE_ROLE): role,
+        part_id(build, SCHEDULE): {"Type": "AWS::Scheduler::Schedule", "Properties": props},
     }

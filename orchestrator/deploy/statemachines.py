@@ -39,21 +39,15 @@ def log_group_id(build: FlowBuild) -> str:
     return f"{function_id(build.graph.resource_name)}LogGroup"
 
 
-def version_id(build: FlowBuild) -> str:
-    return f"{state_machine_id(build)}Version"
+#: What belongs to a flow's state machine is named after it: `<machine id><part>`. `ROLE` is the
+#: role SAM generates for the machine.
+VERSION, ALIAS, DISTRIBUTED_MAP_POLICY, ROLE = "Version", "Alias", "DistributedMapPolicy", "Role"
+SCHEDULE, SCHEDULE_ROLE = "Schedule", "ScheduleRole"
 
 
-def alias_id(build: FlowBuild) -> str:
-    return f"{state_machine_id(build)}Alias"
-
-
-def distributed_map_policy_id(build: FlowBuild) -> str:
-    return f"{state_machine_id(build)}DistributedMapPolicy"
-
-
-def role_id(build: FlowBuild) -> str:
-    """The role SAM generates for the state machine (`<logical id>Role`)."""
-    return f"{state_machine_id(build)}Role"
+def part_id(build: FlowBuild, part: str) -> str:
+    """The logical id of a resource that belongs to the flow's state machine."""
+    return f"{state_machine_id(build)}{part}"
 
 
 def substitutions(build: FlowBuild, functions: dict[str, TaskFunction]) -> dict[str, Any]:
@@ -178,11 +172,11 @@ def version_resources(build: FlowBuild, config: ProjectSettings) -> dict[str, An
             "Name": config.alias,
             "Description": f"What runs flow {build.graph.resource_name}: the deployed version",
             "RoutingConfiguration": [
-                {"StateMachineVersionArn": {"Ref": version_id(build)}, "Weight": 100}
+                {"StateMachineVersionArn": {"Ref": part_id(build, VERSION)}, "Weight": 100}
             ],
         },
     }
-    return {version_id(build): version, alias_id(build): alias}
+    return {part_id(build, VERSION): version, part_id(build, ALIAS): alias}
 
 
 def distributed_map_policy(build: FlowBuild) -> dict[str, Any]:
@@ -203,7 +197,7 @@ def distributed_map_policy(build: FlowBuild) -> dict[str, Any]:
         "Type": "AWS::IAM::Policy",
         "Properties": {
             "PolicyName": "DistributedMapChildren",
-            "Roles": [{"Ref": role_id(build)}],
+            "Roles": [{"Ref": part_id(build, ROLE)}],
             "PolicyDocument": {
                 "Version": "2012-10-17",
                 "Statement": [
@@ -227,7 +221,7 @@ def distributed_map_policy(build: FlowBuild) -> dict[str, Any]:
             },
         },
     }
-    return {distributed_map_policy_id(build): policy}
+    return {part_id(build, DISTRIBUTED_MAP_POLICY): policy}
 
 
 def log_group_resource(build: FlowBuild, config: ProjectSettings) -> dict[str, Any]:

@@ -25,11 +25,12 @@ from orchestrator.deploy.lambdas import (
 from orchestrator.deploy.project import FlowBuild
 from orchestrator.deploy.schedules import schedule_resources
 from orchestrator.deploy.statemachines import (
+    ALIAS,
     GIT_COMMIT,
-    alias_id,
     distributed_map_policy,
     log_group_id,
     log_group_resource,
+    part_id,
     state_machine_id,
     state_machine_resource,
     version_resources,
@@ -74,7 +75,7 @@ def build_template(builds: list[FlowBuild], config: ProjectSettings) -> dict[str
         }
         outputs[f"{sm}AliasArn"] = {
             "Description": f"Flow {build.graph.name}: start executions here",
-            "Value": {"Ref": alias_id(build)},
+            "Value": {"Ref": part_id(build, ALIAS)},
         }
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
