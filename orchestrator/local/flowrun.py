@@ -195,16 +195,22 @@ def run_flow(
 def summarise(graph: FlowGraph, execution: Execution, params: dict[str, Any]) -> FlowRun:
     run = FlowRun(flow=graph.name, execution=execution, params=params)
     run.task_runs = task_runs(graph, execution)
-    output = execution.output if isinstance(execution.output, dict) else {}
-    results = output.get("results", {}) if execution.status == "SUCCEEDED" else {}
-    results = strip_markers(resolve_refs(results))  # large results were stored by reference
-    if graph.output is not None and results:
-        run.result = value_of(graph.output, results, output.get("params", {}))
-    elif execution.status == "SUCCEEDED":
-        # The output keeps only the final results (docs/data-contract.md); every task's value
-        # is in the history, where its state exited.
-        run.result = {k: t.result for k, t in run.task_runs.items() if t.state == "SUCCEEDED"}
+    run.result = flow_result(graph, execution.status, execution.output, run.task_runs)
     return run
+
+
+def flow_result(graph: FlowGraph, status: str, output: Any, runs: Mapping[str, TaskRun]) -> Any:
+    """What the flow returned, read from an execution's output (local, moto or AWS)."""
+    if status != "SUCCEEDED":
+        return None
+    document = output if isinstance(output, dict) else {}
+    # Large results were stored by reference; skipped and failed tasks left markers.
+    results = strip_markers(resolve_refs(document.get("results", {})))
+    if graph.output is not None and results:
+        return value_of(graph.output, results, document.get("params", {}))
+    # The output keeps only the final results (docs/data-contract.md); every task's value is in
+    # the history, where its state exited.
+    return {k: t.result for k, t in runs.items() if t.state == "SUCCEEDED"}
 
 
 def _result_in(document: Any, node: str) -> Any:

@@ -32,5 +32,17 @@ def deploy_flow(sfn: MotoStepFunctions, flow: Flow) -> StateMachine:
 def run_flow_in_moto(
     sfn: MotoStepFunctions, flow: Flow, params: dict[str, Any] | None = None
 ) -> MotoRun:
-    """Deploy `flow` into the running moto and execute it with `params` as the input."""
-    return sfn.execute(deploy_flow(sfn, flow), params or {})
+    """Deploy `flow` into the running moto and execute it with `params` as the input.
+
+    The run reads like `flow.run()`'s FlowRun: `state`, `result`, `task_runs` (state, attempts,
+    error per task), `error`/`cause`; plus moto's own `output`, `events` and invocations.
+    """
+    from orchestrator.local.flowrun import flow_result, task_runs_of
+    from orchestrator.testing.moto import history_event
+
+    run = sfn.execute(deploy_flow(sfn, flow), params or {})
+    graph = flow.graph
+    run.flow = graph.name
+    run.task_runs = task_runs_of(graph, [history_event(e) for e in run.events])
+    run.result = flow_result(graph, run.status, run.output, run.task_runs)
+    return run

@@ -96,6 +96,20 @@ class MotoRun:
     sleeps: list[float] = field(default_factory=list)
     #: The Task state that made each invocation, parallel to ``invocations``.
     invocation_states: list[str | None] = field(default_factory=list)
+    #: For a run of a flow (`orchestrator.testing.flows.run_flow_in_moto`), what `flow.run()`
+    #: reports too: the flow's name, its result and one TaskRun per task.
+    flow: str | None = None
+    result: Any = None
+    task_runs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def state(self) -> str:
+        """The execution's status, by `FlowRun`'s name for it."""
+        return self.status
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
 
     def attempts_by_state(self) -> dict[str, int]:
         """Lambda invocations per Task state name, summed over retries and Map iterations.

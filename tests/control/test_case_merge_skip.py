@@ -34,6 +34,11 @@ def both(sfn: MotoStepFunctions, flow: Flow, params: dict[str, Any]) -> tuple[Fl
         remote = run_flow_in_moto(sfn, flow, params)
     assert moto_task_states(flow, remote) == {t.id: t.state for t in local.task_runs.values()}
     assert remote.status == local.state
+    # run_flow_in_moto reads like flow.run(): the result, and per task its state and attempts.
+    assert remote.state == local.state and remote.result == local.result
+    assert {k: (t.state, t.attempts, t.error) for k, t in remote.task_runs.items()} == {
+        k: (t.state, t.attempts, t.error) for k, t in local.task_runs.items()
+    }
     return local, remote
 
 
