@@ -27,6 +27,11 @@ _STEP = re.compile(
     r"""\.([^.\[\]]+)|\[\s*'((?:[^'\\]|\\.)*)'\s*\]|\[\s*"((?:[^"\\]|\\.)*)"\s*\]|\[\s*(-?\d+)\s*\]"""
 )
 _INDEFINITE = re.compile(r"\*|\.\.|\[[^\]]*[:,?][^\]]*\]")
+# An indefinite path that selects nothing is `[]` only when it is a wildcard or a slice over an
+# array (`$.a[*]`, `$.a[1:3]`, then plain steps); a filter, a union or a recursive descent that
+# selects nothing is a States.Runtime error, as in AWS (LocalStack's snapshot-tested parser, which
+# moto uses, has the same rule).
+_EMPTY_ALLOWED = re.compile(r"\$(?:\.[^\[]+\[(?:\*|\d*:\d*)\]|\[\*\])(?:\.[^\[]+)*$")
 
 
 class PathNotFound(Exception):
@@ -80,10 +85,10 @@ class Path:
                     node = node[step]
             return node
         found = [match.value for match in self._ng.find(document)]
+        if not found and not (self.indefinite and _EMPTY_ALLOWED.match(self.text)):
+            raise PathNotFound(self.text)
         if self.indefinite:
             return found
-        if not found:
-            raise PathNotFound(self.text)
         return found[0] if len(found) == 1 else found
 
     def set(self, document: Any, value: Any) -> Any:
