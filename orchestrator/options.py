@@ -28,6 +28,8 @@ DEFAULT_TIMEOUT_SECONDS = 60
 #: Lambda memory of a task without `memory=` (MB); also its share of CPU.
 DEFAULT_MEMORY_MB = 256
 DEFAULT_TRIGGER = "all_successful"
+#: Step Functions' name for every error; AWS accepts it only alone in a retrier's ErrorEquals.
+ANY_ERROR = "States.ALL"
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class TaskOptions:
     @property
     def error_equals(self) -> tuple[str, ...]:
         """The errors the user's retrier matches: `retry_on`, or every error."""
-        return self.retry_on or ("States.ALL",)
+        return self.retry_on or (ANY_ERROR,)
 
 
 @dataclass(frozen=True)

@@ -417,7 +417,15 @@ class AslWriter:
         if isinstance(value, ParamInput):
             return param_path(value.name, value.path)
         if isinstance(value, ConstInput):
-            return intrinsic_literal(value.value)
+            literal = intrinsic_literal(value.value)
+            if literal is not None:
+                return literal
+            # No intrinsic literal for it (null, an exponent float, an object, a list): a
+            # constant of the document, read by path.
+            _check_const_keys(value.value, self.graph.name, node.task_name)
+            key = f"{node.id}_const_{len(self.consts)}"
+            self.consts[key] = value.value
+            return const_path(key)
         if isinstance(value, ListInput):
             return "States.Array(" + ", ".join(self.expression(v, node) for v in value.items) + ")"
         raise FlowDefinitionError(

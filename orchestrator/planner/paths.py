@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -35,17 +34,19 @@ def const_path(key: str) -> str:
     return path("$.consts", [key])
 
 
-def intrinsic_literal(value: Any) -> str:
-    """A JSON constant as an intrinsic-function argument (strings quoted and escaped)."""
-    if value is None:
-        return "null"
+def intrinsic_literal(value: Any) -> str | None:
+    """A JSON constant as an intrinsic-function argument, in the forms both AWS's documentation
+    and the grammar moto uses (LocalStack's, recorded against AWS) agree on — a string, a whole
+    number, a boolean — else None, and the planner puts the constant in the document instead:
+    that grammar has no `null` literal and no exponent (`1e-09`), moto's parser fails on a float
+    argument, and an object or a list would need escaped braces."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return json.dumps(value)
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, str):
         return quote(value)
-    return f"States.StringToJson({quote(json.dumps(value, ensure_ascii=False))})"
+    return None
 
 
 def quote(text: str) -> str:

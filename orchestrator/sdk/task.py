@@ -22,7 +22,7 @@ from orchestrator.engine.spec import (
     RETRY_DEFAULT_MAX_ATTEMPTS,
 )
 from orchestrator.errors import FlowDefinitionError
-from orchestrator.options import DEFAULT_TRIGGER, RetryDelay, TaskOptions
+from orchestrator.options import ANY_ERROR, DEFAULT_TRIGGER, RetryDelay, TaskOptions
 from orchestrator.sdk.durations import whole_seconds
 from orchestrator.sdk.retry import as_retry_delay
 from orchestrator.sdk.tracing import active_builder, require_builder
@@ -234,6 +234,11 @@ def _retry_on(name: str, value: Any) -> tuple[str, ...]:
         )
     names: list[str] = []
     for item in items:
+        if item in (Exception, BaseException) or item == ANY_ERROR:
+            # Lambda reports an exception by its own class name, so `Exception` would match only
+            # errors raised as exactly `Exception`; the user means any error. And AWS refuses
+            # `States.ALL` beside other names ("must appear alone"): it covers them anyway.
+            return (ANY_ERROR,)
         if isinstance(item, type) and issubclass(item, BaseException):
             names.append(item.__name__)
         elif isinstance(item, str) and item.strip():
