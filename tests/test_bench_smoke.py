@@ -55,3 +55,13 @@ def test_chain_result_is_right(bench: ModuleType) -> None:
     run = bench.run_flow(bench.build_chain(5), {}, store=False)
     assert run.succeeded
     assert run.result is not None
+
+
+def test_planner_bench_runs_at_a_tiny_size() -> None:
+    spec = importlib.util.spec_from_file_location("bench_planner", BENCH.parent / "planner.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.main([30], repeats=1)
+    assert [(name, n) for name, n, _, _ in rows] == [("chain", 30), ("fan", 30), ("layered", 30)]
+    assert all(seconds >= 0 for _, _, seconds, _ in rows)

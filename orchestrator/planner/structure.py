@@ -151,36 +151,43 @@ class _Decomposer:
         return cuts
 
     def forced_cut(self, s: list[int]) -> tuple[list[int], list[int]]:
+        """Cut `s` between two longest-path levels, where critical_path(P) + critical_path(Q) is
+        least. P (levels ≤ L) is closed under predecessors and Q under successors, so their
+        critical paths are a prefix maximum of the longest path *ending* at each node and a
+        suffix maximum of the longest path *starting* at each: every candidate cut is scored in
+        O(1) after two passes over `s`, instead of two critical-path computations per cut."""
         members = set(s)
         level: dict[int, int] = {}
+        ending: dict[int, int] = {}  # longest path (in tasks) within s that ends at i
         for i in s:
-            level[i] = 1 + max((level[p] for p in self.preds[i] if p in members), default=-1)
+            preds = [p for p in self.preds[i] if p in members]
+            level[i] = 1 + max((level[p] for p in preds), default=-1)
+            ending[i] = 1 + max((ending[p] for p in preds), default=0)
+        starting: dict[int, int] = {}  # longest path within s that starts at i
+        for i in reversed(s):
+            succs = [c for c in self.succs[i] if c in members]
+            starting[i] = 1 + max((starting[c] for c in succs), default=0)
         top = max(level.values())
-        best: tuple[int, int] | None = None
-        for cut in range(top):
-            p = [i for i in s if level[i] <= cut]
-            q = [i for i in s if level[i] > cut]
-            cost = self.critical_path(p) + self.critical_path(q)
-            if best is None or cost < best[0]:
-                best = (cost, cut)
-        assert best is not None
-        cut = best[1]
+        up_to = [0] * (top + 1)  # critical path of the levels ≤ L
+        from_ = [0] * (top + 2)  # critical path of the levels ≥ L
+        for i in s:
+            up_to[level[i]] = max(up_to[level[i]], ending[i])
+            from_[level[i]] = max(from_[level[i]], starting[i])
+        for lv in range(1, top + 1):
+            up_to[lv] = max(up_to[lv], up_to[lv - 1])
+        for lv in range(top - 1, -1, -1):
+            from_[lv] = max(from_[lv], from_[lv + 1])
+        cut = min(range(top), key=lambda c: (up_to[c] + from_[c + 1], c))
         p = [i for i in s if level[i] <= cut]
         q = [i for i in s if level[i] > cut]
         p_mask = sum(1 << i for i in p)
+        q_set = set(q)
         for i in q:
             missing = p_mask & ~self.anc[i]
-            has_pred_in_q = any(x in set(q) for x in self.preds[i])
+            has_pred_in_q = any(x in q_set for x in self.preds[i])
             if missing and not has_pred_in_q:
                 self.added.extend((self.order[j], self.order[i]) for j in p if missing >> j & 1)
         return p, q
-
-    def critical_path(self, s: list[int]) -> int:
-        members = set(s)
-        length: dict[int, int] = {}
-        for i in s:
-            length[i] = 1 + max((length[p] for p in self.preds[i] if p in members), default=0)
-        return max(length.values(), default=0)
 
 
 def _series(parts: list[Tree]) -> Tree:
