@@ -185,10 +185,12 @@ class AslWriter:
             source.update({k: i for k in mine & live})
         if not source:  # nothing is read after the join: keep what the branches produced
             source = {k: i for i, mine in enumerate(produced) for k in mine}
+        kept_by: list[set[str]] = [set() for _ in tree.branches]  # each branch keeps its own
+        for key, branch_index in source.items():
+            kept_by[branch_index].add(key)
         branches = []
         for i, branch in enumerate(tree.branches):
-            branch_live = {k for k, j in source.items() if j == i}
-            seq, _ = self.sequence(branch, known, branch_live)
+            seq, _ = self.sequence(branch, known, kept_by[i])
             branches.append(link(seq))
         keys = sorted(source, key=self.order.__getitem__)
         # Only `results` is rebuilt: ResultPath keeps the input's params and consts as they were.
