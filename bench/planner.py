@@ -1,6 +1,6 @@
 """Planner compile time on large DAGs: a chain, a fan and a random layered DAG.
 
-    python bench/planner.py [--sizes 1000,3000] [--repeats 3]
+    python bench/planner.py [--sizes 1000,3000] [--repeats 3] [--shapes chain,fan,layered]
 
 Prints seconds per compile (best of the repeats) and, as a ratio against a baseline measured in
 the same run, how much slower each shape compiles than a chain of the same size (the chain is the
@@ -69,12 +69,16 @@ def compile_seconds(g: FlowGraph, repeats: int) -> float:
     return best
 
 
-def main(sizes: list[int], repeats: int) -> list[tuple[str, int, float, float]]:
+def main(
+    sizes: list[int], repeats: int, shapes: tuple[str, ...] = tuple(SHAPES)
+) -> list[tuple[str, int, float, float]]:
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     rows = []
     for n in sizes:
         baseline = compile_seconds(chain(n), repeats)
         for name, make in SHAPES.items():
+            if name not in shapes:
+                continue
             seconds = baseline if name == "chain" else compile_seconds(make(n), repeats)
             rows.append((name, n, seconds, seconds / baseline))
             print(f"{name:8} {n:>6} tasks  {seconds:8.3f} s   ×{seconds / baseline:6.1f} the chain")
@@ -85,5 +89,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,3000")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--shapes", default=",".join(SHAPES), help="e.g. chain,fan")
     args = parser.parse_args()
-    main([int(s) for s in args.sizes.split(",")], args.repeats)
+    main([int(s) for s in args.sizes.split(",")], args.repeats, tuple(args.shapes.split(",")))
