@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from orchestrator.contract import AFTER_KEY
+from orchestrator.runtime.payloads import (
+    TaskResultError,
+    decode_inputs,
+    encode_result,
+    jsonable_result,
+)
 from orchestrator.runtime.resolve import (
     TaskNotFoundError,
     TaskSpecError,
@@ -46,10 +51,6 @@ __all__ = [
     "resolve_task",
     "resolve_task_object",
 ]
-
-
-class TaskResultError(TypeError):
-    """A task returned something that cannot travel through Step Functions (not JSON)."""
 
 
 class TaskInputError(TypeError):
@@ -88,17 +89,6 @@ def call_with_inputs(fn: Callable[..., Any], inputs: dict[str, Any]) -> Any:
     return fn(*args, **kwargs)
 
 
-def encode_result(task: str, result: Any) -> str:
-    """`result` as JSON text, or a TaskResultError naming the task."""
-    try:
-        return json.dumps(result, allow_nan=False)
-    except (TypeError, ValueError) as err:
-        raise TaskResultError(
-            f"task {task!r} returned a {type(result).__name__}, which is not JSON ({err}); "
-            "return str/int/float/bool/None/list/dict"
-        ) from None
-
-
 def execute_task(fn: Callable[..., Any], event: dict[str, Any]) -> Any:
     """Run one task attempt for a state-machine payload and return its JSON result."""
     if not isinstance(event, dict) or not isinstance(event.get("inputs", {}), dict):
@@ -115,12 +105,13 @@ def execute_task(fn: Callable[..., Any], event: dict[str, Any]) -> Any:
         if ended is not None:
             return ended
         inputs = strip_markers(inputs)
+    inputs = decode_inputs(fn, inputs)  # datetime, Decimal, dataclasses… from their JSON
     try:
         result = call_with_inputs(fn, inputs)
     except SKIP as signal:
         return check_marker_safe(event, skipped(signal.message or "skipped by the task"))
-    text = encode_result(str(event.get("task", getattr(fn, "__name__", "task"))), result)
-    return maybe_offload(result, text, event)
+    value, text = jsonable_result(str(event.get("task", getattr(fn, "__name__", "task"))), result)
+    return maybe_offload(value, text, event)
 
 
 def _may_hold_markers(inputs: dict[str, Any]) -> bool:
