@@ -59,3 +59,36 @@ class ScheduleError(FlowDefinitionError):
 
 class ParameterError(OrchestratorError, ValueError):
     """A flow was started with parameters it does not accept or without required ones."""
+
+
+class PathError(OrchestratorError):
+    """A file or folder the user named (or a command needs) cannot be read or written.
+
+    The message names the file, what is wrong with it and the fix, like a FlowDefinitionError.
+    """
+
+    def __init__(self, path: object, problem: str, *, fix: str | None = None) -> None:
+        self.path = str(path)
+        self.problem = problem
+        self.fix = fix
+        text = f"{self.path}: {problem}"
+        super().__init__(f"{text}. Fix: {fix}" if fix else text)
+
+
+class StoreError(PathError):
+    """The run store (`.orchestrator/runs.sqlite`, or ORCHESTRATOR_STORE) cannot be used."""
+
+
+class RunAborted(KeyboardInterrupt):
+    """A local run stopped by Ctrl-C (or a task raising KeyboardInterrupt).
+
+    A KeyboardInterrupt, so code that stops on Ctrl-C still does; it carries the run, already
+    recorded as ABORTED in the run store, so the CLI can name it.
+    """
+
+    def __init__(self, flow: str, run_id: str, where: str | None) -> None:
+        self.flow = flow
+        self.run_id = run_id
+        self.where = where
+        at = f" in {where}" if where else ""
+        super().__init__(f"flow {flow!r} was interrupted{at}; run {run_id} is ABORTED")

@@ -10,6 +10,7 @@ file (then above the working directory), so `flow.run()`, `orchestrator run` and
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,6 +26,18 @@ ARCHITECTURES = ("arm64", "x86_64")
 # The only values CloudWatch Logs accepts for RetentionInDays.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 FLOWS_EXAMPLE = '[tool.orchestrator] with flows = ["package.module:flow", ...]'
+#: Every key `[tool.orchestrator]` may hold; any other is a typo, refused with a did-you-mean
+#: rather than silently ignored. A new setting is added here and read in `read_settings`.
+KEYS = (
+    "flows",
+    "default_timeout",
+    "default_memory",
+    "architecture",
+    "results_expiry_days",
+    "log_retention_days",
+    "alias",
+    "service",
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,7 @@ def read_settings(pyproject: Path, *, need_flows: bool = True) -> ProjectSetting
     section = _section(pyproject)
     if section is None:
         section = {}
+    _check_keys(pyproject, section)
     flows = section.get("flows")
     if flows is None and need_flows:
         raise FlowDefinitionError(
@@ -139,6 +153,19 @@ def _parse(pyproject: Path, _mtime: int) -> dict[str, Any] | None:
         ) from None
     section = data.get("tool", {}).get("orchestrator")
     return section if isinstance(section, dict) else None
+
+
+def _check_keys(pyproject: Path, section: dict[str, Any]) -> None:
+    unknown = sorted(set(section) - set(KEYS))
+    if not unknown:
+        return
+    key = unknown[0]
+    close = difflib.get_close_matches(key, KEYS, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise FlowDefinitionError(
+        f"[tool.orchestrator] in {pyproject} has an unknown key {key!r}",
+        fix=f"{hint}the keys are: {', '.join(KEYS)}",
+    )
 
 
 def _int(section: dict[str, Any], key: str, default: int, low: int, high: int) -> int:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import typer
 
+from orchestrator.cli.files import check_template
+
 PROJECT_HELP = "Project root: the directory holding pyproject.toml with [tool.orchestrator]."
 STALE_EXIT = 1
 CURRENT_DIR = Path(".")
@@ -53,6 +55,7 @@ def validate(
     """statelint every ASL; translate template.yaml offline and cfn-lint it; sam validate."""
     from orchestrator.deploy.validate import validate_project
 
+    check_template(project.resolve())
     failed = False
     for result in validate_project(project.resolve(), run_sam=sam):
         if result.skipped:

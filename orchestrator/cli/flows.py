@@ -19,9 +19,11 @@ FlowSpec = Annotated[str, typer.Argument(metavar="FLOW", help=FLOW_HELP, show_de
 
 def load_graph(spec: str) -> tuple[Flow, FlowGraph]:
     """The flow `spec` names and its validated graph (tracing the flow body if it is a @flow)."""
-    flow = load_flow(spec)
+    flow = load_flow(spec)  # the loader reports an import that raises, SystemExit included
     try:
         return flow, flow.graph
+    except SystemExit as exit_:
+        raise _exited(spec, exit_, flow.name) from None
     except OrchestratorError as err:
         raise with_location(err, user_location(err.__traceback__) or _source(flow, spec)) from err
     except Exception as err:
@@ -35,6 +37,16 @@ def load_graph(spec: str) -> tuple[Flow, FlowGraph]:
             where=where,
             fix="fix the flow body at that line (run with --debug for the traceback)",
         ) from err
+
+
+def _exited(spec: str, exit_: SystemExit, flow: str) -> FlowDefinitionError:
+    """A flow body that calls sys.exit() would end the command with its code, silently."""
+    return FlowDefinitionError(
+        f"building the flow called sys.exit({exit_.code!r})",
+        flow=flow,
+        where=user_location(exit_.__traceback__) or spec,
+        fix="a flow body only calls tasks: move the exit into a task, or remove it",
+    )
 
 
 def _source(flow: Flow, spec: str) -> str | None:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from orchestrator.cli.files import check_output
 from orchestrator.cli.flows import FlowSpec, load_graph
 from orchestrator.viz import render_graph, render_text
 
@@ -33,6 +34,8 @@ FormatOption = Annotated[
 
 def graph(flow: FlowSpec, output: OutputOption = None, fmt: FormatOption = Format.dot) -> None:
     """Draw FLOW's tasks, parameters and dependencies (DOT on stdout by default)."""
+    if output is not None:
+        check_output(output)
     _, flow_graph = load_graph(flow)
     if output is None:
         typer.echo(render_text(flow_graph, fmt.value), nl=False)

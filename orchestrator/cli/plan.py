@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from orchestrator.cli.files import check_output, write_output
 from orchestrator.cli.flows import FlowSpec, load_graph
 
 OutputOption = Annotated[
@@ -20,6 +21,8 @@ OutputOption = Annotated[
 
 def plan(flow: FlowSpec, output: OutputOption = None) -> None:
     """Compile FLOW to Amazon States Language and print it."""
+    if output is not None:
+        check_output(output)  # before compiling: a typo in -o should not cost a build
     compiled, _ = load_graph(flow)
     text = json.dumps(compiled.asl(), indent=2, ensure_ascii=False) + "\n"
     summary = compiled.plan().control_summary()
@@ -28,7 +31,7 @@ def plan(flow: FlowSpec, output: OutputOption = None) -> None:
     if output is None:
         typer.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    write_output(output, text)
     typer.echo(f"wrote {output}", err=True)
 
 

@@ -1,15 +1,16 @@
-"""`orchestrator run FLOW --param k=v` runs a flow locally, live; `orchestrator runs` looks back.
+"""`orchestrator run FLOW --param k=v` runs a flow locally, live (`orchestrator runs` looks back).
 
 The run executes the flow's ASL in the embedded engine (see orchestrator/local/); progress is
 printed as states start and finish, then a summary table of the task runs. Exit code 0 when the
-run SUCCEEDED, 1 when it FAILED or TIMED_OUT, 2 for a user error.
+run SUCCEEDED; 1 when it FAILED or TIMED_OUT, with one `error:` line naming the flow, the task,
+the error and the user's line; 2 for a user error; 130 for Ctrl-C (the run is kept as ABORTED).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -17,13 +18,17 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from orchestrator.cli.app import is_debug
+from orchestrator.cli.causes import read_cause
 from orchestrator.cli.flows import load_graph
+from orchestrator.cli.params import parse_params, raw_values, typed_params
+from orchestrator.cli.report import FAILED_EXIT, report_error
 from orchestrator.engine.history import HistoryEvent, StateAttribution
 from orchestrator.errors import ParameterError
 from orchestrator.loader import load_project_flows
-from orchestrator.local import FlowRun, default_store, run_flow
+from orchestrator.local import FlowRun, run_flow
 
-FAILED_RUN_EXIT = 1
+FAILED_RUN_EXIT = FAILED_EXIT
 _STYLE = {
     "SUCCEEDED": "green",
     "FAILED": "red",
@@ -40,20 +45,6 @@ def state_text(state: str, *, bold: bool = False) -> Text:
     """A state, coloured; a Text, never markup, so no state name can break the output."""
     style = _STYLE.get(state, "")
     return Text(state, style=f"bold {style}".strip() if bold else style)
-
-
-def parse_params(pairs: list[str]) -> dict[str, Any]:
-    """`k=v` pairs; each value is read as JSON when it parses (3, true, [1,2]), else a string."""
-    params: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise ParameterError(f"--param {pair!r} is not key=value; e.g. --param n=3")
-        try:
-            params[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            params[key.strip()] = raw
-    return params
 
 
 class Progress:
@@ -110,17 +101,38 @@ def summary_table(run: FlowRun) -> Table:
     return table
 
 
-def report(console: Console, run: FlowRun) -> None:
+def report(console: Console, run: FlowRun, *, debug: bool = False) -> None:
+    """The summary table, then the outcome: the result, or the cause as a person reads it."""
     console.print(summary_table(run))
     console.print(state_text(run.state, bold=True), end="")
     if run.succeeded:
         text = " result: " + json.dumps(run.result, ensure_ascii=False, default=str)[:500]
-    else:
-        text = f" {run.error}: {(run.cause or '')[:500]}"
-    console.print(Text(text))
+        console.print(Text(text))
+        return
+    cause = read_cause(run.error, run.cause)
+    console.print(Text(f" {cause.headline}"))
+    for frame in cause.frames:
+        console.print(Text(f"  {frame}"))
+    if debug and run.cause:
+        console.print(Text(run.cause), soft_wrap=True)
+
+
+def failure_line(run: FlowRun) -> str:
+    """The one `error:` line of a run that did not succeed: flow, task, error, the user's line."""
+    cause = read_cause(run.error, run.cause)
+    failed = [t for t in run.task_runs.values() if t.state in ("FAILED", "TIMED_OUT")]
+    task = next((t for t in failed if t.error == run.error), failed[0] if failed else None)
+    places = [f"task {task.id!r}"] if task else []
+    places += [cause.where] if cause.where else []
+    at = f" ({', '.join(places)})" if places else ""
+    return (
+        f"flow {run.flow!r} {run.state}: {cause.headline}{at}; "
+        f"the run's history: orchestrator runs show {run.run_id}"
+    )
 
 
 def run(
+    ctx: typer.Context,
     flow: Annotated[str | None, typer.Argument(metavar="[FLOW]", show_default=False)] = None,
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="A flow parameter, key=value.")
@@ -148,85 +160,36 @@ def run(
     committed file itself.
     """
     console = Console()
+    params = parse_params(param or [])
     if all_flows:
-        flows = load_project_flows(Path("pyproject.toml"))
         if param:
             raise ParameterError("--param cannot be combined with --all")
+        flows = load_project_flows(Path("pyproject.toml"))
     elif flow is not None:
         flows = [load_graph(flow)[0]]
+        params = typed_params(flows[0], params, raw_values(param or []))
     else:
         raise ParameterError("name a flow to run (path/to/file.py:flow) or pass --all")
-    failed = 0
+    failed: list[FlowRun] = []
     for each in flows:
-        console.rule(f"[bold]{each.name}[/bold]")
+        console.rule(Text(each.name, style="bold"))
         result = run_flow(
             each.local_machine(committed=committed),
-            parse_params(param or []),
+            params,
             clock=clock,
             on_event=None if quiet else Progress(console),
         )
-        report(console, result)
-        failed += not result.succeeded
+        report(console, result, debug=is_debug(ctx))
+        if not result.succeeded:
+            failed.append(result)
+    if len(failed) == 1:
+        report_error(failure_line(failed[0]), debug=False)
+    elif failed:
+        names = ", ".join(f"{r.flow!r} ({r.state})" for r in failed)
+        report_error(f"{len(failed)} of {len(flows)} flows did not succeed: {names}", debug=False)
     if failed:
         raise typer.Exit(FAILED_RUN_EXIT)
 
 
-runs_app = typer.Typer(help="Look at past local runs (the run store).", no_args_is_help=True)
-
-
-@runs_app.command("list")
-def runs_list(limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20) -> None:
-    """List recent local runs."""
-    store = default_store()
-    try:
-        summaries = store.list(limit)
-    finally:
-        store.close()
-    table = Table()
-    table.add_column("run id", overflow="fold", min_width=36)  # ids must stay copyable
-    for column in ("flow", "state", "started", "seconds"):
-        table.add_column(column)
-    for s in summaries:
-        seconds = (s.stop_date - s.start_date).total_seconds() if s.stop_date else None
-        table.add_row(
-            s.name,
-            s.state_machine,
-            state_text(s.status),
-            s.start_date.isoformat(timespec="seconds"),
-            "" if seconds is None else f"{seconds:.3f}",
-        )
-    Console().print(table)
-
-
-@runs_app.command("show")
-def runs_show(
-    run_id: Annotated[str, typer.Argument(help="A run id (or a unique prefix of it).")],
-    events: Annotated[bool, typer.Option(help="Also print the execution history.")] = False,
-) -> None:
-    """Show one local run: state, output and (with --events) its history."""
-    store = default_store()
-    try:
-        execution = store.get(run_id)
-    except KeyError as err:
-        raise ParameterError(
-            f"{err.args[0]} in the run store; see `orchestrator runs list`"
-        ) from None
-    finally:
-        store.close()
-    console = Console()
-    head = Text(execution.name, style="bold")
-    head.append(f" {execution.state_machine} ")
-    head.append_text(state_text(execution.status))
-    console.print(head)
-    if execution.status == "SUCCEEDED":
-        console.print_json(json.dumps(execution.output, ensure_ascii=False))
-    else:
-        console.print(Text(f"{execution.error}: {execution.cause}"))
-    if events:
-        for event in execution.events:
-            console.print(f"{event.id:>4} {event.timestamp.isoformat()} {event.type}")
-
-
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
-    app.add_typer(runs_app, name="runs")

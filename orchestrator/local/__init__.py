@@ -11,9 +11,9 @@ from orchestrator.local.flowrun import (
     FlowRun,
     LocalMachine,
     TaskRun,
-    default_store,
     run_flow,
 )
+from orchestrator.local.recorder import RunStoreUnavailable, default_store
 from orchestrator.local.store import ExecutionSummary, RunStore
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "FlowRun",
     "LocalMachine",
     "RunStore",
+    "RunStoreUnavailable",
     "StaleStateMachine",
     "TaskRun",
     "committed_asl",

@@ -11,13 +11,11 @@ stands for — and the result is read back into a `FlowRun`: state, the flow's r
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from orchestrator.contract import DEFAULT_STORE, STORE_ENV
 from orchestrator.engine.clock import Clock, RealClock, VirtualClock
 from orchestrator.engine.errors import LambdaFunctionError
 from orchestrator.engine.execution import Execution
@@ -25,6 +23,7 @@ from orchestrator.engine.history import HistoryEvent, StateAttribution
 from orchestrator.engine.interpreter import execute
 from orchestrator.errors import ParameterError
 from orchestrator.graph import FlowGraph, value_of
+from orchestrator.local.recorder import Recorder
 from orchestrator.local.store import RunStore
 from orchestrator.runtime.error_payload import error_cause, error_payload
 from orchestrator.runtime.handler import execute_task
@@ -141,10 +140,6 @@ def make_clock(clock: str | Clock) -> Clock:
     return clock
 
 
-def default_store() -> RunStore:
-    return RunStore(os.environ.get(STORE_ENV) or DEFAULT_STORE)
-
-
 def invoker(machine: LocalMachine) -> Callable[[str, Any], Any]:
     """Each Task state's FunctionName resolved to its task, run through the runtime handler."""
     handlers, flow = machine.handlers, machine.graph.name
@@ -160,6 +155,12 @@ def invoker(machine: LocalMachine) -> Callable[[str, Any], Any]:
             return execute_task(fn, payload)
         except Exception as exc:  # a task's exception is its Lambda's unhandled error
             raise LambdaFunctionError(type(exc).__name__, error_cause(error_payload(exc))) from exc
+        except SystemExit as exc:  # on Lambda, an exiting handler fails its invocation
+            details = error_payload(exc)
+            details["errorMessage"] = (
+                f"the task called sys.exit({exc.code!r}); a task ends by returning or raising"
+            )
+            raise LambdaFunctionError("SystemExit", error_cause(details)) from exc
 
     return invoke
 
@@ -175,7 +176,7 @@ def run_flow(
     """Run `machine` locally on `params` and summarise the execution."""
     graph = machine.graph
     execution_input = check_params(graph, params)
-    run_store = default_store() if store is True else (store or None)
+    recorder = Recorder(store)
     try:
         execution = execute(
             machine.definition,  # the engine reads the definition, never mutates it
@@ -183,12 +184,16 @@ def run_flow(
             invoke=invoker(machine),
             clock=make_clock(clock),
             state_machine_name=graph.resource_name,
-            on_record=run_store.record if run_store is not None else None,
+            on_record=recorder.record,
             on_event=on_event,
         )
+    except KeyboardInterrupt as interrupt:
+        aborted = recorder.aborted(graph.name)
+        if aborted is None:
+            raise
+        raise aborted from interrupt
     finally:
-        if run_store is not None and store is True:
-            run_store.close()
+        recorder.close()
     return summarise(graph, execution, execution_input)
 
 

@@ -1,17 +1,38 @@
-"""RunStore: executions and their histories in SQLite, for `orchestrator runs` and reports."""
+"""RunStore: executions and their histories in SQLite, for `orchestrator runs` and reports.
+
+The store must never lose or hide history, and never be the reason a command shows a traceback:
+
+* Every SQLite failure (a corrupt or truncated file, a read-only folder, a directory where the
+  file should be, a lock held too long) becomes a `StoreError` naming the file and the fix.
+* Several runs may write at once (threads, or `orchestrator run` in two terminals): each
+  RunStore has its own connection, and a writer waits up to `BUSY_TIMEOUT_SECONDS` for another's
+  short transaction. The journal stays SQLite's default rollback journal, not WAL: a WAL
+  database cannot even be read from a read-only folder, and `runs list` must work there.
+* A run whose process died without finishing it (a task calling `os._exit`, `kill -9`) would
+  stay RUNNING forever. The store keeps the host and pid of each running execution, and reads
+  a RUNNING execution whose process is gone as FAILED with error `ProcessExited`.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from orchestrator.contract import STORE_ENV
 from orchestrator.engine.execution import Execution
 from orchestrator.engine.history import HistoryEvent
+from orchestrator.errors import StoreError
+
+BUSY_TIMEOUT_SECONDS = 30.0
+_Rows = list[tuple[Any, ...]]  # (`list` is a method name inside RunStore)
+PROCESS_EXITED = "ProcessExited"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (
@@ -25,7 +46,11 @@ CREATE TABLE IF NOT EXISTS events (
     timestamp TEXT NOT NULL, type TEXT NOT NULL, details TEXT NOT NULL,
     PRIMARY KEY (execution, id)
 );
+CREATE TABLE IF NOT EXISTS owners (
+    execution TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL
+);
 """
+_OTHER_FILE = f", or set {STORE_ENV} to another file"
 
 
 @dataclass(frozen=True)
@@ -39,22 +64,53 @@ class ExecutionSummary:
 
 
 class RunStore:
-    """One SQLite file; safe for one writer thread with concurrent readers in-process."""
+    """One SQLite file; each instance one connection, safe to share between threads.
 
-    def __init__(self, path: str | Path = ".orchestrator/runs.sqlite") -> None:
+    `readonly=True` (for `orchestrator runs`) never creates or changes anything: a store that
+    does not exist yet reads as empty.
+    """
+
+    def __init__(
+        self, path: str | Path = ".orchestrator/runs.sqlite", *, readonly: bool = False
+    ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False)
-        with self._lock, self._db:
-            self._db.executescript(_SCHEMA)
+        self._db: sqlite3.Connection | None = None
+        self._tables: set[str] = set()
+        if self.path.is_dir():
+            raise StoreError(
+                self.path,
+                "is a directory, not the run store's SQLite file",
+                fix=f"set {STORE_ENV} to a file, e.g. {self.path / 'runs.sqlite'}",
+            )
+        if readonly and not self.path.exists():
+            return
+        with self._errors():
+            if readonly:
+                uri = self.path.resolve().as_uri() + "?mode=ro"
+                self._db = sqlite3.connect(
+                    uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
+                )
+                self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            else:
+                self._create_folder()
+                self._db = sqlite3.connect(
+                    str(self.path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
+                )
+                with self._db:
+                    self._db.executescript(_SCHEMA)
+            self._tables = {
+                row[0]
+                for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
 
     def record(self, execution: Execution) -> None:
-        """Insert or replace the execution and its full history."""
+        """Insert or replace the execution and its full history (and who is running it)."""
         row = (
             execution.execution_arn,
             execution.name,
@@ -79,50 +135,57 @@ class RunStore:
             )
             for e in list(execution.events)
         ]
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?)", row
-            )
-            self._db.execute("DELETE FROM events WHERE execution = ?", (execution.execution_arn,))
-            self._db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", events)
+        arn = execution.execution_arn
+        with self._errors(), self._lock, self._writable() as db:
+            db.execute("INSERT OR REPLACE INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?)", row)
+            db.execute("DELETE FROM events WHERE execution = ?", (arn,))
+            db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", events)
+            if execution.status == "RUNNING":
+                owner = (arn, socket.gethostname(), os.getpid())
+                db.execute("INSERT OR REPLACE INTO owners VALUES (?,?,?)", owner)
+            else:
+                db.execute("DELETE FROM owners WHERE execution = ?", (arn,))
 
     def list(self, limit: int = 20) -> list[ExecutionSummary]:
         """The most recent executions first."""
-        with self._lock:
+        with self._errors(), self._lock:
+            if self._db is None:
+                return []
             rows = self._db.execute(
                 "SELECT arn, name, state_machine, status, start, stop FROM executions "
                 "ORDER BY start DESC LIMIT ?",
                 (limit,),
             ).fetchall()
+            gone = self._gone({row[0] for row in rows if row[3] == "RUNNING"})
         return [
-            ExecutionSummary(arn, name, machine, status, datetime.fromisoformat(start), _when(stop))
+            ExecutionSummary(
+                arn,
+                name,
+                machine,
+                "FAILED" if arn in gone else status,
+                datetime.fromisoformat(start),
+                _when(stop),
+            )
             for arn, name, machine, status, start, stop in rows
         ]
 
     def get(self, key: str) -> Execution:
         """By ARN, by name, or by a prefix of either that identifies exactly one execution."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM executions WHERE arn = ? OR name = ?", (key, key)
-            ).fetchall()
-            if not rows:
-                pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                rows = self._db.execute(
-                    "SELECT * FROM executions WHERE arn LIKE ? ESCAPE '\\' "
-                    "OR name LIKE ? ESCAPE '\\'",
-                    (pattern, pattern),
-                ).fetchall()
+        with self._errors(), self._lock:
+            rows = self._matching(key)
             if len(rows) != 1:
                 problem = "no execution matches" if not rows else "several executions match"
                 raise KeyError(f"{problem} {key!r}")
             arn, name, machine, status, input_, output, error, cause, start, stop, delays = rows[0]
+            assert self._db is not None  # _matching found a row
             events = self._db.execute(
                 "SELECT id, previous_id, timestamp, type, details FROM events "
                 "WHERE execution = ? ORDER BY id",
                 (arn,),
             ).fetchall()
+            gone = self._gone({arn} if status == "RUNNING" else set())
         start_date = datetime.fromisoformat(start)
-        return Execution(
+        execution = Execution(
             execution_arn=arn,
             name=name,
             status=status,
@@ -139,6 +202,122 @@ class RunStore:
             state_machine=machine,
             recorded_delays=[(s, float(d)) for s, d in _loads(delays) or []],
         )
+        return _process_exited(execution, gone[arn]) if arn in gone else execution
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _matching(self, key: str) -> _Rows:
+        if self._db is None:
+            return []
+        rows = self._db.execute(
+            "SELECT * FROM executions WHERE arn = ? OR name = ?", (key, key)
+        ).fetchall()
+        if not rows:
+            pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = self._db.execute(
+                "SELECT * FROM executions WHERE arn LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\'",
+                (pattern, pattern),
+            ).fetchall()
+        return rows
+
+    def _gone(self, running: set[str]) -> dict[str, int]:
+        """Of the RUNNING executions `running`, those whose process has ended → its pid."""
+        if not running or self._db is None or "owners" not in self._tables:
+            return {}
+        marks = ",".join("?" * len(running))
+        owners = self._db.execute(
+            f"SELECT execution, host, pid FROM owners WHERE execution IN ({marks})",  # noqa: S608
+            tuple(running),
+        ).fetchall()
+        host = socket.gethostname()
+        return {arn: pid for arn, h, pid in owners if h == host and not _alive(pid)}
+
+    def _writable(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StoreError(self.path, "was opened read-only", fix="open a RunStore to write")
+        return self._db
+
+    def _create_folder(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(
+                self.path.parent,
+                f"cannot create the run store's folder ({err.strerror or err})",
+                fix=f"make the folder above it writable{_OTHER_FILE}",
+            ) from None
+
+    def _errors(self) -> _TranslateErrors:
+        return _TranslateErrors(self.path)
+
+
+class _TranslateErrors:
+    """A context manager turning sqlite3 errors into a StoreError naming the file and the fix."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None, _: Any) -> None:
+        if isinstance(err, sqlite3.Error):
+            raise store_error(self.path, err) from None
+        if isinstance(err, ValueError | TypeError) and not isinstance(err, StoreError):
+            raise StoreError(
+                self.path,
+                f"holds a run that cannot be read ({err})",
+                fix=f"move the file aside to start a new history{_OTHER_FILE}",
+            ) from None
+
+
+def store_error(path: Path, err: sqlite3.Error) -> StoreError:
+    """What an sqlite3 error means for the user, and what to do about it."""
+    text = str(err).lower()
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreError(
+            path,
+            "is not a readable SQLite database (corrupt or truncated)",
+            fix=f"move it aside (mv {path} {path}.broken) to start a new history{_OTHER_FILE}",
+        )
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            path,
+            f"stayed locked by another run for {BUSY_TIMEOUT_SECONDS:.0f} s",
+            fix="wait for the other `orchestrator run` to finish, then try again",
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return StoreError(
+            path,
+            f"cannot be opened for writing ({err})",
+            fix=f"make the file and its folder writable{_OTHER_FILE}",
+        )
+    return StoreError(path, f"SQLite failed: {err}", fix=f"check the file{_OTHER_FILE}")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _process_exited(execution: Execution, pid: int) -> Execution:
+    return replace(
+        execution,
+        status="FAILED",
+        error=PROCESS_EXITED,
+        cause=(
+            f"the process running this run (pid {pid}) ended before the run finished: a task "
+            "called os._exit(), or the process was killed; the history ends where it was last "
+            "recorded"
+        ),
+    )
 
 
 def _when(text: str | None) -> datetime | None:
