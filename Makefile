@@ -34,4 +34,4 @@ build: $(STAMP)
 	$(BIN)/orchestrator build
 
 clean:
-	rm -rf $(VENV) .orchestrator .bench
+	rm -rf $(VENV) .orchestrator .bench infra/package .aws-sam

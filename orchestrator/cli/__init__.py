@@ -2,16 +2,17 @@
 
 One module per command (group); each exposes `register(app)`. To add a command, write
 `orchestrator/cli/<name>.py` with a `register` function and list the module in `COMMANDS` below.
-Errors: raise an `OrchestratorError` — `OrchestratorGroup` prints it on one line and exits 2.
+Errors: raise an `OrchestratorError` — `OrchestratorGroup` prints it on one line and exits 2
+(exit codes: orchestrator/cli/report.py).
 """
 
 from __future__ import annotations
 
-from orchestrator.cli import build, deploy, graph, plan, run
+from orchestrator.cli import build, deploy, graph, init, plan, run, runs
 from orchestrator.cli.app import USER_ERROR_EXIT, app
 
 # The order here is the order of `orchestrator --help`.
-COMMANDS = (run, plan, graph, build, deploy)
+COMMANDS = (init, run, runs, plan, graph, build, deploy)
 
 for _command in COMMANDS:
     _command.register(app)

@@ -1,7 +1,9 @@
-"""`orchestrator build`: write the ASL files and template.yaml, or check they are current.
+"""`orchestrator build`: write the ASL files, template.yaml and what `sam build` packages.
 
 Everything is computed in memory first, so a flow that fails to compile writes nothing, and
-`--check` compares exactly the bytes a build would write.
+`--check` compares exactly the bytes a build would write. The committed files are the ASL files
+and the template; `infra/package/` (the Lambda layer and code, `orchestrator.deploy.packaging`)
+is a git-ignored build output that `write` regenerates and `--check` leaves alone.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.contract import STATEMACHINE_DIR, STATEMACHINE_SUFFIX
+from orchestrator.deploy.packaging import package_files, sync
 from orchestrator.deploy.project import FlowBuild, load_builds
 from orchestrator.deploy.template import TEMPLATE_PATH, build_template, render_template
 from orchestrator.settings import PYPROJECT, ProjectSettings, read_settings
@@ -24,6 +27,11 @@ class Artifacts:
     builds: list[FlowBuild]
     files: dict[Path, str]
 
+    @property
+    def task_modules(self) -> set[str]:
+        """The modules the tasks live in: what the Lambda code must hold."""
+        return {n.task_key.partition(":")[0] for b in self.builds for n in b.graph.nodes}
+
 
 def generate(root: Path) -> Artifacts:
     config = read_settings(root / PYPROJECT)
@@ -34,7 +42,8 @@ def generate(root: Path) -> Artifacts:
 
 
 def write(artifacts: Artifacts) -> list[Path]:
-    """Write the files that changed; remove ASL files of flows no longer shipped."""
+    """Write the files that changed; remove ASL files of flows no longer shipped; regenerate
+    `infra/package/` (reported as its layer and code folders when anything in them changed)."""
     root = artifacts.config.root
     changed = []
     for rel, text in artifacts.files.items():
@@ -47,6 +56,7 @@ def write(artifacts: Artifacts) -> list[Path]:
     for extra in _extra_asl(artifacts):
         (root / extra).unlink()
         changed.append(extra)
+    changed.extend(sync(root, package_files(root, artifacts.task_modules)))
     return changed
 
 

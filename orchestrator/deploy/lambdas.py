@@ -25,14 +25,17 @@ from orchestrator.contract import (
     results_prefix,
 )
 from orchestrator.deploy.errors import DeployError
+from orchestrator.deploy.packaging import CODE_DIR, LAYER_DIR
 from orchestrator.deploy.project import FlowBuild
 from orchestrator.settings import ProjectSettings
 
 HANDLER = "orchestrator.runtime.lambda_entry.lambda_handler"
 RUNTIME = "python3.12"
-# The build directory SAM packages: `orchestrator/` and `functions/` (symlinks) plus the Lambda
-# requirements — and nothing else of the repository (no tests, no .venv).
-CODE_URI = "infra/lambda/"
+# What SAM packages (written by `orchestrator build`, see deploy/packaging.py): each function's
+# code is only the project's modules; the handler and the libraries are one shared layer.
+CODE_URI = f"{CODE_DIR.as_posix()}/"
+LAYER_URI = f"{LAYER_DIR.as_posix()}/"
+LAYER = "OrchestratorRuntimeLayer"
 RESULTS_BUCKET = "ResultsBucket"
 IDEMPOTENCY_TABLE = "IdempotencyTable"
 TAGS_KEY = "orchestrator:tags"
@@ -180,12 +183,37 @@ def function_statements(fn: TaskFunction) -> list[dict[str, Any]]:
     return statements
 
 
+def runtime_layer(config: ProjectSettings) -> dict[str, Any]:
+    """The layer every function uses: the handler's part of orchestrator and the dependencies.
+
+    SAM builds it once (`BuildMethod`, for the functions' architecture: wheels are picked for
+    it, so an arm64 build works on x86 without Docker). Old versions are retained: a published
+    function version keeps naming the layer version it was built with, and a rollback to it must
+    still find it.
+    """
+    return {
+        LAYER: {
+            "Type": "AWS::Serverless::LayerVersion",
+            "Properties": {
+                "Description": "Orchestrator task runtime and the project's dependencies",
+                "ContentUri": LAYER_URI,
+                "CompatibleRuntimes": [RUNTIME],
+                "CompatibleArchitectures": [config.architecture],
+                "RetentionPolicy": "Retain",
+            },
+            "Metadata": {"BuildMethod": RUNTIME, "BuildArchitecture": config.architecture},
+        }
+    }
+
+
 def function_globals(config: ProjectSettings) -> dict[str, Any]:
-    """`Globals: Function:` — runtime, code, tracing and the environment every task shares."""
+    """`Globals: Function:` — runtime, code, layer, tracing and the environment every task
+    shares."""
     return {
         "Runtime": RUNTIME,
         "Handler": HANDLER,
         "CodeUri": CODE_URI,
+        "Layers": [{"Ref": LAYER}],
         "Architectures": [config.architecture],
         "Tracing": "Active",
         # Each deploy publishes a version of every function whose code or configuration changed;

@@ -48,11 +48,36 @@ def load_builds(config: ProjectSettings) -> list[FlowBuild]:
     builds = []
     graphs = [flow.graph for flow in load_project_flows(config.pyproject)]
     for spec, graph in zip(config.flows, graphs, strict=True):
+        check_importable(graph)
         check_schedule(graph)
         plan = plan_flow(graph)
         builds.append(FlowBuild(spec, graph, plan, _code_hash(graph, plan.text)))
     _check_unique_names(builds)
     return builds
+
+
+def check_importable(graph: FlowGraph) -> None:
+    """Refuse a task the Lambda runtime could not import by its key (`module:qualname`).
+
+    A task defined inside a function (`<locals>`) or as a lambda has no importable name, and a
+    module run as a script is `__main__` only in that process: each runs locally (the local engine
+    holds the function itself) but would fail on every Lambda invocation.
+    """
+    for node in graph.nodes:
+        module, _, qualname = node.task_key.partition(":")
+        if module == "__main__":
+            problem = "its module is __main__ (a script run directly), which Lambda cannot import"
+        elif "<locals>" in qualname or "<lambda>" in qualname:
+            kind = "a lambda" if "<lambda>" in qualname else "defined inside a function"
+            problem = f"it is {kind} ({node.task_key}), which Lambda cannot import by name"
+        else:
+            continue
+        raise FlowDefinitionError(
+            problem,
+            flow=graph.name,
+            task=node.task_name,
+            fix="define the task with @task at module level of an importable module",
+        )
 
 
 def check_schedule(graph: FlowGraph) -> None:

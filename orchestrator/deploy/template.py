@@ -18,6 +18,7 @@ from orchestrator.deploy.lambdas import (
     function_globals,
     function_log_group,
     function_resource,
+    runtime_layer,
 )
 from orchestrator.deploy.lambdas import (
     log_group_id as function_log_group_id,
@@ -56,6 +57,7 @@ def build_template(builds: list[FlowBuild], config: ProjectSettings) -> dict[str
     resources.update(results_bucket(config))
     if any(fn.idempotent for fn in functions.values()):
         resources.update(idempotency_table())
+    resources.update(runtime_layer(config))
     for fn in functions.values():
         resources[fn.logical_id] = function_resource(fn, config)
         resources[function_log_group_id(fn)] = function_log_group(fn, config)

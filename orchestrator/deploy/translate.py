@@ -1,8 +1,8 @@
 """SAM → CloudFormation offline: what `sam package` + the SAM transform do, without AWS.
 
-`package_template` points every local `CodeUri`/`DefinitionUri` at S3 (as `sam package` does after
-uploading); `translate` runs samtranslator with a fixed region and a managed-policy table instead
-of IAM lookups, so neither needs credentials or network.
+`package_template` points every local `CodeUri`/`ContentUri`/`DefinitionUri` at S3 (as `sam
+package` does after uploading); `translate` runs samtranslator with a fixed region and a
+managed-policy table instead of IAM lookups, so neither needs credentials or network.
 """
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ def package_template(template: dict[str, Any], upload: Uploader) -> dict[str, An
                 else:
                     location = upload("code", logical_id, local)
                 props["CodeUri"] = f"s3://{location['Bucket']}/{location['Key']}"
+        elif resource["Type"] == "AWS::Serverless::LayerVersion":
+            local = props.get("ContentUri")
+            if isinstance(local, str) and not local.startswith("s3://"):
+                location = upload("code", logical_id, local)
+                props["ContentUri"] = f"s3://{location['Bucket']}/{location['Key']}"
         elif resource["Type"] == "AWS::Serverless::StateMachine":
             local = props.get("DefinitionUri")
             if isinstance(local, str) and not local.startswith("s3://"):

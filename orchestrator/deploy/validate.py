@@ -9,7 +9,10 @@
    function versions it invokes;
 4. `sam validate --lint` with a region set and no credentials, when the `sam` CLI is installed.
 
-Each check returns its problems as lines; an empty list is a pass.
+Each check returns its problems as lines; an empty list is a pass. The tools are not
+dependencies of a plain `pip install orchestrator` (which plans, runs and builds): a check whose
+tool is missing fails with the one line that installs it (`DEPLOY_EXTRA`), and a missing `sam`
+CLI skips its check with that line.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ from typing import Any
 import yaml
 
 from orchestrator.deploy.translate import REGION, package_template, placeholder_uploader, translate
+
+# The extra installing every tool validate runs ([project.optional-dependencies] of pyproject).
+DEPLOY_EXTRA = "deploy"
+INSTALL_HINT = f"pip install 'orchestrator[{DEPLOY_EXTRA}]'"
 
 
 @dataclass
@@ -53,10 +60,19 @@ def asl_files(template: dict[str, Any]) -> list[str]:
     ]
 
 
-def check_statelint(root: Path, template: dict[str, Any]) -> CheckResult:
-    from statelint.linter import Linter
+def missing_tool(result: CheckResult, err: ModuleNotFoundError) -> CheckResult:
+    """`result`, failed with the line that installs the missing tool."""
+    tool = (err.name or "a validator").partition(".")[0]
+    result.problems.append(f"{tool} is not installed: {INSTALL_HINT}")
+    return result
 
+
+def check_statelint(root: Path, template: dict[str, Any]) -> CheckResult:
     result = CheckResult("statelint")
+    try:
+        from statelint.linter import Linter
+    except ModuleNotFoundError as err:
+        return missing_tool(result, err)
     for rel in asl_files(template):
         path = root / rel
         if not path.is_file():
@@ -79,9 +95,12 @@ def inline_definitions(root: Path, template: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_cfn_lint(root: Path, template: dict[str, Any]) -> CheckResult:
-    from cfnlint.api import ManualArgs, lint
-
     result = CheckResult("samtranslator + cfn-lint")
+    try:
+        import samtranslator  # noqa: F401 - translate() imports it; say so before it fails
+        from cfnlint.api import ManualArgs, lint
+    except ModuleNotFoundError as err:
+        return missing_tool(result, err)
     try:
         cfn = translate(
             package_template(inline_definitions(root, template), placeholder_uploader())
@@ -98,6 +117,11 @@ def check_access_rules(root: Path) -> CheckResult:
     from orchestrator.deploy.access import check_project
 
     result = CheckResult("AWS authorisation (IAM)")
+    try:
+        import moto.iam.access_control  # noqa: F401 - the policy evaluator it runs
+        import samtranslator  # noqa: F401
+    except ModuleNotFoundError as err:
+        return missing_tool(result, err)
     try:
         findings = check_project(root)
     except Exception as err:  # a template the check cannot read is a finding too
@@ -117,7 +141,7 @@ def check_sam_validate(root: Path) -> CheckResult:
     result = CheckResult("sam validate --lint")
     sam = sam_executable()
     if sam is None:
-        result.skipped = "the sam CLI is not installed (pip install aws-sam-cli)"
+        result.skipped = f"the sam CLI is not installed: {INSTALL_HINT}"
         return result
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     # A region but no credentials: validation must not depend on an AWS account.

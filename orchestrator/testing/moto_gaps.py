@@ -45,7 +45,13 @@ class MotoGaps:
 
     def _create_skipped(self) -> None:
         skipped = [lid for lid in self.resources if lid not in self.physical]
-        # Function versions first: the state machines' substitutions name them.
+        # Layers first: the functions' versions must publish with them.
+        for logical in skipped:
+            resource = self.resources[logical]
+            if resource["Type"] == "AWS::Lambda::LayerVersion":
+                self.physical[logical] = self._layer_version(logical, resource["Properties"])
+                self._attach_layer(logical)
+        # Function versions next: the state machines' substitutions name them.
         for logical in skipped:
             resource = self.resources[logical]
             if resource["Type"] == "AWS::Lambda::Version":
@@ -234,6 +240,41 @@ class MotoGaps:
         if resolved.get("Description"):
             kwargs["Description"] = resolved["Description"]
         return str(self.lambda_.publish_version(**kwargs)["FunctionArn"])
+
+    def _layer_version(self, logical: str, props: dict[str, Any]) -> str:
+        # moto 5's CloudFormation publishes the layer but reports no physical id for it (so a
+        # Ref to it resolves to nothing): look the version up, else publish it.
+        resolved = self.resolve(props)
+        name = resolved.get("LayerName", logical)
+        generated = f"{self.stack_name}-{logical}-"  # moto names it so, ignoring LayerName
+        for layer in self.lambda_.list_layers()["Layers"]:
+            if layer["LayerName"].startswith(generated):
+                self.findings.append(
+                    f"{logical}: moto's CloudFormation published it as {layer['LayerName']} "
+                    "(not its LayerName) and without a physical id; found with ListLayers"
+                )
+                return str(layer["LatestMatchingVersion"]["LayerVersionArn"])
+        published = self.lambda_.publish_layer_version(
+            LayerName=name,
+            Content=resolved["Content"],
+            CompatibleRuntimes=resolved.get("CompatibleRuntimes", []),
+        )
+        self.created_by_api.append((logical, "AWS::Lambda::LayerVersion"))
+        return str(published["LayerVersionArn"])
+
+    def _attach_layer(self, layer: str) -> None:
+        # The functions' `Layers: [Ref]` resolved to nothing (the layer had no physical id).
+        for logical, resource in self.resources.items():
+            layers = resource.get("Properties", {}).get("Layers", [])
+            if resource["Type"] == "AWS::Lambda::Function" and {"Ref": layer} in layers:
+                arns = [self.physical[layer] if x == {"Ref": layer} else x for x in layers]
+                self.lambda_.update_function_configuration(
+                    FunctionName=self.physical[logical], Layers=arns
+                )
+        self.findings.append(
+            f"{layer}: the functions' Layers referencing it were dropped by moto; set again "
+            "with UpdateFunctionConfiguration"
+        )
 
     def _lambda_alias(self, logical: str, props: dict[str, Any]) -> str:
         resolved = self.resolve(props)

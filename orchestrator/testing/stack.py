@@ -2,9 +2,10 @@
 
 `deploy_template_to_moto` follows the real path as far as moto allows:
 
-1. what `sam package` does: zip each function's ``CodeUri`` directory (symlinks followed, as
-   `sam build` does) and upload it, upload every ``DefinitionUri`` ASL file, and point the
-   template at those S3 objects (`orchestrator.deploy.translate.package_template`);
+1. what `sam package` does: zip each function's ``CodeUri`` and each layer's ``ContentUri``
+   directory (symlinks followed, as `sam build` does) and upload it, upload every
+   ``DefinitionUri`` ASL file, and point the template at those S3 objects
+   (`orchestrator.deploy.translate.package_template`);
 2. samtranslator turns the SAM template into CloudFormation JSON
    (`orchestrator.deploy.translate.translate`, the same code `orchestrator validate` runs);
 3. moto's CloudFormation ``create_stack`` creates the stack.
@@ -172,7 +173,10 @@ def _uploader(s3: Any, root: Path, bucket: str) -> Callable[[str, str, str], dic
         source = root / local
         if not source.exists():
             # `sam package` fails the same way; say which path, relative to what.
-            raise MotoDeployError(f"{logical_id}: {local} does not exist under {root}")
+            raise MotoDeployError(
+                f"{logical_id}: {local} does not exist under {root}. Fix: run `orchestrator "
+                "build` (it writes infra/package/, what the functions and their layer ship)"
+            )
         if kind == "code":
             key = f"{logical_id}/{local.strip('/')}.zip"
             body = zip_directory(source) if source.is_dir() else source.read_bytes()

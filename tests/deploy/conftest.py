@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.deploy.build import Artifacts, generate
+from orchestrator.deploy.packaging import package_files, sync
 
 REPO = Path(__file__).resolve().parents[2]
 _counter = itertools.count()
@@ -24,6 +25,13 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def repo_artifacts() -> Artifacts:
     return generate(REPO)
+
+
+def package_repo() -> Path:
+    """Write the repository's `infra/package/` (git-ignored, so absent from a fresh clone) as
+    `orchestrator build` would, without touching the committed files; the repository root."""
+    sync(REPO, package_files(REPO, generate(REPO).task_modules))
+    return REPO
 
 
 @pytest.fixture

@@ -413,14 +413,9 @@ def test_deploy_with_the_real_sam_build_into_moto(
         pytest.skip("sam build needs a python3.12 on PATH for the python3.12 runtime")
     from orchestrator.testing.stack import MotoStack, deploy_template_to_moto
 
-    # The CodeUri every function shares, as the repository's infra/lambda/ (docs/deploy.md):
-    # the framework and the flows' package as symlinks. No requirements.txt, so sam build
-    # needs no network; the functions run in-process in moto, with this venv's packages.
+    # The build inside deploy writes infra/package/ (the layer and the code) for sam build; the
+    # functions run in-process in moto, with this venv's packages.
     package = next(p.name for p in project.iterdir() if (p / "demo.py").is_file())
-    code = project / "infra" / "lambda"
-    code.mkdir(parents=True)
-    (code / "orchestrator").symlink_to(REPO / "orchestrator", target_is_directory=True)
-    (code / package).symlink_to(Path("../..") / package, target_is_directory=True)
     monkeypatch.setenv("PATH", f"{python}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("SAM_CLI_TELEMETRY", "0")
 
@@ -440,7 +435,10 @@ def test_deploy_with_the_real_sam_build_into_moto(
         monkeypatch.setattr(sam_module, "sam_deploy", deploy_into_moto)
         result = cli(runner, "deploy", "--stage", "dev", "-p", str(project))
         assert result.exit_code == 0, result.output
-        assert (project / ".aws-sam" / "build" / "FetchFunction" / package / "demo.py").is_file()
+        built = project / ".aws-sam" / "build"
+        assert (built / "FetchFunction" / package / "demo.py").is_file()
+        assert not (built / "FetchFunction" / "orchestrator").exists()  # in the layer
+        assert (built / "OrchestratorRuntimeLayer" / "python" / "orchestrator").is_dir()
         (stack,) = stacks
         assert stack.stack_name == "demo-dev"
         run = stack.execute("simple", {"n": 4})

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -68,3 +70,21 @@ def test_sam_translation_errors_are_reported(tmp_path: Path) -> None:
     )
     result = check_cfn_lint(root, load_template(root))
     assert any(p.startswith("samtranslator:") for p in result.problems), result.problems
+
+
+def test_a_missing_validator_names_the_extra_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestrator.deploy.validate import INSTALL_HINT, validate_project
+
+    root = _copy(tmp_path)
+    for module in ("statelint", "statelint.linter", "cfnlint", "cfnlint.api"):
+        monkeypatch.setitem(sys.modules, module, None)  # `import` raises ModuleNotFoundError
+    monkeypatch.setattr("orchestrator.deploy.validate.sam_executable", lambda: None)
+    results = {r.name: r for r in validate_project(root)}
+    assert results["statelint"].problems == [f"statelint is not installed: {INSTALL_HINT}"]
+    assert results["samtranslator + cfn-lint"].problems == [
+        f"cfnlint is not installed: {INSTALL_HINT}"
+    ]
+    assert results["sam validate --lint"].skipped == f"the sam CLI is not installed: {INSTALL_HINT}"
+    assert INSTALL_HINT == "pip install 'orchestrator[deploy]'"

@@ -19,6 +19,7 @@ from orchestrator.loader import load_flow
 from orchestrator.sdk.flow import Flow
 from orchestrator.testing.moto import REGION, MotoStepFunctions
 from orchestrator.testing.stack import MotoStack, deploy_template_to_moto
+from tests.deploy.conftest import package_repo
 from tests.deploy.helpers import fixture_project_built_today, forget_fixture_modules
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,6 +35,7 @@ def account() -> Iterator[MotoStepFunctions]:
 
 @pytest.fixture(scope="module")
 def stages(account: MotoStepFunctions) -> dict[str, MotoStack]:
+    package_repo()  # the infra/package/ the template names (git-ignored)
     return {
         stage: deploy_template_to_moto(
             REPO / "template.yaml", REPO, sfn=account, stack_name=f"orchestrator-{stage}"
@@ -95,7 +97,6 @@ def test_every_shipped_flow_succeeds_in_each_stage(
 def shared_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Issue 9's fixture project (two flows sharing `extract` and `count`), built today."""
     root = fixture_project_built_today(tmp_path_factory.mktemp("shared") / "proj")
-    (root / "infra" / "lambda").mkdir(parents=True)
     sys.path.insert(0, str(root))  # the deployed functions import its tasks
     yield root
     sys.path.remove(str(root))

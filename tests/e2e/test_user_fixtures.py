@@ -106,9 +106,6 @@ def make_project(root: Path) -> None:
     (root / "conftest.py").write_text(CONFTEST)
     (root / "tests").mkdir()
     (root / "tests" / "test_userproj.py").write_text(TESTS)
-    # What `infra/lambda/` holds in this repository: the code the functions ship.
-    (root / "infra" / "lambda").mkdir(parents=True)
-    (root / "infra" / "lambda" / "userproj").symlink_to(root / "userproj")
 
 
 def test_fixtures_in_a_users_project(tmp_path: Path) -> None:
@@ -126,6 +123,9 @@ def test_fixtures_in_a_users_project(tmp_path: Path) -> None:
     )
     assert build.returncode == 0, build.stdout + build.stderr
     assert (root / "template.yaml").is_file()
+    # What sam build packages, generated: the project's package, and the layer's runtime.
+    assert (root / "infra/package/code/userproj/flows.py").is_file()
+    assert (root / "infra/package/layer/orchestrator/runtime/lambda_entry.py").is_file()
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:logging", "tests"],
         cwd=root,
