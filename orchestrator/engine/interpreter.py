@@ -30,6 +30,7 @@ def execute(
     clock: Clock | None = None,
     name: str | None = None,
     state_machine_name: str = "local",
+    state_machine_type: str = "STANDARD",
     on_record: Callable[[Execution], None] | None = None,
     on_event: Callable[[HistoryEvent], None] | None = None,
 ) -> Execution:
@@ -46,8 +47,14 @@ def execute(
     # Step Functions receives the input as JSON text: an absent input is `{}`.
     input_text = dumps({} if input is None else input)
     value = json.loads(input_text)
-    machine_arn = f"arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}:stateMachine:{state_machine_name}"
-    arn = f"arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}:execution:{state_machine_name}:{name}"
+    prefix = f"arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}"
+    machine_arn = f"{prefix}:stateMachine:{state_machine_name}"
+    if state_machine_type == "EXPRESS":
+        # An Express execution's ARN: `express:<machine>:<name>:<id>` (Step Functions API,
+        # StartExecution / DescribeExecution of an Express workflow).
+        arn = f"{prefix}:express:{state_machine_name}:{name}:{uuid.uuid4()}"
+    else:
+        arn = f"{prefix}:execution:{state_machine_name}:{name}"
     start = clock.now()
     recorder = Recorder(clock, on_event)
     timeout = machine.timeout_seconds

@@ -184,6 +184,7 @@ def run_flow(
             invoke=invoker(machine),
             clock=make_clock(clock),
             state_machine_name=graph.resource_name,
+            state_machine_type=graph.type,
             on_record=recorder.record,
             on_event=on_event,
         )

@@ -128,3 +128,27 @@ def test_definition_as_string_and_no_input() -> None:
     ex = run('{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}')
     assert ex.output == {}
     assert ex.execution_arn.endswith(":execution:local:" + ex.name)
+
+
+def test_an_express_execution_has_an_express_arn() -> None:
+    # Step Functions names Express executions `arn:...:express:<machine>:<name>:<id>`.
+    from orchestrator.engine import execute
+
+    definition = {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "Parameters": {"id.$": "$$.Execution.Id"}, "End": True}},
+    }
+    express = execute(
+        definition,
+        {},
+        invoke=lambda f, p: None,
+        name="run1",
+        state_machine_name="m",
+        state_machine_type="EXPRESS",
+    )
+    parts = express.output["id"].split(":")
+    assert parts[5:8] == ["express", "m", "run1"] and len(parts) == 9
+    standard = execute(
+        definition, {}, invoke=lambda f, p: None, name="run1", state_machine_name="m"
+    )
+    assert standard.output["id"].split(":")[5:] == ["execution", "m", "run1"]
