@@ -2,23 +2,19 @@
 
 A value is JSON when it parses (`3`, `true`, `[1, 2]`), else a plain string (`n=abc`). A value
 that starts like a JSON document (`{`, `[`, `"`) but does not parse is a mistake, not a string.
-A parameter the flow function annotates (`n: int`) is checked against its annotation with
-pydantic before anything runs, so a wrong value is a user error (exit 2), not a task failing
-halfway through the run. `with Flow(...)` parameters have no annotations: any JSON is accepted.
+The values are then checked against the flow function's annotations by
+`orchestrator.sdk.params.typed_params`, as `flow.run(**params)` checks them.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
-import typing
-from collections.abc import Callable
 from typing import Any
-
-from pydantic import TypeAdapter, ValidationError
 
 from orchestrator.errors import ParameterError
 from orchestrator.sdk.flow import Flow
+from orchestrator.sdk.params import CLI_SPELLING
+from orchestrator.sdk.params import typed_params as _typed_params
 
 _JSON_STARTS = ("{", "[", '"')
 
@@ -47,69 +43,11 @@ def _value(key: str, raw: str) -> Any:
         return raw
 
 
-def typed_params(flow: Flow, params: dict[str, Any], raw: dict[str, str]) -> dict[str, Any]:
-    """`params` checked against the flow function's annotations (as JSON values again).
-
-    `raw` holds the text each value was read from: `--param name=007` is JSON 7 to the parser
-    but a fine `name: str`, so a value the annotation refuses is tried again as its text.
-    """
-    hints = _annotations(flow._fn)
-    checked = dict(params)
-    for name, value in params.items():
-        hint = hints.get(name)
-        if hint is None or hint is Any:
-            continue
-        try:
-            adapter: TypeAdapter[Any] = TypeAdapter(hint)
-        except Exception:  # a type pydantic cannot check (a plain class): the task will see
-            continue
-        try:
-            valid = adapter.validate_python(value)
-        except ValidationError as err:
-            valid = _as_text(adapter, raw.get(name), err, flow.name, name, hint)
-        checked[name] = adapter.dump_python(valid, mode="json")
-    return checked
-
-
 def raw_values(pairs: list[str]) -> dict[str, str]:
     """The text after `=` of each `k=v` pair (the last one wins, as in `parse_params`)."""
     return {key.strip(): raw for key, _, raw in (pair.partition("=") for pair in pairs)}
 
 
-def _as_text(
-    adapter: TypeAdapter[Any],
-    text: str | None,
-    err: ValidationError,
-    flow: str,
-    name: str,
-    hint: Any,
-) -> Any:
-    if text is not None:
-        try:
-            return adapter.validate_python(text)
-        except ValidationError:
-            pass
-    problem = err.errors()[0]["msg"] if err.errors() else str(err)
-    shown = text if text is not None else json.dumps(err.errors()[0].get("input"))
-    raise ParameterError(
-        f"flow {flow!r}: --param {name}={shown} does not fit `{name}: {_type_name(hint)}` "
-        f"({problem}). Fix: pass a value of type {_type_name(hint)}"
-    ) from None
-
-
-def _annotations(fn: Callable[..., Any] | None) -> dict[str, Any]:
-    """The flow function's parameter annotations that can be resolved (others are skipped)."""
-    if fn is None:
-        return {}
-    try:
-        return typing.get_type_hints(fn)
-    except Exception:  # a forward reference to a name that is not importable: check nothing
-        return {
-            name: p.annotation
-            for name, p in inspect.signature(fn).parameters.items()
-            if p.annotation is not p.empty and not isinstance(p.annotation, str)
-        }
-
-
-def _type_name(hint: Any) -> str:
-    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
+def typed_params(flow: Flow, params: dict[str, Any], raw: dict[str, str]) -> dict[str, Any]:
+    """`params` checked against the flow's annotations, errors spelled as `--param k=v`."""
+    return _typed_params(flow, params, raw, spelling=CLI_SPELLING)

@@ -21,12 +21,13 @@ from rich.text import Text
 from orchestrator.cli.app import is_debug
 from orchestrator.cli.causes import read_cause
 from orchestrator.cli.flows import load_graph
-from orchestrator.cli.params import parse_params, raw_values, typed_params
+from orchestrator.cli.params import parse_params, raw_values
 from orchestrator.cli.report import FAILED_EXIT, report_error
 from orchestrator.engine.history import HistoryEvent, StateAttribution
 from orchestrator.errors import ParameterError
 from orchestrator.loader import load_project_flows
 from orchestrator.local import FlowRun, run_flow
+from orchestrator.sdk.params import typed_params
 
 FAILED_RUN_EXIT = FAILED_EXIT
 _STYLE = {

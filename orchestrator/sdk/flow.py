@@ -218,7 +218,9 @@ class Flow:
         (`.orchestrator/runs.sqlite`, or the file named by ORCHESTRATOR_STORE).
         """
         from orchestrator.local import run_flow
+        from orchestrator.sdk.params import typed_params
 
+        params = typed_params(self, params)  # `n: int` refuses n="abc" before anything runs
         return run_flow(self.local_machine(committed=committed), params, clock=clock)
 
     def local_machine(self, committed: bool = False) -> LocalMachine:
