@@ -33,6 +33,7 @@ from orchestrator.contract import (
     RESULTS_PREFIX_ENV,
 )
 from orchestrator.deploy.physical import StackResources
+from orchestrator.deploy.schedules import QUALIFIER_KEY
 
 #: The AWS managed policies SAM attaches, as AWS publishes them (the actions this check needs).
 MANAGED_POLICY_STATEMENTS: dict[str, list[dict[str, Any]]] = {
@@ -57,7 +58,6 @@ MANAGED_POLICY_STATEMENTS: dict[str, list[dict[str, Any]]] = {
         }
     ],
 }
-QUALIFIER_KEY = "states:StateMachineQualifier"
 #: Actions whose grants are scoped to this stack's resources: a second stack's resource must not
 #: be reachable through them.
 SCOPED_PREFIXES = ("states:", "lambda:InvokeFunction", "s3:GetObject", "s3:PutObject", "dynamodb:")

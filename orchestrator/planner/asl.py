@@ -243,7 +243,7 @@ class AslWriter:
             self.note("Catch on a task whose failure a trigger or the run's state observes", 1)
         if node.id not in self.control.gated:
             return own, exists
-        gate = GateWriter(self.graph, node, own.steps[0].name, self.control).sequence()
+        gate = GateWriter(self.graph, node, own.steps[0].name).sequence()
         self.count("gate states (a trigger, a case, or a path into a result)", gate)
         gate.extend(own)
         return gate, exists

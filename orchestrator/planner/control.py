@@ -69,8 +69,6 @@ class ControlPlan:
     #: Tasks whose result the machine reads itself, and whose readers are all gated.
     marker_safe: set[str] = field(default_factory=set)
     final: list[str] = field(default_factory=list)
-    #: Why states were added: (what, how many), for `orchestrator plan`.
-    reasons: list[str] = field(default_factory=list)
 
     def start(self, graph: FlowGraph) -> dict[str, Any]:
         """What the Start state adds to the document: the counting sentinel, when needed."""
@@ -204,7 +202,7 @@ class GateWriter:
     """The states of one task's gate: a Choice (after counting Passes, if it counts) whose rules
     lead to the task, or to Pass states recording SKIPPED / TRIGGER_FAILED in its place."""
 
-    def __init__(self, graph: FlowGraph, node: TaskNode, run: str, plan: ControlPlan) -> None:
+    def __init__(self, graph: FlowGraph, node: TaskNode, run: str) -> None:
         self.graph = graph
         self.node = node
         self.run = run  # the first state of the task itself
