@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .history import HistoryEvent
     from .interpreter import execute
     from .lane import LambdaInvoker
+    from .objects import ObjectStore
 
 _EXPORTS = {
     "Clock": "clock",
@@ -33,6 +34,7 @@ _EXPORTS = {
     "HistoryEvent": "history",
     "execute": "interpreter",
     "LambdaInvoker": "lane",
+    "ObjectStore": "objects",
 }
 
 
@@ -50,6 +52,7 @@ __all__ = [
     "HistoryEvent",
     "LambdaFunctionError",
     "LambdaInvoker",
+    "ObjectStore",
     "RealClock",
     "StatesError",
     "VirtualClock",

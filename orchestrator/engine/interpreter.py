@@ -15,6 +15,7 @@ from .execution import Execution
 from .history import HistoryEvent, Recorder
 from .jsonpath import dumps
 from .lane import LambdaInvoker, Lane, Run, iso
+from .objects import ObjectStore
 from .program import run_program
 from .spec import LOCAL_ACCOUNT, LOCAL_REGION
 from .state import check_size
@@ -33,13 +34,16 @@ def execute(
     state_machine_type: str = "STANDARD",
     on_record: Callable[[Execution], None] | None = None,
     on_event: Callable[[HistoryEvent], None] | None = None,
+    objects: ObjectStore | None = None,
 ) -> Execution:
     """Run `definition` on `input` and return the finished execution.
 
     Raises DefinitionError for a malformed or unsupported definition (before anything runs).
     A failing flow does not raise: the execution's `status` is FAILED with `error` and `cause`.
     `on_record` is called with the execution when it starts and when it stops (a run store
-    keeps it); `on_event` with every history event as it is recorded.
+    keeps it); `on_event` with every history event as it is recorded. `objects` is the store
+    Distributed Maps' ItemReader and ResultWriter read and write (S3's place); without one, a Map
+    that reads or exports through S3 fails with States.ItemReaderFailed/ResultWriterFailed.
     """
     machine = compile_definition(definition)
     clock = clock or RealClock()
@@ -74,6 +78,7 @@ def execute(
             "StateMachine": {"Id": machine_arn, "Name": state_machine_name},
         },
         deadline=start + timedelta(seconds=timeout) if timeout is not None else None,
+        objects=objects,
     )
     execution = Execution(
         execution_arn=arn,

@@ -15,6 +15,7 @@ from typing import Any
 from .clock import Clock
 from .errors import TIMEOUT, BranchAborted, ExecutionTimedOut, StatesError
 from .history import AbortScope, Recorder
+from .objects import ObjectStore
 from .worker import CallTimedOut, call_with_timeout
 
 LambdaInvoker = Callable[[str, Any], Any]
@@ -35,6 +36,8 @@ class Run:
     invoke: LambdaInvoker
     execution_context: dict[str, Any]
     deadline: datetime | None
+    #: Where Distributed Maps' ItemReader and ResultWriter read and write (None: not given).
+    objects: ObjectStore | None = None
     delays: list[tuple[str, float]] = field(default_factory=list)
     root: AbortScope = field(default_factory=AbortScope)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -1,39 +1,47 @@
 """The Map state, INLINE and DISTRIBUTED.
 
 DISTRIBUTED runs in-process like INLINE (AWS runs child executions): its iterations still appear
-in this history as MapIteration events, bracketed by MapRunStarted/MapRunSucceeded|Failed. Its
-failure rule is AWS's: any iteration failure beyond ToleratedFailureCount/Percentage (default 0)
-fails the state with States.ExceedToleratedFailureThreshold; an INLINE Map fails with the
-iteration's own error (the tolerance fields, like ItemBatcher, belong to Distributed Maps only,
+in this history as MapIteration events, bracketed by MapRunStarted (with the Map Run's ARN) and
+MapRunSucceeded|Failed. Its failure rule is AWS's: any iteration failure beyond
+ToleratedFailureCount/Percentage (default 0) fails the state with
+States.ExceedToleratedFailureThreshold; an INLINE Map fails with the iteration's own error (the
+tolerance fields, like ItemReader, ItemBatcher and ResultWriter, belong to Distributed Maps only,
 and are refused on an INLINE one). A tolerated failure leaves `{"Error", "Cause"}` in the result
-list at that item's index. ItemReader and ResultWriter (S3) are not supported.
+list at that item's index.
+
+The items are the effective input at ItemsPath, or what the ItemReader reads from the object
+store given to `execute` (`item_reader.py`); ItemSelector then shapes each one and the
+ItemBatcher groups them (`item_batcher.py`). A ResultWriter exports or reshapes the children's
+results (`result_writer.py`) from their outcomes, kept per child (`map_run.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from .errors import RUNTIME, TOLERATED, DefinitionError, StatesError
 from .fanout import run_all
-from .fields import describe, enum, in_range, integer, number, obj, one_of, path, refuse_unknown
+from .fields import enum, obj, one_of, path, refuse_unknown
 from .history import AbortScope
-from .jsonpath import Path, PathNotFound, compile_path, dumps
+from .item_batcher import item_batcher
+from .item_reader import item_reader
+from .jsonpath import PathNotFound, compile_path, dumps
 from .lane import Lane
+from .limit import limit
+from .map_run import MapRun, Outcomes
 from .program import Program, run_program
+from .result_writer import Destination, ResultWriter, result_writer
 from .retry import RecoverableState
 from .spec import (
     INLINE_MAP_MAX_CONCURRENCY,
     MAP_EXECUTION_TYPES,
+    MAP_LABEL_FORBIDDEN,
+    MAP_LABEL_MAX_LENGTH,
     MAP_MAX_TOLERATED_FAILURE_PERCENTAGE,
     MAP_MODES,
 )
-from .state import (
-    invalid_path_cause,
-    payload_size,
-    template_field,
-)
+from .state import invalid_path_cause, template_field
 
 Compile = Callable[[dict[str, Any], str], Program]
 
@@ -65,44 +73,6 @@ _DISTRIBUTED_ONLY = frozenset(
 _PROCESSOR_CONFIG_FIELDS = frozenset({"Mode", "ExecutionType"})
 
 
-@dataclass(frozen=True)
-class _Limit:
-    """A Map number (MaxConcurrency, ToleratedFailure...) given as a value or as a ...Path."""
-
-    key: str
-    value: float | None
-    path: Path | None
-    low: int
-    high: int | None
-    integral: bool
-
-    @property
-    def given(self) -> bool:
-        return self.value is not None or self.path is not None
-
-    def resolve(self, effective: Any, default: float) -> float:
-        if self.path is None:
-            return default if self.value is None else self.value
-        try:
-            raw = self.path.get(effective)
-        except PathNotFound:
-            raise StatesError(RUNTIME, invalid_path_cause(self.path)) from None
-        if not in_range(raw, self.low, self.high, self.integral):
-            wanted = describe(self.low, self.high, self.integral)
-            raise StatesError(RUNTIME, f"{self.key}Path must select {wanted}: {dumps(raw)}")
-        return float(raw)
-
-
-def _limit(
-    spec: dict[str, Any], key: str, where: str, low: int, high: int | None, integral: bool
-) -> _Limit:
-    one_of(spec, (key, f"{key}Path"), where)
-    value = (
-        integer(spec, key, where, low, high) if integral else number(spec, key, where, low, high)
-    )
-    return _Limit(key, value, path(spec, f"{key}Path", where), low, high, integral)
-
-
 def _processor(spec: dict[str, Any], where: str) -> tuple[dict[str, Any], bool]:
     """The item processor (ItemProcessor, or the deprecated Iterator) and whether it is
     DISTRIBUTED (ProcessorConfig.Mode; INLINE by default, DISTRIBUTED needs an ExecutionType)."""
@@ -121,6 +91,26 @@ def _processor(spec: dict[str, Any], where: str) -> tuple[dict[str, Any], bool]:
     return processor, distributed
 
 
+def _label(spec: dict[str, Any], where: str, name: str) -> str:
+    """The Label that names the Map Run (the state name without one), checked as AWS does."""
+    label = spec.get("Label", name)
+    if "Label" in spec and (
+        not isinstance(label, str)
+        or not 0 < len(label) <= MAP_LABEL_MAX_LENGTH
+        or any(c.isspace() or c in MAP_LABEL_FORBIDDEN or _control(c) for c in label)
+    ):
+        raise DefinitionError(
+            f"{where}: Label must be 1 to {MAP_LABEL_MAX_LENGTH} characters without whitespace, "
+            f"control characters or any of {''.join(sorted(MAP_LABEL_FORBIDDEN))}, "
+            f"got {dumps(label)}"
+        )
+    return str(label)
+
+
+def _control(c: str) -> bool:
+    return ord(c) <= 0x1F or 0x7F <= ord(c) <= 0x9F
+
+
 class MapState(RecoverableState):
     kind = "Map"
     fields = _MAP_FIELDS | _DISTRIBUTED_ONLY
@@ -135,17 +125,24 @@ class MapState(RecoverableState):
                 f"is INLINE (set ItemProcessor.ProcessorConfig.Mode to DISTRIBUTED)"
             )
         super().__init__(name, spec)
-        for unsupported in ("ItemReader", "ResultWriter"):
-            if unsupported in spec:
-                raise DefinitionError(f"Map state {name!r}: {unsupported} is not supported locally")
         self.program = compile_program(processor, f"{name}.ItemProcessor")
+        self.reader = item_reader(spec, where)
+        if self.reader is not None and "ItemsPath" in spec:
+            # "You can use ItemsPath in the Distributed Map state only if you use a JSON input
+            # passed from a previous state in the workflow."
+            raise DefinitionError(
+                f"{where}: ItemsPath selects items in the state input, and this Map reads them "
+                f"with an ItemReader: give one or the other"
+            )
         self.items_path = path(spec, "ItemsPath", where) or compile_path("$")
         self.selector = template_field(spec, "ItemSelector", "Parameters")
         self.result_selector = template_field(spec, "ResultSelector")
-        self.batcher: dict[str, Any] | None = obj(spec, "ItemBatcher", where)
-        self.concurrency = _limit(spec, "MaxConcurrency", where, 0, None, integral=True)
-        self.tolerated_count = _limit(spec, "ToleratedFailureCount", where, 0, None, integral=True)
-        self.tolerated_percentage = _limit(
+        self.batcher = item_batcher(spec, where)
+        self.writer = result_writer(spec, where)
+        self.label = _label(spec, where, name)
+        self.concurrency = limit(spec, "MaxConcurrency", where, 0, None, integral=True)
+        self.tolerated_count = limit(spec, "ToleratedFailureCount", where, 0, None, integral=True)
+        self.tolerated_percentage = limit(
             spec,
             "ToleratedFailurePercentage",
             where,
@@ -162,17 +159,21 @@ class MapState(RecoverableState):
             result = self.result_selector.evaluate(result, context)
         return result
 
-    def _items(self, effective: Any, context: Callable[[], Any]) -> list[Any]:
-        try:
-            items = self.items_path.get(effective)
-        except PathNotFound:
-            raise StatesError(RUNTIME, invalid_path_cause(self.items_path)) from None
-        if not isinstance(items, list):
-            raise StatesError(
-                RUNTIME,
-                f"Invalid path '{self.items_path.text}': The ItemsPath must point to an array, "
-                f"got {dumps(items)}",
-            )
+    def _items(self, lane: Lane, effective: Any, context: Callable[[], Any]) -> list[Any]:
+        """The children's inputs: the items (read, or at ItemsPath), selected, then batched."""
+        if self.reader is not None:
+            items = self.reader.read(lane.run.objects, effective, context)
+        else:
+            try:
+                items = self.items_path.get(effective)
+            except PathNotFound:
+                raise StatesError(RUNTIME, invalid_path_cause(self.items_path)) from None
+            if not isinstance(items, list):
+                raise StatesError(
+                    RUNTIME,
+                    f"Invalid path '{self.items_path.text}': The ItemsPath must point to an array, "
+                    f"got {dumps(items)}",
+                )
         if self.selector is not None:
             selector = self.selector
             if selector.uses_context:
@@ -188,67 +189,80 @@ class MapState(RecoverableState):
             else:
                 items = [selector.evaluate(effective, context) for _ in items]
         if self.batcher is not None:
-            items = self._batches(effective, items)
+            items = self.batcher.batches(items, effective, context)
         return items
 
-    def _batches(self, effective: Any, items: list[Any]) -> list[Any]:
-        spec = self.batcher or {}
-        max_items = int(spec.get("MaxItemsPerBatch", 0)) or len(items) or 1
-        max_bytes = int(spec.get("MaxInputBytesPerBatch", 0)) or 262_144
-        batch_input = spec.get("BatchInput", {})
-        batches: list[list[Any]] = []
-        size = 0
-        for item in items:
-            item_size = payload_size(dumps(item)) + 1
-            if batches and len(batches[-1]) < max_items and size + item_size <= max_bytes:
-                batches[-1].append(item)
-                size += item_size
-            else:
-                batches.append([item])
-                size = item_size
-        return [{**batch_input, "Items": batch} for batch in batches]
-
-    def _run_items(self, lane: Lane, effective: Any, context: Callable[[], Any]) -> list[Any]:
-        items = self._items(effective, context)
+    def _run_items(self, lane: Lane, effective: Any, context: Callable[[], Any]) -> Any:
+        items = self._items(lane, effective, context)
         concurrency = int(self.concurrency.resolve(effective, 0))
+        tolerance = self._tolerance(effective, len(items))
+        writer = self.writer
+        destination = None
+        if writer is not None:
+            destination = writer.destination(lane.run.objects, effective, context)
         lane.emit("MapStateStarted", {"length": len(items)})
+        run = None
         if self.distributed:
-            lane.emit("MapRunStarted", {"mapRunArn": f"{self.name}:local"})
+            run = MapRun(lane.run.execution_context["StateMachine"], self.label)
+            lane.emit("MapRunStarted", {"mapRunArn": run.arn})
+        # With a ResultWriter the outcomes hold each child's output (its one copy) and status.
+        outcomes = Outcomes(items, lane.run.clock) if writer is not None else None
         scope = AbortScope(lane.scope)
         name = self.name
         program = self.program
 
         def iteration(index: int, item: Any) -> Callable[[], Any]:
-            def run() -> Any:
+            def run_child() -> Any:
                 child = lane.child(scope)
                 child.emit("MapIterationStarted", {"name": name, "index": index})
+                if outcomes is not None:
+                    outcomes.start(index)
                 try:
                     output, _ = run_program(program, child, item, dumps(item))
-                except StatesError:
+                except StatesError as exc:
+                    if outcomes is not None:
+                        outcomes.fail(index, exc)
                     child.emit("MapIterationFailed", {"name": name, "index": index})
                     raise
+                if outcomes is not None:
+                    outcomes.succeed(index, output)
+                    output = None
                 child.emit("MapIterationSucceeded", {"name": name, "index": index})
                 return output
 
-            return run
+            return run_child
 
         # MaxConcurrency 0 means "as many as possible": this many threads at once (AWS's inline
         # Map also tops out at 40 concurrent iterations).
         workers = concurrency or INLINE_MAP_MAX_CONCURRENCY
         jobs = [iteration(i, item) for i, item in enumerate(items)]
         try:
-            results = run_all(jobs, int(workers), scope, self._tolerance(effective, len(items)))
+            results: Any = run_all(jobs, int(workers), scope, tolerance)
         except StatesError as exc:
             lane.join()
-            if self.distributed:
-                lane.emit("MapRunFailed", {"error": exc.error, "cause": exc.cause})
-            lane.emit("MapStateFailed", {})  # AWS gives this event no details
+            if writer is not None and run is not None and outcomes is not None:
+                _export_failed_run(writer, run, outcomes, destination)
+            self._failed(lane, exc)
             raise
         lane.join()
+        if writer is not None and run is not None and outcomes is not None:
+            try:
+                if destination is None:
+                    results = writer.preview(run, outcomes)
+                else:
+                    results = writer.export(run, outcomes, destination)
+            except StatesError as exc:
+                self._failed(lane, exc)
+                raise
         if self.distributed:
             lane.emit("MapRunSucceeded", {})
         lane.emit("MapStateSucceeded", {})
         return results
+
+    def _failed(self, lane: Lane, exc: StatesError) -> None:
+        if self.distributed:
+            lane.emit("MapRunFailed", {"error": exc.error, "cause": exc.cause})
+        lane.emit("MapStateFailed", {})  # AWS gives this event no details
 
     def _tolerance(self, effective: Any, total: int) -> Callable[[int, StatesError], Any] | None:
         if not self.distributed:
@@ -278,3 +292,17 @@ class MapState(RecoverableState):
             return {"Error": error.error, "Cause": error.cause}
 
         return on_failure
+
+
+def _export_failed_run(
+    writer: ResultWriter, run: MapRun, outcomes: Outcomes, destination: Destination | None
+) -> None:
+    """The run failed: AWS still exports what became of every child (running ones aborted,
+    unstarted ones pending) before the state fails with the run's error, which a failure to
+    write does not replace."""
+    outcomes.freeze()
+    if destination is not None:
+        try:
+            writer.export(run, outcomes, destination)
+        except StatesError:
+            pass

@@ -10,6 +10,12 @@ from __future__ import annotations
 
 # -- service integrations -----------------------------------------------------------------------
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+#: A Distributed Map's ItemReader reads one object ("ItemReader (Map)": JSON, JSON Lines or a
+#: text delimited file) with s3:getObject, or lists objects with s3:listObjectsV2.
+S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
+S3_LIST_OBJECTS_V2 = "arn:aws:states:::s3:listObjectsV2"
+#: Its ResultWriter exports the child executions' results with s3:putObject ("ResultWriter (Map)").
+S3_PUT_OBJECT = "arn:aws:states:::s3:putObject"
 
 # -- quotas ------------------------------------------------------------------------------------
 #: A state's input or output, an execution's input or output: 256 KiB of UTF-8 JSON.
@@ -18,6 +24,9 @@ MAX_PAYLOAD_BYTES = 256 * 1024
 INLINE_MAP_MAX_CONCURRENCY = 40
 #: A Distributed Map runs at most 10,000 child executions at once.
 DISTRIBUTED_MAP_MAX_CONCURRENCY = 10_000
+#: A Standard execution's history holds at most 25,000 events (an inline Map's iterations
+#: are in it; a Distributed Map's children each have their own).
+STANDARD_HISTORY_EVENTS = 25_000
 #: A Lambda function runs at most 15 minutes.
 LAMBDA_MAX_TIMEOUT_SECONDS = 900
 LAMBDA_MEMORY_MB = (128, 10_240)
@@ -49,6 +58,34 @@ MAP_MODES = ("INLINE", "DISTRIBUTED")
 MAP_EXECUTION_TYPES = ("STANDARD", "EXPRESS")
 #: A Distributed Map's ToleratedFailurePercentage: "a value between zero and 100".
 MAP_MAX_TOLERATED_FAILURE_PERCENTAGE = 100
+#: A Distributed Map's Label ("Distributed Map state fields"): at most 40 characters, none of them
+#: whitespace, a wildcard, a bracket, one of the special characters below or a control character
+#: (U+0000-U+001F, U+007F-U+009F). It names the Map Run (`mapRun:<machine>/<label>:<id>`).
+MAP_LABEL_MAX_LENGTH = 40
+MAP_LABEL_FORBIDDEN = frozenset('?*<>{}[]:;,\\|^~$#%&`"')
+
+# -- Distributed Map ItemReader ("ItemReader (Map)", "How Step Functions parses input CSV files") -
+#: ReaderConfig.InputType values; MANIFEST (an S3 inventory) and PARQUET are not read locally.
+ITEM_READER_INPUT_TYPES = ("CSV", "JSON", "JSONL", "PARQUET", "MANIFEST")
+#: CSVHeaderLocation: the file's first row, or CSVHeaders in the definition.
+CSV_HEADER_LOCATIONS = ("FIRST_ROW", "GIVEN")
+#: CSVDelimiter names and the characters they stand for (COMMA by default).
+CSV_DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
+#: ReaderConfig.MaxItems: "You can specify a limit of up to 100,000,000".
+ITEM_READER_MAX_ITEMS = 100_000_000
+
+# -- Distributed Map ItemBatcher ("ItemBatcher (Map)") -------------------------------------------
+#: MaxInputBytesPerBatch: "the maximum size of a batch in bytes, up to 256 KiB"; without it (or
+#: MaxItemsPerBatch alone) a batch holds "as many items it can process up to 256 KiB".
+ITEM_BATCHER_MAX_INPUT_BYTES = 256 * 1024
+
+# -- Distributed Map ResultWriter ("ResultWriter (Map)") -----------------------------------------
+#: WriterConfig.Transformation: NONE (records with execution metadata; the default when exporting
+#: without a WriterConfig), COMPACT (the outputs; the default without a ResultWriter), FLATTEN
+#: (array outputs flattened one level).
+RESULT_WRITER_TRANSFORMATIONS = ("NONE", "COMPACT", "FLATTEN")
+#: WriterConfig.OutputType: a JSON array, or JSON Lines.
+RESULT_WRITER_OUTPUT_TYPES = ("JSON", "JSONL")
 
 # -- where a local run pretends to be ------------------------------------------------------------
 #: The region and account of local executions' ARNs (and moto's defaults, so ARNs agree there).

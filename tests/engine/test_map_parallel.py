@@ -196,7 +196,11 @@ def test_item_batcher() -> None:
         ),
         [1, 2, 3],
     )
-    assert ex.output == [{"tag": "t", "Items": [1, 2]}, {"tag": "t", "Items": [3]}]
+    # "ItemBatcher (Map)": each child receives `{"BatchInput": {...}, "Items": [...]}`.
+    assert ex.output == [
+        {"BatchInput": {"tag": "t"}, "Items": [1, 2]},
+        {"BatchInput": {"tag": "t"}, "Items": [3]},
+    ]
 
 
 def test_map_iteration_events() -> None:
