@@ -65,6 +65,43 @@ def results_prefix(flow_resource_name: str) -> str:
     return f"{flow_resource_name}/"
 
 
+# -- Distributed Maps' results in the results bucket (planner/asl.py, runtime/map_results.py) ----
+#: The ASL placeholder of the results bucket's name (`${ResultsBucketName}`), which a Distributed
+#: Map's ResultWriter (and an ItemReader) name: DefinitionSubstitutions gives the deployed bucket,
+#: a local run LOCAL_RESULTS_BUCKET, the moto harness its own bucket.
+RESULTS_BUCKET_SUBSTITUTION = "ResultsBucketName"
+#: The bucket name a local run gives `${ResultsBucketName}`: the local result store (the folder
+#: RESULTS_DIR_ENV) answers for it, as S3 answers for the results bucket when deployed.
+LOCAL_RESULTS_BUCKET = "orchestrator-local-results"
+
+
+#: A reference's location, for a Map's ItemReader: `{REF_KEY: uri, "bucket": b, "key": k}`.
+REF_BUCKET_FIELD = "bucket"
+REF_OBJECT_FIELD = "key"
+#: In a reference to a Distributed Map's exported results (`manifest.json`), with `key` naming
+#: SUCCEEDED_0.json for a downstream map's ItemReader: `{REF_KEY: manifest uri,
+#: MAP_RESULTS_FIELD: "items" | "batches", "bucket": b, "key": k}`.
+MAP_RESULTS_FIELD = "map_results"
+#: A map item read from another map's exported results keeps that child's input here (a JSON
+#: string), so results can be put back in the order of the first map's items.
+MAP_SOURCE_FIELD = "source"
+#: A task payload flag: store the result and pass a reference with its location, however small
+#: (a Distributed Map reads the list with an ItemReader).
+STORE_RESULT_KEY = "store"
+#: An inline Map item's context: how many items the map has (each offloads above its share).
+MAP_SIZE_KEY = "map_size"
+#: A task payload: how many task results may share a state document with this one (each
+#: offloads above its share of the threshold); absent, one.
+OFFLOAD_SHARE_KEY = "share"
+#: A batched Distributed Map's child payload: the items (`{"inputs", "index"}`) of one batch.
+BATCH_KEY = "batch"
+
+
+def map_results_prefix(flow_resource_name: str, task_id: str) -> str:
+    """Where a Distributed Map's ResultWriter puts a task's map runs (`<prefix>/<run>/...`)."""
+    return f"{results_prefix(flow_resource_name)}maps/{task_id}"
+
+
 # -- task states in the state document (planner/control.py, runtime/upstream.py) --------------
 # A task that did not produce a value has, in its place (`$.results.<id>.value`, or a mapped
 # task's item), a marker: a one-key object the planner's Choice rules test with `IsPresent` and
@@ -155,5 +192,16 @@ __all__ = [
     "placeholder",
     "placeholder_key",
     "results_prefix",
+    "map_results_prefix",
+    "REF_BUCKET_FIELD",
+    "REF_OBJECT_FIELD",
+    "MAP_RESULTS_FIELD",
+    "MAP_SOURCE_FIELD",
+    "STORE_RESULT_KEY",
+    "MAP_SIZE_KEY",
+    "OFFLOAD_SHARE_KEY",
+    "BATCH_KEY",
+    "RESULTS_BUCKET_SUBSTITUTION",
+    "LOCAL_RESULTS_BUCKET",
     "statemachine_path",
 ]

@@ -88,7 +88,16 @@ class TaskOptions:
     tags: tuple[str, ...] = ()
     max_concurrency: int | None = None
     idempotent: bool = False
-    distributed: bool = False
+    #: `.map` as a Distributed Map (True), an inline one (False), or as the planner decides
+    #: (None, `orchestrator.graph.map_mode`); settled to True/False on a graph node.
+    distributed: bool | None = None
+    #: How many items a `.map` of this task is expected to have at most: the planner's size hint.
+    expected_items: int | None = None
+    #: A Distributed Map's ToleratedFailureCount / ToleratedFailurePercentage.
+    tolerated_failure_count: int | None = None
+    tolerated_failure_percentage: float | None = None
+    #: A Distributed Map's ItemBatcher MaxItemsPerBatch: items per child execution.
+    batch_size: int | None = None
 
     @property
     def error_equals(self) -> tuple[str, ...]:

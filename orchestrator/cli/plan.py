@@ -25,9 +25,13 @@ def plan(flow: FlowSpec, output: OutputOption = None) -> None:
         check_output(output)  # before compiling: a typo in -o should not cost a build
     compiled, _ = load_graph(flow)
     text = json.dumps(compiled.asl(), indent=2, ensure_ascii=False) + "\n"
-    summary = compiled.plan().control_summary()
+    plan_ = compiled.plan()
+    summary = plan_.control_summary()
     if summary:  # on stderr: stdout stays the ASL document
         typer.echo(summary, err=True)
+    for line in plan_.maps:
+        typer.echo(line, err=True)
+    typer.echo(plan_.state_size_summary(), err=True)
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -4,11 +4,12 @@ moto enforces no IAM, so a deploy into moto cannot show that a schedule would be
 a grant reaches another stack. This check enumerates every service-to-service call the deployed
 system makes — Scheduler → `states:StartExecution`; a state machine → `lambda:InvokeFunction` on
 each function ARN exactly as its ASL names it, and, for a Distributed Map, the child-execution
-calls on itself; a task function → S3 on the results prefix its runtime chooses (computed by the
-runtime's own `prefix_for`), DynamoDB for idempotency — with resource ARNs as AWS authorises
-them (CloudFormation's physical names, `physical.StackResources`; a call through a state machine
-alias or version authorised on the unqualified ARN with `states:StateMachineQualifier`), and
-evaluates each caller's role with moto's IAM policy evaluator (`moto.iam.access_control`).
+calls on itself and the S3 calls of its ResultWriter and ItemReader; a task function → S3 on
+the results prefix its runtime chooses (computed by the runtime's own `prefix_for`), DynamoDB
+for idempotency — with resource ARNs as AWS authorises them (CloudFormation's physical names,
+`physical.StackResources`; a call through a state machine alias or version authorised on the
+unqualified ARN with `states:StateMachineQualifier`), and evaluates each caller's role with
+moto's IAM policy evaluator (`moto.iam.access_control`).
 
 A call that would be denied is a finding; so is a grant that reaches beyond the stack (the same
 calls of a second stack of the same template, allowed by this stack's roles), and a state machine
@@ -31,9 +32,20 @@ from orchestrator.contract import (
     PLACEHOLDER,
     RESULTS_BUCKET_ENV,
     RESULTS_PREFIX_ENV,
+    results_prefix,
 )
+from orchestrator.deploy.lambdas import RESULTS_BUCKET
 from orchestrator.deploy.physical import StackResources
 from orchestrator.deploy.schedules import QUALIFIER_KEY
+from orchestrator.deploy.statemachines import (
+    FLOW_TAG,
+    ITEM_READER_ACTIONS,
+    RESULT_WRITER_ACTIONS,
+    S3_GET_OBJECT,
+    S3_PUT_OBJECT,
+    is_distributed_map,
+    states_of,
+)
 
 #: The AWS managed policies SAM attaches, as AWS publishes them (the actions this check needs).
 MANAGED_POLICY_STATEMENTS: dict[str, list[dict[str, Any]]] = {
@@ -60,7 +72,7 @@ MANAGED_POLICY_STATEMENTS: dict[str, list[dict[str, Any]]] = {
 }
 #: Actions whose grants are scoped to this stack's resources: a second stack's resource must not
 #: be reachable through them.
-SCOPED_PREFIXES = ("states:", "lambda:InvokeFunction", "s3:GetObject", "s3:PutObject", "dynamodb:")
+SCOPED_PREFIXES = ("states:", "lambda:InvokeFunction", "s3:", "dynamodb:")
 
 
 @dataclass(frozen=True)
@@ -212,32 +224,72 @@ def substituted(stack: StackResources, logical_id: str, asl: dict[str, Any]) -> 
     return loaded
 
 
-def states_of(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for name, state in definition.get("States", {}).items():
-        yield name, state
-        for branch in state.get("Branches", []):
-            yield from states_of(branch)
-        processor = state.get("ItemProcessor") or state.get("Iterator")
-        if processor:
-            yield from states_of(processor)
-
-
 def _machine_calls(
     stack: StackResources, logical_id: str, role: str, asl: dict[str, Any]
 ) -> Iterator[Call]:
     machine_arn = str(stack.ref(logical_id))
     name = stack.names[logical_id]
+    prefix = _flow_prefix(stack, logical_id)
     for state_name, state in states_of(substituted(stack, logical_id, asl)):
         caller = f"state machine {logical_id} ({state_name})"
         if state.get("Resource") == LAMBDA_INVOKE:
             function = str(state["Parameters"]["FunctionName"])
             yield Call(caller, role, "lambda:InvokeFunction", function)
-        config = state.get("ItemProcessor", {}).get("ProcessorConfig", {})
-        if state.get("Type") == "Map" and config.get("Mode") == "DISTRIBUTED":
+        if is_distributed_map(state):
             child = stack.arn("states", f"execution:{name}/{state_name}:child-1")
             yield Call(caller, role, "states:StartExecution", machine_arn)
             for action in ("DescribeExecution", "StopExecution", "RedriveExecution"):
                 yield Call(caller, role, f"states:{action}", child)
+        yield from _map_s3_calls(stack, logical_id, role, state_name, state, prefix)
+
+
+def _map_s3_calls(
+    stack: StackResources, machine: str, role: str, name: str, state: dict[str, Any], prefix: str
+) -> Iterator[Call]:
+    """The S3 calls of a Map's ResultWriter and ItemReader, on the objects they would touch.
+
+    A literal `Bucket`/`Key`/`Prefix` is taken as written (placeholders substituted); one given
+    by a path (`Bucket.$`) is what the planner's paths resolve to at run time: the results bucket,
+    and a key under the flow's prefix that one of its tasks wrote.
+    """
+    writer = state.get("ResultWriter") or {}
+    if writer.get("Resource") == S3_PUT_OBJECT:
+        params = writer.get("Parameters") or writer.get("Arguments") or {}
+        bucket = _literal(params, "Bucket") or _results_bucket(stack)
+        written = _literal(params, "Prefix")
+        if written is None:
+            written = f"{prefix}maps/{name}" if "Prefix.$" in params else ""
+        # Step Functions writes `<Prefix>/<map run id>/manifest.json` beside the result files.
+        key = f"{written.rstrip('/')}/map-run-1/manifest.json".lstrip("/")
+        caller = f"state machine {machine} ({name} ResultWriter)"
+        for action in RESULT_WRITER_ACTIONS:
+            yield Call(caller, role, action, _s3_arn(bucket, key))
+    reader = state.get("ItemReader") or {}
+    if reader.get("Resource") == S3_GET_OBJECT:
+        params = reader.get("Parameters") or reader.get("Arguments") or {}
+        bucket = _literal(params, "Bucket") or _results_bucket(stack)
+        key = _literal(params, "Key") or f"{prefix}execution-1/task/0.json"
+        caller = f"state machine {machine} ({name} ItemReader)"
+        for action in ITEM_READER_ACTIONS:
+            yield Call(caller, role, action, _s3_arn(bucket, key))
+
+
+def _literal(params: dict[str, Any], field: str) -> str | None:
+    """A parameter's value as written, or None when a path (`Field.$`) gives it at run time."""
+    value = params.get(field)
+    return None if value is None or f"{field}.$" in params else str(value)
+
+
+def _s3_arn(bucket: str, key: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{key}"
+
+
+def _flow_prefix(stack: StackResources, logical_id: str) -> str:
+    """The results prefix of the flow the machine runs (its `orchestrator:flow` tag)."""
+    tags = stack.resources[logical_id].get("Properties", {}).get("Tags", [])
+    pairs = tags.items() if isinstance(tags, dict) else ((t["Key"], t["Value"]) for t in tags)
+    flow = next((str(stack.resolve(v)) for k, v in pairs if k == FLOW_TAG), None)
+    return results_prefix(flow) if flow is not None else "<no flow tag>/"
 
 
 def _function_calls(
@@ -269,7 +321,7 @@ def _function_calls(
                 for k, v in stack.resolve(props.get("Environment", {})).get("Variables", {}).items()
             }
             role = roles_by_arn.get(str(stack.resolve(props["Role"])), "?")
-            bucket = env.get(RESULTS_BUCKET_ENV) or str(_bucket(stack))
+            bucket = env.get(RESULTS_BUCKET_ENV) or _results_bucket(stack)
             with mock.patch.dict(os.environ, {RESULTS_PREFIX_ENV: env.get(RESULTS_PREFIX_ENV, "")}):
                 try:
                     prefix = prefix_for(flow)
@@ -291,7 +343,9 @@ def _function_calls(
                     yield Call(caller, role, f"dynamodb:{action}", table_arn)
 
 
-def _bucket(stack: StackResources) -> str:
+def _results_bucket(stack: StackResources) -> str:
+    if RESULTS_BUCKET in stack.names:
+        return stack.names[RESULTS_BUCKET]
     for logical_id, resource in stack.resources.items():
         if resource["Type"] == "AWS::S3::Bucket":
             return stack.names[logical_id]

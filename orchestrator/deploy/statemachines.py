@@ -2,16 +2,19 @@
 
 The definition is the committed ASL file (`DefinitionUri`), never inlined: those bytes are the
 ones `orchestrator plan` prints and the local engine runs. Everything deploy-specific — function
-ARNs, the git commit — stays outside it, in `DefinitionSubstitutions` and tags.
+ARNs, the results bucket's name, the git commit — stays outside it, in `DefinitionSubstitutions`
+and tags.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
-from orchestrator.contract import PLACEHOLDER
+from orchestrator.contract import PLACEHOLDER, RESULTS_BUCKET_SUBSTITUTION, results_prefix
 from orchestrator.deploy.errors import DeployError
-from orchestrator.deploy.lambdas import TaskFunction
+from orchestrator.deploy.lambdas import RESULTS_BUCKET, TaskFunction
 from orchestrator.deploy.project import FlowBuild
 from orchestrator.graph import function_id
 from orchestrator.settings import ProjectSettings
@@ -29,6 +32,21 @@ LOG_DELIVERY_ACTIONS = [
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
 ]
+# What a Distributed Map's ResultWriter (`s3:putObject`) needs on the objects it writes under its
+# prefix (developer guide, "IAM policies for ResultWriter"): the export is a multipart upload.
+RESULT_WRITER_ACTIONS = [
+    "s3:PutObject",
+    "s3:GetObject",
+    "s3:ListMultipartUploadParts",
+    "s3:AbortMultipartUpload",
+]
+# What an ItemReader reading a JSON file (`s3:getObject`) needs on that object (developer guide,
+# "IAM policies for datasets").
+ITEM_READER_ACTIONS = ["s3:GetObject"]
+#: The Resources of a Map's ResultWriter exporting to S3 and of an ItemReader reading a file.
+S3_PUT_OBJECT, S3_GET_OBJECT = "arn:aws:states:::s3:putObject", "arn:aws:states:::s3:getObject"
+#: The tag naming the flow (its resource name) a state machine runs.
+FLOW_TAG = "orchestrator:flow"
 
 
 def state_machine_id(build: FlowBuild) -> str:
@@ -50,9 +68,31 @@ def part_id(build: FlowBuild, part: str) -> str:
     return f"{state_machine_id(build)}{part}"
 
 
+def states_of(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every state of an ASL definition, with those of Parallel branches and Map processors."""
+    for name, state in definition.get("States", {}).items():
+        yield name, state
+        for branch in state.get("Branches", []):
+            yield from states_of(branch)
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            yield from states_of(processor)
+
+
+def is_distributed_map(state: dict[str, Any]) -> bool:
+    config = (state.get("ItemProcessor") or {}).get("ProcessorConfig") or {}
+    return state.get("Type") == "Map" and config.get("Mode") == "DISTRIBUTED"
+
+
+def _definition(build: FlowBuild) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(build.asl_text)
+    return loaded
+
+
 def substitutions(build: FlowBuild, functions: dict[str, TaskFunction]) -> dict[str, Any]:
-    """Placeholder → the ARN of the function *version* the last deploy published, checked against
-    the placeholders the ASL really contains.
+    """Placeholder → the ARN of the function *version* the last deploy published (and, for a
+    Distributed Map's ResultWriter or ItemReader, the results bucket's name), checked against the
+    placeholders the ASL really contains.
 
     A version ARN, not the function's: a state machine version then pins the code it runs
     (rolling the alias back rolls the code back), and a change to task code alone changes the
@@ -64,6 +104,9 @@ def substitutions(build: FlowBuild, functions: dict[str, TaskFunction]) -> dict[
         key: {"Ref": f"{functions[task_key].logical_id}.Version"}
         for key, task_key in sorted(build.plan.placeholders.items())
     }
+    # Only when used: an unused substitution is refused below.
+    if RESULTS_BUCKET_SUBSTITUTION in PLACEHOLDER.findall(build.asl_text):
+        subs[RESULTS_BUCKET_SUBSTITUTION] = {"Ref": RESULTS_BUCKET}
     check_substitutions(build.graph.name, build.asl_text, set(subs))
     return subs
 
@@ -126,16 +169,70 @@ def state_machine_resource(
                         "Action": LOG_DELIVERY_ACTIONS,
                         "Resource": "*",
                     },
+                    *map_results_statements(build),
                 ]
             }
         ],
         "Tags": {
-            "orchestrator:flow": graph.resource_name,
+            FLOW_TAG: graph.resource_name,
             "orchestrator:code-sha256": build.code_hash,
             "orchestrator:commit": {"Ref": GIT_COMMIT},
         },
     }
     return {"Type": "AWS::Serverless::StateMachine", "Properties": props}
+
+
+def map_results_statements(build: FlowBuild) -> list[dict[str, Any]]:
+    """What the machine's Distributed Maps need in the results bucket, under the flow's prefix.
+
+    A ResultWriter exports a map's results under its `Prefix` (`<flow>/maps/<task>`, granted as
+    AWS's example does: `<prefix>/*`); an ItemReader reads the list a task of the flow wrote,
+    whose key the state input gives at run time, so anywhere under the flow's prefix.
+    `orchestrator validate` checks the calls they make against these grants.
+
+    In the machine's own role policy (not the separate Distributed Map policy): it names no
+    machine ARN, so it exists before the machine does, and so before its first execution.
+    """
+    flow_prefix = results_prefix(build.graph.resource_name)
+    writers: list[str] = []
+    readers = False
+    for _, state in states_of(_definition(build)):
+        writer = state.get("ResultWriter") or {}
+        if writer.get("Resource") == S3_PUT_OBJECT:
+            params = writer.get("Parameters") or writer.get("Arguments") or {}
+            prefix = params.get("Prefix")
+            if isinstance(prefix, str) and prefix.startswith(flow_prefix):
+                scope = f"{prefix.rstrip('/')}/*"
+            else:  # a path, or a prefix elsewhere (which validate reports): the flow's own
+                scope = f"{flow_prefix}*"
+            if scope not in writers:
+                writers.append(scope)
+        readers = readers or (state.get("ItemReader") or {}).get("Resource") == S3_GET_OBJECT
+    statements = []
+    if writers:
+        statements.append(
+            {
+                "Sid": "MapResultWriter",
+                "Effect": "Allow",
+                "Action": RESULT_WRITER_ACTIONS,
+                "Resource": [_results_objects(scope) for scope in writers],
+            }
+        )
+    if readers:
+        statements.append(
+            {
+                "Sid": "MapItemReader",
+                "Effect": "Allow",
+                "Action": ITEM_READER_ACTIONS,
+                "Resource": [_results_objects(f"{flow_prefix}*")],
+            }
+        )
+    return statements
+
+
+def _results_objects(pattern: str) -> dict[str, Any]:
+    """The ARN of the results bucket's objects matching `pattern` (a key with wildcards)."""
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{RESULTS_BUCKET}}}/{pattern}"}
 
 
 def _function_and_versions(logical_id: str) -> list[Any]:
@@ -184,8 +281,11 @@ def distributed_map_policy(build: FlowBuild) -> dict[str, Any]:
     executions. A separate policy on the machine's role can name the machine's exact ARN (the
     role is created first, the policy after the machine: no circular reference, as CDK does);
     a name pattern would also match the same logical id in every other stack of the account.
+
+    Decided by the ASL (a Map state in Distributed mode, at any depth), not by the tasks'
+    options: the planner chooses each Map's mode.
     """
-    if not any(n.is_map and n.options.distributed for n in build.graph.nodes):
+    if not any(is_distributed_map(state) for _, state in states_of(_definition(build))):
         return {}
     sm = state_machine_id(build)
     executions = (

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import graphlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from orchestrator.engine.spec import STATE_MACHINE_NAME_PATTERN
 from orchestrator.errors import FlowDefinitionError
+from orchestrator.graph.map_mode import decide
 from orchestrator.graph.model import (
     ConstInput,
     FlowGraph,
@@ -56,6 +57,7 @@ def build_graph(draft: FlowDraft, defaults: TaskDefaults) -> FlowGraph:
             fix="call at least one @task inside the flow body",
         )
     nodes = []
+    decided: dict[str, TaskNode] = {}
     for node in draft.nodes:
         if node.id in node.upstream:
             raise FlowDefinitionError(
@@ -71,7 +73,20 @@ def build_graph(draft: FlowDraft, defaults: TaskDefaults) -> FlowGraph:
             flow_memory=draft.memory,
             flow_max_concurrency=draft.max_concurrency,
         )
-        nodes.append(node.model_copy(update={"options": options}))
+        settled = node.model_copy(update={"options": options})
+        if settled.is_map:
+            # Nodes come in call order: the producers of this map's items are decided already.
+            mode = decide(settled, decided, flow=draft.name, flow_type=draft.type)
+            settled = settled.model_copy(
+                update={
+                    "options": replace(options, distributed=mode.distributed),
+                    "map_reason": mode.reason,
+                }
+            )
+        else:
+            settled = settled.model_copy(update={"options": replace(options, distributed=False)})
+        decided[settled.id] = settled
+        nodes.append(settled)
     graph = FlowGraph(
         name=draft.name,
         resource_name=draft.resource_name or ascii_resource_name(draft.name),
@@ -86,7 +101,6 @@ def build_graph(draft: FlowDraft, defaults: TaskDefaults) -> FlowGraph:
         reference_tasks=draft.reference_tasks,
     )
     _check_resource_name(graph)
-    _check_distributed(graph)
     check_acyclic(graph)
     return graph
 
@@ -98,17 +112,6 @@ def _check_resource_name(graph: FlowGraph) -> None:
             flow=graph.name,
             fix="use at most 80 characters of A-Z a-z 0-9 - _",
         )
-
-
-def _check_distributed(graph: FlowGraph) -> None:
-    for node in graph.nodes:
-        if node.is_map and node.options.distributed and graph.type == "EXPRESS":
-            raise FlowDefinitionError(
-                "a Distributed Map cannot run in an EXPRESS state machine",
-                flow=graph.name,
-                task=node.task_name,
-                fix='use type="STANDARD" for the flow, or drop distributed=True',
-            )
 
 
 def _check_constant_lengths(flow: str, node: TaskNode) -> None:

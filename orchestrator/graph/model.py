@@ -81,6 +81,8 @@ class TaskNode(_Model):
     mapped: dict[str, Input] = {}
     upstream: tuple[str, ...] = ()
     cases: tuple[CaseCondition, ...] = ()
+    #: Why a mapped node runs as an inline or a Distributed Map (`graph/map_mode.py`).
+    map_reason: str = ""
 
     @property
     def task_name(self) -> str:

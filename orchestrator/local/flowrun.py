@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from orchestrator.contract import LOCAL_RESULTS_BUCKET, RESULTS_BUCKET_SUBSTITUTION
 from orchestrator.engine.clock import Clock, RealClock, VirtualClock
 from orchestrator.engine.errors import LambdaFunctionError
 from orchestrator.engine.execution import Execution
@@ -27,7 +28,7 @@ from orchestrator.local.recorder import Recorder
 from orchestrator.local.store import RunStore
 from orchestrator.runtime.error_payload import error_cause, error_payload
 from orchestrator.runtime.handler import execute_task
-from orchestrator.runtime.results import resolve_refs
+from orchestrator.runtime.results import local_store, resolve_refs
 from orchestrator.runtime.upstream import marker_state, strip_markers
 
 _TERMINAL_FAILURES = {"TaskFailed": "FAILED", "TaskTimedOut": "TIMED_OUT"}
@@ -179,9 +180,10 @@ def run_flow(
     recorder = Recorder(store)
     try:
         execution = execute(
-            machine.definition,  # the engine reads the definition, never mutates it
+            local_definition(machine.definition),
             execution_input,
             invoke=invoker(machine),
+            objects=local_store(),  # the results bucket of a Distributed Map's reader/writer
             clock=make_clock(clock),
             state_machine_name=graph.resource_name,
             state_machine_type=graph.type,
@@ -196,6 +198,15 @@ def run_flow(
     finally:
         recorder.close()
     return summarise(graph, execution, execution_input)
+
+
+def local_definition(definition: dict[str, Any]) -> dict[str, Any] | str:
+    """The definition as a local run executes it: the results bucket's placeholder is the local
+    results bucket, as DefinitionSubstitutions makes it the real one when deployed (function
+    placeholders stay: the invoker resolves them). The engine never mutates the definition."""
+    marker = f"${{{RESULTS_BUCKET_SUBSTITUTION}}}"
+    text = json.dumps(definition)
+    return text.replace(marker, LOCAL_RESULTS_BUCKET) if marker in text else definition
 
 
 def summarise(graph: FlowGraph, execution: Execution, params: dict[str, Any]) -> FlowRun:

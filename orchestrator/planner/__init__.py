@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from orchestrator.contract import placeholder_key
+from orchestrator.contract import DEFAULT_OFFLOAD_BYTES, MAX_PAYLOAD_BYTES, placeholder_key
 from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import AslWriter
 from orchestrator.planner.control import plan_control
+from orchestrator.planner.maps import map_lines
 from orchestrator.planner.structure import decompose
 
 
@@ -28,6 +29,22 @@ class Plan:
     control: dict[str, int] = field(default_factory=dict)
     #: The same, by kind: state type (Choice, Pass, Fail, Succeed) or "Catch" → how many.
     control_kinds: dict[str, int] = field(default_factory=dict)
+    #: Each map: how it runs and where its data goes, one line (`orchestrator plan` prints it).
+    maps: list[str] = field(default_factory=list)
+    #: The most task results one state document holds at once, and the constants' JSON size:
+    #: what bounds the largest state document, with the run's parameters.
+    most_results: int = 1
+    consts_bytes: int = 0
+
+    def state_size_summary(self) -> str:
+        """One line: the bound on the largest state document this machine can produce."""
+        share = DEFAULT_OFFLOAD_BYTES // self.most_results
+        return (
+            f"largest state document: at most {share * self.most_results:,} B of task results "
+            f"({self.most_results} at once, each stored by reference above {share:,} B), "
+            f"{self.consts_bytes:,} B of constants, and the run's parameters "
+            f"(Step Functions' limit: {MAX_PAYLOAD_BYTES:,} B)"
+        )
 
     def control_summary(self) -> str | None:
         """One line: what control flow added to the machine, and why (None for a fail-fast flow)."""
@@ -68,6 +85,9 @@ def plan_flow(graph: FlowGraph) -> Plan:
         notes=notes,
         control=writer.added,
         control_kinds=writer.added_types,
+        maps=map_lines(graph, writer.map_io),
+        most_results=writer.most_results,
+        consts_bytes=len(json.dumps(writer.consts)) if writer.consts else 0,
         placeholders={placeholder_key(n.function_id): n.task_key for n in graph.nodes},
     )
 

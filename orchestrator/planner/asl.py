@@ -6,12 +6,17 @@ compiles to byte-identical JSON.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from orchestrator.contract import (
     AFTER_KEY,
+    BATCH_KEY,
+    MAP_SIZE_KEY,
     MARKER_SAFE_KEY,
+    OFFLOAD_SHARE_KEY,
     SKIP_ON_UPSTREAM_SKIP_KEY,
+    STORE_RESULT_KEY,
     TRIGGER_CHECKED_KEY,
     placeholder,
 )
@@ -26,7 +31,6 @@ from orchestrator.graph import (
     ParamInput,
     ResultInput,
     TaskNode,
-    references,
     result_nodes,
 )
 from orchestrator.options import DEFAULT_TRIGGER
@@ -36,6 +40,14 @@ from orchestrator.planner.control import (
     catcher,
     final_sequence,
     item_catcher,
+)
+from orchestrator.planner.maps import (
+    distributed_fields,
+    item_reader,
+    plan_map_io,
+    read_item,
+    result_writer,
+    results_reference,
 )
 from orchestrator.planner.paths import (
     const_path,
@@ -86,7 +98,8 @@ class AslWriter:
             n.id: {*n.data_dependencies(), *n.case_dependencies(), *n.order_only_dependencies()}
             for n in graph.nodes
         }
-        self.inline = read_by_the_machine(graph)
+        self.map_io = plan_map_io(graph, self.control.controlled)
+        self.most_results = 1  # the most task results one state document holds at once
         self.added: dict[str, int] = {}  # control-flow states and Catches added, by reason
         self.added_types: dict[str, int] = {}  # control-flow states added, by state type
         self.context = {**CONTEXT, "flow": graph.resource_name}
@@ -120,7 +133,18 @@ class AslWriter:
         if self.graph.timeout_seconds:
             doc["TimeoutSeconds"] = self.graph.timeout_seconds
         doc.update(link(seq))
+        self.share_offload_limit(doc)
         return doc
+
+    def share_offload_limit(self, doc: dict[str, Any]) -> None:
+        """Results that may sit in one state document together share the offload threshold,
+        so together they stay within it (runtime/results.py): each task is told how many."""
+        if self.most_results < 2:
+            return
+        for state in walk_states(doc):
+            payload = state.get("Parameters", {}).get("Payload")
+            if state.get("Resource") == LAMBDA_INVOKE and isinstance(payload, dict):
+                payload[OFFLOAD_SHARE_KEY] = self.most_results
 
     def count(self, reason: str, seq: Sequence) -> None:
         for step in (*seq.steps, *seq.side):
@@ -201,19 +225,28 @@ class AslWriter:
             "ResultSelector": selector,
             "ResultPath": "$.results",
         }
+        self.most_results = max(self.most_results, len(keys))
         return name, state, set(keys)
 
     def store_result(
-        self, state: dict[str, Any], node: TaskNode, value: str, known: set[str], live: set[str]
+        self,
+        state: dict[str, Any],
+        node: TaskNode,
+        value: str | dict[str, Any],
+        known: set[str],
+        live: set[str],
     ) -> set[str]:
-        """Write the task's result into the document, dropping dead results when it can."""
+        """Write the task's result (a path into the state's result, or a template over it) into
+        the document, dropping dead results when it can."""
+        record = {"value.$": value} if isinstance(value, str) else {"value": value}
         if not self.control.controlled and live & known <= {node.id}:
             # live keys produced later do not exist yet
-            state["ResultSelector"] = {node.id: {"value.$": value}}
+            state["ResultSelector"] = {node.id: record}
             state["ResultPath"] = "$.results"
             return {node.id}
-        state["ResultSelector"] = {"value.$": value}
+        state["ResultSelector"] = record
         state["ResultPath"] = path("$.results", [node.id])
+        self.most_results = max(self.most_results, len(known | {node.id}))
         return known | {node.id}
 
     def leaf(self, node: TaskNode, known: set[str], live: set[str]) -> tuple[Sequence, set[str]]:
@@ -259,10 +292,12 @@ class AslWriter:
             payload[TRIGGER_CHECKED_KEY] = True  # the gate evaluated trigger and skips
         elif not node.options.skip_on_upstream_skip:
             payload[SKIP_ON_UPSTREAM_SKIP_KEY] = False
-        if node.id in self.inline:
+        if node.id in self.map_io.inline:
             payload["offload"] = False
             if node.id in self.control.marker_safe:
                 payload[MARKER_SAFE_KEY] = True
+        elif node.id in self.map_io.stored:
+            payload[STORE_RESULT_KEY] = True  # a Distributed Map reads it with an ItemReader
         return payload
 
     def task_state(self, node: TaskNode, payload: dict[str, Any]) -> dict[str, Any]:
@@ -303,44 +338,62 @@ class AslWriter:
     def map_states(
         self, node: TaskNode, known: set[str], live: set[str]
     ) -> tuple[Sequence, set[str]]:
-        iterables = {arg: self.iterable_path(node, arg, v) for arg, v in node.mapped.items()}
-        seq = Sequence()
-        if len(iterables) > 1:
-            seq = self.zip_check(node, iterables)
-        first = next(iter(iterables))
+        io = self.map_io
+        source = io.reads.get(node.id)
+        first = next(iter(node.mapped))
         inputs = self.template(node, node.inputs)
-        for arg, items in iterables.items():
-            if arg == first:
-                inputs[arg + ".$"] = "$$.Map.Item.Value"
-            else:
-                inputs[arg + ".$"] = f"States.ArrayGetItem({items}, $$.Map.Item.Index)"
+        selector: dict[str, Any] = {"inputs": inputs, "index.$": "$$.Map.Item.Index"}
+        state: dict[str, Any] = {"Type": "Map"}
+        seq = Sequence()
+        if source is not None:  # one whole stored result: read it from S3
+            read = read_item(from_map=source in io.writes)
+            inputs[first + ".$"] = read.pop("value")
+            selector.update({k + ".$": v for k, v in read.items()})
+            state["ItemReader"] = item_reader(source)
+        else:
+            iterables = {arg: self.iterable_path(node, arg, v) for arg, v in node.mapped.items()}
+            if len(iterables) > 1:
+                seq = self.zip_check(node, iterables)
+            for arg, items in iterables.items():
+                if arg == first:
+                    inputs[arg + ".$"] = "$$.Map.Item.Value"
+                else:
+                    inputs[arg + ".$"] = f"States.ArrayGetItem({items}, $$.Map.Item.Index)"
+            state["ItemsPath"] = iterables[first]
+        context: dict[str, Any] = {**self.context, "map_index.$": "$.index"}
+        if not node.options.distributed:
+            # Each item stores a result above its share of the offload threshold, so the
+            # collected list fits the state document (runtime/results.py).
+            selector["size.$"] = f"States.ArrayLength({state['ItemsPath']})"
+            context[MAP_SIZE_KEY + ".$"] = "$.size"
+        if node.options.batch_size:  # a child runs a batch: {"Items": [selector outputs]}
+            context.pop("map_index.$")
+            body: dict[str, Any] = {BATCH_KEY + ".$": "$.Items", "context": context}
+        else:
+            body = {"inputs.$": "$.inputs", "context": context}
         item_name = f"{node.id} item"
-        item_state = self.task_state(
-            node,
-            payload=self.payload(
-                node,
-                {"inputs.$": "$.inputs", "context": {**self.context, "map_index.$": "$.index"}},
-            ),
-        )
+        item_state = self.task_state(node, payload=self.payload(node, body))
         item_state["OutputPath"] = "$.Payload"
         item_state["End"] = True
-        state: dict[str, Any] = {
-            "Type": "Map",
-            "ItemsPath": iterables[first],
-            "ItemSelector": {"inputs": inputs, "index.$": "$$.Map.Item.Index"},
-            "MaxConcurrency": node.options.max_concurrency,
-            "ItemProcessor": {
-                "ProcessorConfig": (
-                    # Each item a child execution: its events are not in this history.
-                    {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
-                    if node.options.distributed
-                    else {"Mode": "INLINE"}
-                ),
-                "StartAt": item_name,
-                "States": {item_name: item_state},
-            },
+        state["ItemSelector"] = selector
+        state["MaxConcurrency"] = node.options.max_concurrency
+        state["ItemProcessor"] = {
+            "ProcessorConfig": (
+                # Each item a child execution: its events are not in this history.
+                {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+                if node.options.distributed
+                else {"Mode": "INLINE"}
+            ),
+            "StartAt": item_name,
+            "States": {item_name: item_state},
         }
-        exists = self.store_result(state, node, "$", known, live)
+        if node.options.distributed:
+            state.update(distributed_fields(node))
+        value: str | dict[str, Any] = "$"
+        if node.id in io.writes:
+            state["ResultWriter"] = result_writer(self.graph.resource_name, node)
+            value = results_reference(self.graph.resource_name, node)
+        exists = self.store_result(state, node, value, known, live)
         seq.steps.append(Step(node.id, state))
         return seq, exists
 
@@ -445,20 +498,14 @@ def comment(graph: FlowGraph) -> str:
     return f"{head}: {graph.description.strip()}" if graph.description else head
 
 
-def read_by_the_machine(graph: FlowGraph) -> set[str]:
-    """Tasks whose result Step Functions reads itself: a Map's items (and zipped lists), or a
-    part selected by a path. Their results must stay inline (runtime/results.py)."""
-    inline: set[str] = set()
-    for node in graph.nodes:
-        inline.update(v.node for v in node.mapped.values() if isinstance(v, ResultInput))
-    values = [v for n in graph.nodes for v in (*n.inputs.values(), *n.mapped.values())]
-    if graph.output is not None:
-        values.append(graph.output)
-    for value in values:
-        inline.update(
-            ref.node for ref in references(value) if isinstance(ref, ResultInput) and ref.path
-        )
-    return inline
+def walk_states(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every state of a definition, inside Parallel branches and Map processors too."""
+    for state in definition.get("States", {}).values():
+        yield state
+        for branch in state.get("Branches", []):
+            yield from walk_states(branch)
+        if "ItemProcessor" in state:
+            yield from walk_states(state["ItemProcessor"])
 
 
 def _check_const_keys(value: Any, flow: str, task: str) -> None:

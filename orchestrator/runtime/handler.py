@@ -17,7 +17,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from orchestrator.contract import AFTER_KEY
+from orchestrator.contract import AFTER_KEY, BATCH_KEY
 from orchestrator.runtime.payloads import (
     TaskResultError,
     decode_inputs,
@@ -90,7 +90,14 @@ def call_with_inputs(fn: Callable[..., Any], inputs: dict[str, Any]) -> Any:
 
 
 def execute_task(fn: Callable[..., Any], event: dict[str, Any]) -> Any:
-    """Run one task attempt for a state-machine payload and return its JSON result."""
+    """Run one task attempt for a state-machine payload and return its JSON result.
+
+    A batched Distributed Map's child sends a batch (`{"batch": [{"inputs", "index"}, ...]}`):
+    the task runs once per item, in order, and the result is the list of their results; an
+    item that raises fails the whole batch, which its Retry then runs again.
+    """
+    if isinstance(event, dict) and BATCH_KEY in event:
+        return _execute_batch(fn, event)
     if not isinstance(event, dict) or not isinstance(event.get("inputs", {}), dict):
         raise TaskInputError(
             "the payload is not an Orchestrator task payload ({'task', 'inputs', 'context'})"
@@ -112,6 +119,28 @@ def execute_task(fn: Callable[..., Any], event: dict[str, Any]) -> Any:
         return check_marker_safe(event, skipped(signal.message or "skipped by the task"))
     value, text = jsonable_result(str(event.get("task", getattr(fn, "__name__", "task"))), result)
     return maybe_offload(value, text, event)
+
+
+def _execute_batch(fn: Callable[..., Any], event: dict[str, Any]) -> list[Any]:
+    batch = event[BATCH_KEY]
+    if not isinstance(batch, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("inputs", {}), dict) for item in batch
+    ):
+        raise TaskInputError("the payload's batch is not a list of {'inputs', 'index'} items")
+    raw_ctx = event.get("context")
+    ctx: dict[str, Any] = raw_ctx if isinstance(raw_ctx, dict) else {}
+    rest = {k: v for k, v in event.items() if k != BATCH_KEY}
+    return [
+        execute_task(
+            fn,
+            {
+                **rest,
+                "inputs": item.get("inputs", {}),
+                "context": {**ctx, "map_index": item.get("index")},
+            },
+        )
+        for item in batch
+    ]
 
 
 def _may_hold_markers(inputs: dict[str, Any]) -> bool:

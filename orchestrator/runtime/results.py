@@ -28,11 +28,18 @@ from typing import Any, Protocol
 from orchestrator.contract import (
     DEFAULT_OFFLOAD_BYTES,
     DEFAULT_RESULTS_DIR,
+    LOCAL_RESULTS_BUCKET,
+    MAP_RESULTS_FIELD,
+    MAP_SIZE_KEY,
     OFFLOAD_BYTES_ENV,
+    OFFLOAD_SHARE_KEY,
+    REF_BUCKET_FIELD,
     REF_KEY,
+    REF_OBJECT_FIELD,
     RESULTS_BUCKET_ENV,
     RESULTS_DIR_ENV,
     RESULTS_PREFIX_ENV,
+    STORE_RESULT_KEY,
     results_prefix,
 )
 
@@ -44,6 +51,7 @@ __all__ = [
     "S3ResultStore",
     "holds_refs",
     "is_ref",
+    "local_store",
     "maybe_offload",
     "offload_limit",
     "prefix_for",
@@ -57,9 +65,16 @@ class ResultStore(Protocol):
 
     def get(self, uri: str) -> str: ...
 
+    def location(self, key: str) -> tuple[str, str]: ...
+
 
 class LocalResultStore:
-    """Results as files under a folder: what `flow.run()` and the tests use."""
+    """Results as files under a folder: what `flow.run()` and the tests use.
+
+    The folder is also the local stand-in for the results bucket: `s3://<LOCAL_RESULTS_BUCKET>/k`
+    is the file `k` in it, which is where a local run's Distributed Maps export their results and
+    read their items (the engine's `ObjectStore`: `get_object`/`put_object`).
+    """
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
@@ -70,10 +85,39 @@ class LocalResultStore:
         path.write_text(text, encoding="utf-8")
         return path.as_uri()
 
+    def location(self, key: str) -> tuple[str, str]:
+        """The bucket and key under which `put(key, ...)` can be read as an object."""
+        return LOCAL_RESULTS_BUCKET, key
+
     def get(self, uri: str) -> str:
+        local_bucket = f"s3://{LOCAL_RESULTS_BUCKET}/"
+        if uri.startswith(local_bucket):
+            return self.get_object(LOCAL_RESULTS_BUCKET, uri.removeprefix(local_bucket))
         if not uri.startswith("file://"):
             raise ValueError(f"{uri!r} is not a local result (file://)")
         return Path(uri.removeprefix("file://")).read_text(encoding="utf-8")
+
+    def _object_path(self, bucket: str, key: str) -> Path:
+        if bucket != LOCAL_RESULTS_BUCKET:
+            raise FileNotFoundError(
+                f"bucket {bucket!r} is not available in a local run (only the results bucket, "
+                f"{LOCAL_RESULTS_BUCKET!r}, kept in {self.root})"
+            )
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root):
+            raise FileNotFoundError(f"key {key!r} leaves the local results folder")
+        return path
+
+    def get_object(self, bucket: str, key: str) -> str:
+        path = self._object_path(bucket, key)
+        if not path.is_file():
+            raise FileNotFoundError(f"no object s3://{bucket}/{key} (looked for {path})")
+        return path.read_text(encoding="utf-8")
+
+    def put_object(self, bucket: str, key: str, body: str) -> None:
+        path = self._object_path(bucket, key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body, encoding="utf-8")
 
 
 class S3ResultStore:
@@ -93,6 +137,9 @@ class S3ResultStore:
         )
         return f"s3://{self.bucket}/{full}"
 
+    def location(self, key: str) -> tuple[str, str]:
+        return self.bucket, f"{self.prefix}{key}"
+
     def get(self, uri: str) -> str:
         match = re.fullmatch(r"s3://([^/]+)/(.+)", uri)
         if not match:
@@ -101,10 +148,15 @@ class S3ResultStore:
         return str(body.read().decode())
 
 
+def local_store() -> LocalResultStore:
+    """The local result store: the folder RESULTS_DIR_ENV names (a local run's results bucket)."""
+    return LocalResultStore(os.environ.get(RESULTS_DIR_ENV) or DEFAULT_RESULTS_DIR)
+
+
 def store_from_env(flow: str | None = None) -> ResultStore:
     bucket = os.environ.get(RESULTS_BUCKET_ENV)
     if not bucket:
-        return LocalResultStore(os.environ.get(RESULTS_DIR_ENV) or DEFAULT_RESULTS_DIR)
+        return local_store()
     return S3ResultStore(bucket, prefix_for(flow))
 
 
@@ -140,18 +192,38 @@ def offload_limit() -> int:
 
 
 def maybe_offload(result: Any, text: str, event: dict[str, Any]) -> Any:
-    """`result`, or a reference to it in the result store when its JSON `text` is too large."""
+    """`result`, or a reference to it in the result store when its JSON `text` is too large.
+
+    Too large is over this result's share of the offload threshold: `share` results may sit in
+    one state document together (the planner counts them), and an inline Map's items share
+    their list's (`context.map_size`). A payload with `"store": true` is stored
+    whatever its size, and its reference says where (bucket, key) for a Map's ItemReader.
+    """
     size = len(text.encode("utf-8")) if not text.isascii() else len(text)
-    if size <= offload_limit() or event.get("offload") is False:
-        return result
     raw_ctx = event.get("context")
     ctx: dict[str, Any] = raw_ctx if isinstance(raw_ctx, dict) else {}
+    store = event.get(STORE_RESULT_KEY) is True
+    if not store and event.get("offload") is not False:
+        if size <= offload_limit() // _count(event.get(OFFLOAD_SHARE_KEY)) // _count(
+            ctx.get(MAP_SIZE_KEY)
+        ):
+            return result
+    elif not store:
+        return result
     execution = str(ctx.get("execution_id") or "local").rsplit(":", 1)[-1]
     index = ctx.get("map_index")
     key = f"{execution}/{event.get('task', 'task')}/{'0' if index is None else index}.json"
     flow = ctx.get("flow") if isinstance(ctx.get("flow"), str) else None
-    uri = store_from_env(flow).put(key, text)
-    return {REF_KEY: uri, "bytes": size}
+    results = store_from_env(flow)
+    ref: dict[str, Any] = {REF_KEY: results.put(key, text), "bytes": size}
+    if store:
+        ref[REF_BUCKET_FIELD], ref[REF_OBJECT_FIELD] = results.location(key)
+    return ref
+
+
+def _count(value: Any) -> int:
+    """A share count from a payload: a positive whole number, else 1."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
 
 
 def is_ref(value: Any) -> bool:
@@ -159,10 +231,15 @@ def is_ref(value: Any) -> bool:
 
 
 def resolve_refs(value: Any, store: ResultStore | None = None) -> Any:
-    """`value` with every result reference (at any depth) replaced by the stored value."""
+    """`value` with every result reference (at any depth) replaced by the stored value; a
+    Distributed Map's exported results by the list of its items' results, in item order."""
     if is_ref(value):
         uri = value[REF_KEY]
         chosen = store or _store_for(uri)
+        if value.get(MAP_RESULTS_FIELD):
+            from orchestrator.runtime.map_results import read_map_results
+
+            return read_map_results(chosen.get(uri), chosen, value[MAP_RESULTS_FIELD])
         return json.loads(chosen.get(uri))
     if isinstance(value, list):
         return [resolve_refs(v, store) for v in value]
@@ -172,10 +249,12 @@ def resolve_refs(value: Any, store: ResultStore | None = None) -> Any:
 
 
 def _store_for(uri: str) -> ResultStore:
+    if uri.startswith(f"s3://{LOCAL_RESULTS_BUCKET}/"):
+        return local_store()
     if uri.startswith("s3://"):
         bucket = uri[5:].split("/", 1)[0]
         return S3ResultStore(bucket)
-    return LocalResultStore(os.environ.get(RESULTS_DIR_ENV) or DEFAULT_RESULTS_DIR)
+    return local_store()
 
 
 def holds_refs(value: Any) -> bool:

@@ -16,8 +16,10 @@ from datetime import timedelta
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from orchestrator.engine.spec import (
+    DISTRIBUTED_MAP_MAX_CONCURRENCY,
     LAMBDA_MAX_TIMEOUT_SECONDS,
     LAMBDA_MEMORY_MB,
+    MAP_MAX_TOLERATED_FAILURE_PERCENTAGE,
     MAX_TAG_VALUE,
     RETRY_DEFAULT_MAX_ATTEMPTS,
 )
@@ -119,7 +121,11 @@ def task(
     tags: Iterable[str] | None = None,
     max_concurrency: int | None = None,
     idempotent: bool = False,
-    distributed: bool = False,
+    distributed: bool | None = None,
+    expected_items: int | None = None,
+    tolerated_failure_count: int | None = None,
+    tolerated_failure_percentage: float | None = None,
+    batch_size: int | None = None,
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 
 
@@ -137,8 +143,14 @@ def task(fn: Any = None, /, **options: Any) -> Any:
     - `skip_on_upstream_skip`: end SKIPPED when an upstream task was skipped (default True).
     - `name`, `tags`; `max_concurrency` for `.map`.
     - `idempotent`: repeat invocations of a completed attempt return the stored result.
-    - `distributed`: `.map` this task with a Distributed Map (each item a child execution),
-      for lists too long for an inline Map's history (25,000 events per execution).
+    - `distributed`: how `.map` runs. Left out, the planner decides (docs/data-at-scale.md):
+      an inline Map for a list known to be short, else a Distributed Map (each item a child
+      execution, results exported to S3). True or False forces it.
+    - `expected_items`: the most items a `.map` of this task will see (the planner's hint).
+    - `tolerated_failure_count`, `tolerated_failure_percentage`: how many items of a Distributed
+      Map may fail before the map does; a failed item's result is `{"Error", "Cause"}`.
+    - `batch_size`: items per child execution of a Distributed Map (ItemBatcher): the function
+      is invoked once per batch and calls the task for each item.
     """
     if fn is not None:
         if not callable(fn):
@@ -196,7 +208,13 @@ def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOption
         tags=_tags(name, options.get("tags")),
         max_concurrency=_max_concurrency(name, options.get("max_concurrency")),
         idempotent=_flag(name, "idempotent", options, default=False),
-        distributed=_flag(name, "distributed", options, default=False),
+        distributed=_optional_flag(name, "distributed", options),
+        expected_items=_count(name, "expected_items", options.get("expected_items"), low=1),
+        tolerated_failure_count=_count(
+            name, "tolerated_failure_count", options.get("tolerated_failure_count"), low=0
+        ),
+        tolerated_failure_percentage=_percentage(name, options.get("tolerated_failure_percentage")),
+        batch_size=_count(name, "batch_size", options.get("batch_size"), low=1),
     )
 
 
@@ -326,6 +344,40 @@ def _flag(name: str, option: str, options: dict[str, Any], *, default: bool) -> 
     return value
 
 
+def _optional_flag(name: str, option: str, options: dict[str, Any]) -> bool | None:
+    if options.get(option) is None:
+        return None
+    return _flag(name, option, options, default=False)
+
+
+def _count(name: str, option: str, value: Any, *, low: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise FlowDefinitionError(
+            f"{option}={value!r} is not a whole number of at least {low}",
+            task=name,
+            fix=f"use e.g. {option}={max(low, 10)}",
+        )
+    return value
+
+
+def _percentage(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value <= MAP_MAX_TOLERATED_FAILURE_PERCENTAGE
+    ):
+        raise FlowDefinitionError(
+            f"tolerated_failure_percentage={value!r} is not a percentage",
+            task=name,
+            fix=f"use a number from 0 to {MAP_MAX_TOLERATED_FAILURE_PERCENTAGE}, e.g. 5 for 5 %",
+        )
+    return float(value)
+
+
 def _tags(name: str, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -355,10 +407,16 @@ def _tags(name: str, value: Any) -> tuple[str, ...]:
 def _max_concurrency(name: str, value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 0 <= value <= DISTRIBUTED_MAP_MAX_CONCURRENCY
+    ):
         raise FlowDefinitionError(
-            f"max_concurrency={value!r} is not a non-negative whole number",
+            f"max_concurrency={value!r} is not a whole number from 0 to "
+            f"{DISTRIBUTED_MAP_MAX_CONCURRENCY:,}",
             task=name,
-            fix="use e.g. max_concurrency=10 (0 means as many as Step Functions allows)",
+            fix="use e.g. max_concurrency=10 (0 means as many as Step Functions allows; a "
+            f"Distributed Map runs at most {DISTRIBUTED_MAP_MAX_CONCURRENCY:,} items at once)",
         )
     return value

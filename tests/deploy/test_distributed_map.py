@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import typer
 import yaml
-from statelint.linter import Linter
 from typer.testing import CliRunner
 
 from orchestrator import Flow, FlowDefinitionError, flow, task
 from orchestrator.cli.build import register
 from orchestrator.deploy.build import generate, write
+from orchestrator.deploy.validate import statelint_problems
 from orchestrator.testing.flows import run_flow_in_moto
 from orchestrator.testing.moto import MotoStepFunctions
 from tests.deploy.conftest import MakeProject
@@ -41,7 +41,7 @@ def test_distributed_map_is_planned_linted_and_runs_the_same_locally_and_in_moto
         "ExecutionType": "STANDARD",
     }
     assert state["MaxConcurrency"] == 100
-    assert Linter.validate(asl) == []
+    assert statelint_problems(asl) == []
     local = wide.run(clock="virtual", n=12)
     assert local.result == [2] * 10 + [3] * 2
     with MotoStepFunctions() as sfn:

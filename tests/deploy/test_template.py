@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from orchestrator.contract import RESULTS_BUCKET_SUBSTITUTION
 from orchestrator.deploy.build import Artifacts, generate
-from orchestrator.deploy.lambdas import HANDLER
+from orchestrator.deploy.lambdas import HANDLER, RESULTS_BUCKET
 from orchestrator.deploy.statemachines import PLACEHOLDER
 from orchestrator.deploy.translate import package_template, placeholder_uploader, translate
 from tests.deploy.conftest import SIMPLE_FLOW, MakeProject
@@ -143,8 +144,12 @@ def test_every_placeholder_has_a_substitution_and_back(
 ) -> None:
     for build in repo_artifacts.builds:
         machine = _machines(template)[_machine_id(template, build.asl_path)]
-        subs = machine["Properties"]["DefinitionSubstitutions"]
+        subs = dict(machine["Properties"]["DefinitionSubstitutions"])
         assert set(PLACEHOLDER.findall(build.asl_text)) == set(subs)
+        # A Distributed Map's ResultWriter/ItemReader name the results bucket, and only then.
+        bucket = subs.pop(RESULTS_BUCKET_SUBSTITUTION, None)
+        uses_bucket = "${" + RESULTS_BUCKET_SUBSTITUTION + "}" in build.asl_text
+        assert bucket == ({"Ref": RESULTS_BUCKET} if uses_bucket else None)
         # The published version: a state machine version pins the code it runs.
         assert all(str(v["Ref"]).endswith(".Version") for v in subs.values())
         assert all(_functions(template).get(_function_of(v)) for v in subs.values())
@@ -204,7 +209,11 @@ def test_state_machines_invoke_only_their_own_functions(
     assert len(machines) == len(repo_artifacts.builds)
     for logical, machine in machines.items():
         # SAM resolved `XFunction.Version` to a Ref to the published version resource.
-        versions = [v["Ref"] for v in machine["Properties"]["DefinitionSubstitutions"].values()]
+        versions = [
+            v["Ref"]
+            for k, v in machine["Properties"]["DefinitionSubstitutions"].items()
+            if k != RESULTS_BUCKET_SUBSTITUTION
+        ]
         own = {cfn["Resources"][v]["Properties"]["FunctionName"]["Ref"] for v in versions}
         role = cfn["Resources"][machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]]
         invoke = [s for s in _statements(role) if "lambda:InvokeFunction" in _as_list(s["Action"])]

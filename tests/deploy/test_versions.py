@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from orchestrator.contract import RESULTS_BUCKET_SUBSTITUTION
 from orchestrator.deploy.translate import package_template, translate
 from orchestrator.testing.stack import zip_directory
 from tests.deploy.helpers import BEFORE_ISSUE9, build_project
@@ -41,8 +42,9 @@ def versions(cfn: dict[str, Any]) -> dict[str, str]:
 
 
 def substitutions(cfn: dict[str, Any], machine: str) -> dict[str, Any]:
+    """The machine's function substitutions (not the results bucket's name)."""
     subs: dict[str, Any] = cfn["Resources"][machine]["Properties"]["DefinitionSubstitutions"]
-    return subs
+    return {k: v for k, v in subs.items() if k != RESULTS_BUCKET_SUBSTITUTION}
 
 
 def test_a_code_only_change_publishes_new_versions_that_the_machine_names(

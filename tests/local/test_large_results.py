@@ -64,10 +64,12 @@ def test_the_same_flow_runs_in_moto(tmp_path: Any) -> None:
     assert run.output["results"] == {"measure": {"value": BIG}}
 
 
-def test_a_list_a_map_iterates_stays_inline_and_is_limited_like_aws() -> None:
+def test_a_list_an_inline_map_iterates_stays_inline_and_is_limited_like_aws() -> None:
+    inline_count = task(distributed=False)(count.fn)
+
     @flow
     def fan(n: int = 10):
-        return count.map(rows(n))
+        return inline_count.map(rows(n))
 
     asl = fan.asl()
     assert asl["States"]["rows"]["Parameters"]["Payload"]["offload"] is False
@@ -75,6 +77,16 @@ def test_a_list_a_map_iterates_stays_inline_and_is_limited_like_aws() -> None:
     # 60,000 numbers are over 256 KiB of JSON: Step Functions must read them, so it fails.
     run = fan.run(n=60_000, clock="virtual")
     assert run.state == "FAILED" and run.error == "States.DataLimitExceeded"
+
+
+def test_a_list_a_distributed_map_reads_is_stored_whatever_its_size() -> None:
+    @flow
+    def fan(n: int = 10):
+        return count.map(rows(n))
+
+    asl = fan.asl()
+    assert asl["States"]["rows"]["Parameters"]["Payload"]["store"] is True
+    assert fan.run(n=5, clock="virtual").result == [0, 1, 2, 3, 4]
 
 
 def test_references_inside_lists_and_dicts_are_resolved(tmp_path: Any) -> None:

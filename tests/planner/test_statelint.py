@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from statelint.linter import Linter
 
+from orchestrator.deploy.validate import statelint_problems
 from orchestrator.loader import load_project_flows
 from orchestrator.planner import SynchronisationAdded
 from tests.flowgen import GeneratedFlow, random_flows
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def lint(asl: dict) -> list[str]:
-    return Linter.validate(json.loads(json.dumps(asl)))
+    return statelint_problems(json.loads(json.dumps(asl)))
 
 
 @pytest.mark.parametrize("flow", load_project_flows(ROOT / "pyproject.toml"), ids=lambda f: f.name)

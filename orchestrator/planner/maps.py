@@ -1,0 +1,173 @@
+"""Where a `.map`'s items come from and where its results go: state document or S3.
+
+The graph decides each map's mode (`orchestrator/graph/map_mode.py`); this module decides its
+data path, so that no state document approaches Step Functions' 256 KiB:
+
+* A Distributed Map exports its children's results with a `ResultWriter` to the results bucket
+  (`${ResultsBucketName}`, under the flow's prefix), and its value in the document becomes a
+  reference to the export's `manifest.json` (`runtime/map_results.py` reads it back, in item
+  order, for whichever handler receives it).
+* A Distributed Map over one task's whole result reads its items with an `ItemReader`: the
+  producing task always stores its result (payload `"store": true`) and passes the reference,
+  whose bucket and key the reader takes. Over another Distributed Map's results, it reads that
+  map's `SUCCEEDED_0.json` and decodes each child's `Output`.
+* Everything the state machine itself must read stays in the document: the lists an inline Map
+  or a zip iterates, a part of a result selected by a path, and — in a flow with triggers, cases
+  or reference tasks, whose Choice states count items — every result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestrator.contract import (
+    MAP_RESULTS_FIELD,
+    MAP_SOURCE_FIELD,
+    REF_BUCKET_FIELD,
+    REF_KEY,
+    REF_OBJECT_FIELD,
+    RESULTS_BUCKET_SUBSTITUTION,
+    map_results_prefix,
+)
+from orchestrator.graph import FlowGraph, ResultInput, TaskNode, references
+from orchestrator.planner.paths import result_path
+
+S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
+S3_PUT_OBJECT = "arn:aws:states:::s3:putObject"
+
+
+@dataclass
+class MapIO:
+    #: Distributed Maps exporting their results to S3.
+    writes: set[str] = field(default_factory=set)
+    #: Distributed Maps reading their items with an ItemReader → the task whose result they read.
+    reads: dict[str, str] = field(default_factory=dict)
+    #: Tasks that always store their result, for a reader.
+    stored: set[str] = field(default_factory=set)
+    #: Tasks whose result the state machine reads itself: they never offload.
+    inline: set[str] = field(default_factory=set)
+
+
+def plan_map_io(graph: FlowGraph, controlled: bool) -> MapIO:
+    nodes = {n.id: n for n in graph.nodes}
+    path_read: set[str] = set()  # a part of the result is selected in the document
+    values = [v for n in graph.nodes for v in (*n.inputs.values(), *n.mapped.values())]
+    if graph.output is not None:
+        values.append(graph.output)
+    for value in values:
+        path_read |= {r.node for r in references(value) if isinstance(r, ResultInput) and r.path}
+    item_sources: dict[str, str | None] = {}  # map → the one whole result it iterates, if any
+    listed: set[str] = set()  # results some Map's ItemsPath (or a zip) reads in the document
+    for node in graph.nodes:
+        sources = [v for v in node.mapped.values() if isinstance(v, ResultInput)]
+        whole = len(node.mapped) == 1 and len(sources) == 1 and not sources[0].path
+        # A batched map's exported children each hold a list of results: not items to read.
+        batched = whole and bool(nodes[sources[0].node].options.batch_size)
+        readable = whole and node.options.distributed and not batched
+        item_sources[node.id] = sources[0].node if readable else None
+        if item_sources[node.id] is None:
+            listed |= {v.node for v in sources}
+    io = MapIO()
+    if controlled:
+        # Gates and the final Choice count items of mapped results with JSONPath filters.
+        io.inline = path_read | listed | {v for v in item_sources.values() if v}
+        return io
+    io.writes = {
+        n.id
+        for n in graph.nodes
+        if n.is_map and n.options.distributed and n.id not in path_read | listed
+    }
+    for map_id, source in item_sources.items():
+        if source is None:
+            continue
+        producer = nodes[source]
+        if producer.is_map and source in io.writes:
+            io.reads[map_id] = source
+        elif not producer.is_map and source not in path_read | listed:
+            io.reads[map_id] = source
+            io.stored.add(source)
+        else:
+            listed.add(source)
+    io.inline = path_read | listed
+    return io
+
+
+def results_reference(flow: str, node: TaskNode) -> dict[str, Any]:
+    """The map's value in the document: a reference to its exported results, built from the
+    `{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}` a ResultWriter returns. The key
+    is `<prefix>/<map run id>/manifest.json`; its SUCCEEDED_0.json is beside it."""
+    prefix = map_results_prefix(flow, node.id)
+    details = "$.ResultWriterDetails"
+    run_id = f"States.ArrayGetItem(States.StringSplit({details}.Key, '/'), {prefix.count('/') + 1})"
+    return {
+        f"{REF_KEY}.$": f"States.Format('s3://{{}}/{{}}', {details}.Bucket, {details}.Key)",
+        MAP_RESULTS_FIELD: "batches" if node.options.batch_size else "items",
+        f"{REF_BUCKET_FIELD}.$": f"{details}.Bucket",
+        f"{REF_OBJECT_FIELD}.$": f"States.Format('{prefix}/{{}}/SUCCEEDED_0.json', {run_id})",
+    }
+
+
+def result_writer(flow: str, node: TaskNode) -> dict[str, Any]:
+    return {
+        "Resource": S3_PUT_OBJECT,
+        "Parameters": {
+            "Bucket": f"${{{RESULTS_BUCKET_SUBSTITUTION}}}",
+            "Prefix": map_results_prefix(flow, node.id),
+        },
+    }
+
+
+def item_reader(producer: str) -> dict[str, Any]:
+    """Read the items from the stored result (or exported SUCCEEDED_0.json) of `producer`."""
+    return {
+        "Resource": S3_GET_OBJECT,
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {
+            "Bucket.$": result_path(producer, [REF_BUCKET_FIELD]),
+            "Key.$": result_path(producer, [REF_OBJECT_FIELD]),
+        },
+    }
+
+
+def read_item(from_map: bool) -> dict[str, str]:
+    """The ItemSelector entries of a read item: the value, and for another map's exported child
+    record, that child's input (its index orders the results)."""
+    if not from_map:
+        return {"value": "$$.Map.Item.Value"}
+    return {
+        "value": "States.StringToJson($$.Map.Item.Value.Output)",
+        MAP_SOURCE_FIELD: "$$.Map.Item.Value.Input",
+    }
+
+
+def distributed_fields(node: TaskNode) -> dict[str, Any]:
+    """Tolerated failures and batching: fields of a Distributed Map only."""
+    options = node.options
+    fields: dict[str, Any] = {}
+    if options.tolerated_failure_count is not None:
+        fields["ToleratedFailureCount"] = options.tolerated_failure_count
+    if options.tolerated_failure_percentage is not None:
+        fields["ToleratedFailurePercentage"] = options.tolerated_failure_percentage
+    if options.batch_size is not None:
+        fields["ItemBatcher"] = {"MaxItemsPerBatch": options.batch_size}
+    return fields
+
+
+def map_lines(graph: FlowGraph, io: MapIO) -> list[str]:
+    """One line per map: its mode and why, where its items come from, where its results go."""
+    lines = []
+    for node in graph.nodes:
+        if not node.is_map:
+            continue
+        kind = "Distributed Map" if node.options.distributed else "inline Map"
+        parts = [f"{node.task_name}: {kind}, because {node.map_reason}"]
+        source = io.reads.get(node.id)
+        if source is not None:
+            what = "exported results" if source in io.writes else "stored result"
+            parts.append(f"items read from S3 ({graph.node(source).task_name}'s {what})")
+        parts.append(
+            "results exported to S3" if node.id in io.writes else "results in the state document"
+        )
+        lines.append("; ".join(parts))
+    return lines
