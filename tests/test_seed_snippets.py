@@ -547,10 +547,14 @@ def test_asl_shards_map() -> None:
     asl = flow_of("shards").asl()
     m = state(asl, "process_shard")
     assert m["Type"] == "Map"
-    assert m["ItemsPath"] == "$.results.get_data_shards.value"
+    # The shard list's length is known only at run time: a Distributed Map reads it from S3
+    # and exports its results there.
+    assert m["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    assert m["ItemReader"]["Parameters"]["Key.$"] == "$.results.get_data_shards.value.key"
+    assert m["ResultWriter"]["Resource"] == "arn:aws:states:::s3:putObject"
     # The seed's shards flow ends with the map: its result replaces the (now dead) shard list.
     assert m["ResultPath"] == "$.results"
-    assert m["ResultSelector"] == {"process_shard": {"value.$": "$"}}
+    assert "__orchestrator_ref__.$" in m["ResultSelector"]["process_shard"]["value"]
 
 
 def test_asl_timeout_seconds_300() -> None:

@@ -28,6 +28,7 @@ from functions.promo_monitor import promo_monitor
 from functions.recommendations import recommendations
 from functions.s3_upload import s3_upload
 from orchestrator import Flow
+from orchestrator.deploy.validate import statelint_problems
 from orchestrator.graph import (
     ConstInput,
     DictInput,
@@ -363,7 +364,11 @@ def test_asl_options() -> None:
     assert retriers(extract)["States.ALL"]["MaxAttempts"] == 3
 
     shard_states = dict(all_states(dynamic_shards.asl()))
-    assert shard_states["process_shard"]["ItemsPath"] == "$.results.get_data_shards.value"
+    # A shard list of unknown length: a Distributed Map reading the stored list from S3.
+    assert shard_states["process_shard"]["ItemReader"]["Parameters"] == {
+        "Bucket.$": "$.results.get_data_shards.value.bucket",
+        "Key.$": "$.results.get_data_shards.value.key",
+    }
     assert retriers(shard_states["process_shard item"])["States.ALL"]["MaxAttempts"] == 2
     summarize = shard_states["summarize_shards"]["Parameters"]["Payload"]["inputs"]
     assert summarize == {"results.$": "$.results.process_shard.value"}
@@ -386,7 +391,10 @@ def test_asl_passes_statelint(name: str, tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "statelint", str(path)], capture_output=True, text=True
     )
-    assert done.returncode == 0, done.stdout + done.stderr
+    # statelint does not know ReaderConfig.InputType, which AWS documents (see
+    # orchestrator.deploy.validate._STATELINT_GAPS); the filtered problems must be none.
+    problems = statelint_problems(json.loads(path.read_text(encoding="utf-8")))
+    assert problems == [], done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))

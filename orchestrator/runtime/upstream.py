@@ -23,6 +23,7 @@ from orchestrator.contract import (
     MARKER_SAFE_KEY,
     SKIP_ON_UPSTREAM_SKIP_KEY,
     SKIPPED_KEY,
+    STORE_RESULT_KEY,
     TRIGGER_CHECKED_KEY,
     TRIGGER_FAILED_KEY,
 )
@@ -106,7 +107,8 @@ def outcome_without_running(event: dict[str, Any], inputs: dict[str, Any]) -> An
 
 def check_marker_safe(event: dict[str, Any], marker: dict[str, Any]) -> dict[str, Any]:
     """`marker`, unless the state machine reads this task's result and cannot take a marker."""
-    if event.get("offload") is False and not event.get(MARKER_SAFE_KEY):
+    read_by_machine = event.get("offload") is False or event.get(STORE_RESULT_KEY) is True
+    if read_by_machine and not event.get(MARKER_SAFE_KEY):
         task = event.get("task", "task")
         state = "skipped" if SKIPPED_KEY in marker else "trigger-failed"
         raise MarkerNotCompiled(
