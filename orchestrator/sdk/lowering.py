@@ -10,6 +10,7 @@ the pydantic graph model, which a task Lambda never needs.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import FlowDefinitionError
@@ -119,6 +120,8 @@ class _Lowering:
 
     def node(self, call: TaskCall, nid: str, fid: str) -> TaskNode:
         opts = call.task.options
+        if call.max_items is not None:
+            opts = replace(opts, expected_items=call.max_items)
         inputs: dict[str, Input] = {}
         mapped: dict[str, Input] = {}
         for arg, raw in call.args.items():

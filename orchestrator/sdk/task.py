@@ -80,7 +80,9 @@ class Task(Generic[P, R]):
         """Run this task once per item of its iterable arguments (a Map state).
 
         Arguments wrapped in `unmapped(...)` are passed whole to every iteration; several iterable
-        arguments are zipped and must have the same length.
+        arguments are zipped and must have the same length. `max_items=N` says this call maps
+        over at most N items (the planner's hint, like `@task(expected_items=N)`), unless the
+        task itself takes an argument named `max_items`.
         """
         builder = active_builder()
         if builder is None:
@@ -90,7 +92,12 @@ class Task(Generic[P, R]):
                 fix="call .map inside a @flow function or a `with Flow(...)` block",
             )
         upstream = kwargs.pop("upstream_tasks", None)
-        return builder.add_call(self, args, kwargs, mapped=True, upstream=upstream)
+        max_items = None
+        if "max_items" in kwargs and "max_items" not in self.signature.parameters:
+            max_items = _count(self.name, "max_items", kwargs.pop("max_items"), low=1)
+        return builder.add_call(
+            self, args, kwargs, mapped=True, upstream=upstream, max_items=max_items
+        )
 
     def set_upstream(self, upstream: Any) -> None:
         """Make every call of this task in the active flow wait for `upstream` (ref or list)."""

@@ -83,6 +83,8 @@ class TaskCall:
     upstream: list[TaskCall] = field(default_factory=list)
     #: The `with case(on, value):` blocks the call was made in, outermost first.
     cases: tuple[tuple[Any, Any], ...] = ()
+    #: `.map(..., max_items=N)`: this call's size hint, over the task's `expected_items`.
+    max_items: int | None = None
 
 
 class TaskRef(_Traced):
@@ -200,6 +202,7 @@ class FlowBuilder:
         *,
         mapped: bool,
         upstream: Any,
+        max_items: int | None = None,
     ) -> TaskRef:
         try:
             bound = task.signature.bind(*args, **kwargs)
@@ -213,7 +216,9 @@ class FlowBuilder:
             ) from None
         for value in bound.arguments.values():
             self._note_parameters(value)
-        call = TaskCall(task, dict(bound.arguments), mapped, cases=tuple(self.cases))
+        call = TaskCall(
+            task, dict(bound.arguments), mapped, cases=tuple(self.cases), max_items=max_items
+        )
         if upstream is not None:
             call.upstream.extend(r.call for r in _refs(upstream, f"{task.name}(upstream_tasks=)"))
         self.calls.append(call)

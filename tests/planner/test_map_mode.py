@@ -299,3 +299,32 @@ def test_unmapped_arguments_do_not_stop_an_item_reader() -> None:
     state = f.asl()["States"]["scale"]
     assert "ItemReader" in state
     assert state["ItemSelector"]["inputs"]["factor"] == 10
+
+
+def test_a_map_calls_max_items_is_its_size_hint() -> None:
+    with Flow("per-call") as f:
+        few = double.map(numbers(10), max_items=50)
+        double.map(few)
+    first, second = (n for n in f.graph.nodes if n.is_map)
+    assert (first.options.distributed, first.map_reason) == (
+        False,
+        "50 items fit an inline Map (at most 1,024)",
+    )
+    # The results of an inline map of known size are as many: the next map is inline too.
+    assert second.options.distributed is False
+
+
+def test_max_items_is_an_argument_of_a_task_that_takes_one() -> None:
+    @task
+    def clip(x: int, max_items: int) -> int:
+        return min(x, max_items)
+
+    with Flow("argument") as f:
+        clip.map(numbers(3), max_items=unmapped(2))
+    node = f.graph.node("clip")
+    assert "max_items" in node.inputs and node.options.expected_items is None
+
+
+def test_a_bad_max_items_is_refused() -> None:
+    with Flow("bad-hint"), pytest.raises(FlowDefinitionError, match="max_items=0 is not"):
+        double.map(numbers(3), max_items=0)
