@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import random
 import uuid
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import Any
 
 from .errors import RUNTIME, DefinitionError, StatesError
 from .jsonpath import Path, compile_path, dumps
+from .spec import MATH_ADD_MAX, MATH_ADD_MIN
 
 # Private-use characters stand in for escaped braces so Format can tell `\{` from `{`.
 _LBRACE, _RBRACE = "\ue000", "\ue001"
@@ -180,6 +182,9 @@ class _Parser:
         while self.pos < len(text):
             char = text[self.pos]
             if quote:
+                if char == "\\":  # `\'` inside a bracket key: the quote does not end it
+                    self.pos += 2
+                    continue
                 if char == quote:
                     quote = ""
             elif char in "'\"":
@@ -292,16 +297,39 @@ def _merge(left: Any, right: Any, deep: Any) -> dict[str, Any]:
     return {**left, **right}
 
 
+def _whole(value: Any, what: str) -> int:
+    """A Math intrinsic's argument: "If you specify a non-integer value ... Step Functions will
+    round it off to the nearest integer" (developer guide, "Intrinsics for Math operations").
+    Step Functions runs on the JVM: Java's Math.round, halves toward positive infinity (2.5 → 3,
+    -2.5 → -2), not Python's banker's rounding."""
+    _require(
+        isinstance(value, int | float) and not isinstance(value, bool), f"{what} must be a number"
+    )
+    return value if isinstance(value, int) else math.floor(value + 0.5)
+
+
 def _random(start: Any, end: Any, seed: Any = None) -> int:
-    rng = random.Random(_int(seed, "seed")) if seed is not None else random
-    # Inclusive bounds, as moto's executor draws them.
-    return rng.randint(_int(start, "start"), _int(end, "end"))
+    # "a random number between the specified start number (inclusive) and end number
+    # (exclusive)" (developer guide). moto's executor draws the end too (randint).
+    low, high = _whole(start, "start"), _whole(end, "end")
+    _require(low < high, "the start number must be less than the end number")
+    rng = random.Random(_whole(seed, "seed")) if seed is not None else random
+    return rng.randrange(low, high)
 
 
-def _add(a: Any, b: Any) -> Any:
-    for v in (a, b):
-        _require(isinstance(v, int | float) and not isinstance(v, bool), "MathAdd adds numbers")
-    return a + b
+def _add(a: Any, b: Any) -> int:
+    # "You must specify integer values in the range of -2147483648 and 2147483647"; other
+    # numbers are rounded to the nearest integer first (developer guide).
+    values = [_whole(v, "MathAdd argument") for v in (a, b)]
+    for v in values:
+        _require(MATH_ADD_MIN <= v <= MATH_ADD_MAX, f"{v} is outside the range of a 32-bit integer")
+    return values[0] + values[1]
+
+
+def _string_to_json(text: Any) -> Any:
+    # An empty or blank string parses to null (LocalStack's executor, recorded against AWS).
+    value = _string(text)
+    return json.loads(value) if value.strip() else None
 
 
 def _split(text: Any, delimiters: Any) -> list[str]:
@@ -315,7 +343,7 @@ def _split(text: Any, delimiters: Any) -> list[str]:
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "States.Format": _format,
-    "States.StringToJson": lambda s: json.loads(_string(s)),
+    "States.StringToJson": _string_to_json,
     "States.JsonToString": dumps,
     "States.Array": lambda *args: list(args),
     "States.ArrayPartition": _partition,

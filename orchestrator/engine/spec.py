@@ -87,6 +87,10 @@ RESULT_WRITER_TRANSFORMATIONS = ("NONE", "COMPACT", "FLATTEN")
 #: WriterConfig.OutputType: a JSON array, or JSON Lines.
 RESULT_WRITER_OUTPUT_TYPES = ("JSON", "JSONL")
 
+# -- intrinsic functions ("Intrinsics for Math operations") ------------------------------------
+#: States.MathAdd's arguments: "integer values in the range of -2147483648 and 2147483647".
+MATH_ADD_MIN, MATH_ADD_MAX = -2_147_483_648, 2_147_483_647
+
 # -- where a local run pretends to be ------------------------------------------------------------
 #: The region and account of local executions' ARNs (and moto's defaults, so ARNs agree there).
 LOCAL_REGION = "us-east-1"

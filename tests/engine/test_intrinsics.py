@@ -59,7 +59,7 @@ def test_functions(expression: str, expected: Any) -> None:
 
 def test_random_and_uuid() -> None:
     value = evaluate("States.MathRandom(1, 10)")
-    assert 1 <= value <= 10
+    assert 1 <= value < 10
     assert evaluate("States.MathRandom(1, 1000, 7)") == evaluate("States.MathRandom(1, 1000, 7)")
     uuid = evaluate("States.UUID()")
     assert len(uuid) == 36 and uuid.count("-") == 4
@@ -85,3 +85,47 @@ def test_bad_arguments_fail_with_runtime() -> None:
     )
     assert ex.error == "States.Runtime"
     assert "The JSONPath '$.nope' specified for the field 'v.$'" in ex.cause
+
+
+def test_math_random_draws_from_start_inclusive_to_end_exclusive() -> None:
+    # Developer guide, "Intrinsics for Math operations": "a random number between the specified
+    # start number (inclusive) and end number (exclusive)". moto draws the end too.
+    assert {evaluate(f"States.MathRandom(1, 2, {seed})") for seed in range(50)} == {1}
+    # "If you specify a non-integer value ... Step Functions will round it off": 0.6 → 1, 2.5 → 3.
+    assert {evaluate(f"States.MathRandom(0.6, 2.5, {seed})") for seed in range(50)} == {1, 2}
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("States.MathAdd(2.5, 0)", 3),  # Java's Math.round: halves go up
+        ("States.MathAdd(-2.5, 0)", -2),
+        ("States.MathAdd(1.3, 1.6)", 3),
+        ("States.MathAdd(2147483647, -1)", 2147483646),
+    ],
+)
+def test_math_add_rounds_each_argument(expression: str, expected: int) -> None:
+    assert evaluate(expression) == expected
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "States.MathAdd(2147483648, 0)",  # "integer values in the range of -2147483648 and ..."
+        "States.MathRandom(5, 5)",
+        "States.MathAdd('1', 2)",
+    ],
+)
+def test_math_arguments_out_of_bounds_fail_with_runtime(expression: str) -> None:
+    ex = run(machine(A={"Type": "Pass", "Parameters": {"v.$": expression}, "End": True}), DOC)
+    assert (ex.status, ex.error) == ("FAILED", "States.Runtime")
+
+
+def test_string_to_json_of_a_blank_string_is_null() -> None:
+    assert evaluate("States.StringToJson('')") is None
+    assert evaluate("States.StringToJson('  ')") is None
+
+
+def test_a_bracket_key_with_an_escaped_quote_is_one_path_argument() -> None:
+    # What the planner emits for a parameter key holding a quote (planner/paths.py `path`).
+    assert evaluate("States.Array($.a['q\\'k'], 1)", {"a": {"q'k": 7}}) == [7, 1]
