@@ -40,6 +40,9 @@ LAYERS = {
     "utilities": 7,
     "loader": 7,
     "deploy": 8,
+    # Remote executions: the stage's stack (named and read as deploy names and writes it), read
+    # back into local runs' FlowRun; the CLI and the testing harness build on it.
+    "aws": 8,
     "testing": 9,
     "cli": 10,
 }

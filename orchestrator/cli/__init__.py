@@ -8,11 +8,23 @@ Errors: raise an `OrchestratorError` — `OrchestratorGroup` prints it on one li
 
 from __future__ import annotations
 
-from orchestrator.cli import build, deploy, graph, init, plan, run, runs
+from orchestrator.cli import (
+    build,
+    deploy,
+    graph,
+    init,
+    logs,
+    plan,
+    redrive,
+    run,
+    run_report,
+    runs,
+    stop,
+)
 from orchestrator.cli.app import USER_ERROR_EXIT, app
 
 # The order here is the order of `orchestrator --help`.
-COMMANDS = (init, run, runs, plan, graph, build, deploy)
+COMMANDS = (init, run, runs, redrive, run_report, logs, stop, plan, graph, build, deploy)
 
 for _command in COMMANDS:
     _command.register(app)

@@ -4,13 +4,18 @@ The run executes the flow's ASL in the embedded engine (see orchestrator/local/)
 printed as states start and finish, then a summary table of the task runs. Exit code 0 when the
 run SUCCEEDED; 1 when it FAILED or TIMED_OUT, with one `error:` line naming the flow, the task,
 the error and the user's line; 2 for a user error; 130 for Ctrl-C (the run is kept as ABORTED).
+
+`--aws` runs the flow on a deployed stage (`orchestrator.aws`): the same progress, table and
+exit codes, read from the execution's Step Functions history; Ctrl-C leaves the execution
+running on AWS and says how to stop it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,32 +24,34 @@ from rich.table import Table
 from rich.text import Text
 
 from orchestrator.cli.app import is_debug
+from orchestrator.cli.aws_options import (
+    AwsFlag,
+    AwsTarget,
+    ProfileOption,
+    RegionOption,
+    StageOption,
+)
 from orchestrator.cli.causes import read_cause
 from orchestrator.cli.flows import load_graph
 from orchestrator.cli.params import parse_params, raw_values
-from orchestrator.cli.report import FAILED_EXIT, report_error
+from orchestrator.cli.report import FAILED_EXIT, note, report_error
 from orchestrator.engine.history import HistoryEvent, StateAttribution
 from orchestrator.errors import ParameterError
 from orchestrator.loader import load_project_flows
 from orchestrator.local import FlowRun, run_flow
+from orchestrator.sdk.flow import Flow
 from orchestrator.sdk.params import typed_params
+from orchestrator.viz.palette import TERMINAL_STYLES
+
+if TYPE_CHECKING:
+    from orchestrator.aws import Deployment
 
 FAILED_RUN_EXIT = FAILED_EXIT
-_STYLE = {
-    "SUCCEEDED": "green",
-    "FAILED": "red",
-    "TIMED_OUT": "red",
-    "ABORTED": "red",
-    "TRIGGER_FAILED": "magenta",
-    "SKIPPED": "yellow",
-    "RUNNING": "cyan",
-    "NOT_RUN": "dim",
-}
 
 
 def state_text(state: str, *, bold: bool = False) -> Text:
     """A state, coloured; a Text, never markup, so no state name can break the output."""
-    style = _STYLE.get(state, "")
+    style = TERMINAL_STYLES.get(state, "")
     return Text(state, style=f"bold {style}".strip() if bold else style)
 
 
@@ -118,8 +125,10 @@ def report(console: Console, run: FlowRun, *, debug: bool = False) -> None:
         console.print(Text(run.cause), soft_wrap=True)
 
 
-def failure_line(run: FlowRun) -> str:
-    """The one `error:` line of a run that did not succeed: flow, task, error, the user's line."""
+def failure_line(run: FlowRun, show_flags: str = "") -> str:
+    """The one `error:` line of a run that did not succeed: flow, task, error, the user's line.
+
+    `show_flags` are the options `runs show` needs to find the run again (`--aws --stage S`)."""
     cause = read_cause(run.error, run.cause)
     failed = [t for t in run.task_runs.values() if t.state in ("FAILED", "TIMED_OUT")]
     task = next((t for t in failed if t.error == run.error), failed[0] if failed else None)
@@ -128,7 +137,7 @@ def failure_line(run: FlowRun) -> str:
     at = f" ({', '.join(places)})" if places else ""
     return (
         f"flow {run.flow!r} {run.state}: {cause.headline}{at}; "
-        f"the run's history: orchestrator runs show {run.run_id}"
+        f"the run's history: orchestrator runs show {run.run_id}{show_flags}"
     )
 
 
@@ -153,13 +162,32 @@ def run(
             "of compiling the code as it is now.",
         ),
     ] = False,
+    aws: AwsFlag = False,
+    stage: StageOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    no_wait: Annotated[
+        bool,
+        typer.Option("--no-wait", help="With --aws: print the execution ARN and exit."),
+    ] = False,
 ) -> None:
-    """Run FLOW locally: its compiled state machine, in-process, with live progress.
+    """Run FLOW with live progress: locally, in-process, or (--aws) on a deployed stage.
 
     The flow is compiled from the code as it is now; a note says when the committed state
     machine (what `orchestrator build` wrote and SAM deploys) differs. --committed runs the
     committed file itself.
+
+    --aws runs FLOW on a deployed stage instead: an execution started through the flow's
+    alias (from the stage's stack outputs), followed with the same progress and table.
     """
+    target = AwsTarget(aws, stage, profile, region)
+    if not target.check("run") and no_wait:
+        raise ParameterError("--no-wait applies to `orchestrator run --aws`")
+    if target.aws and (committed or clock != "real"):
+        raise ParameterError(
+            "--committed and --clock apply to local runs; `run --aws` runs what the stage "
+            "has deployed, on AWS's clock"
+        )
     console = Console()
     params = parse_params(param or [])
     if all_flows:
@@ -172,24 +200,92 @@ def run(
     else:
         raise ParameterError("name a flow to run (path/to/file.py:flow) or pass --all")
     failed: list[FlowRun] = []
-    for each in flows:
-        console.rule(Text(each.name, style="bold"))
-        result = run_flow(
-            each.local_machine(committed=committed),
-            params,
-            clock=clock,
-            on_event=None if quiet else Progress(console),
-        )
-        report(console, result, debug=is_debug(ctx))
-        if not result.succeeded:
-            failed.append(result)
+    show_flags = ""
+    if target.aws:
+        failed, show_flags = _run_on_aws(ctx, console, flows, params, target, no_wait, quiet)
+    else:
+        for each in flows:
+            console.rule(Text(each.name, style="bold"))
+            result = run_flow(
+                each.local_machine(committed=committed),
+                params,
+                clock=clock,
+                on_event=None if quiet else Progress(console),
+            )
+            report(console, result, debug=is_debug(ctx))
+            if not result.succeeded:
+                failed.append(result)
     if len(failed) == 1:
-        report_error(failure_line(failed[0]), debug=False)
+        report_error(failure_line(failed[0], show_flags), debug=False)
     elif failed:
         names = ", ".join(f"{r.flow!r} ({r.state})" for r in failed)
         report_error(f"{len(failed)} of {len(flows)} flows did not succeed: {names}", debug=False)
     if failed:
         raise typer.Exit(FAILED_RUN_EXIT)
+
+
+def _run_on_aws(
+    ctx: typer.Context,
+    console: Console,
+    flows: list[Flow],
+    params: dict[str, Any],
+    target: AwsTarget,
+    no_wait: bool,
+    quiet: bool,
+) -> tuple[list[FlowRun], str]:
+    """Each flow run on the stage: started through its alias, followed, reported as locally."""
+    from orchestrator.aws import StepFunctionsExecutor, remote_flow_run
+    from orchestrator.aws.executions import follow
+
+    executor = StepFunctionsExecutor(target.stage, profile=target.profile, region=target.region)
+    failed: list[FlowRun] = []
+    flags = ""
+    for each in flows:
+        deployment = executor.deployment(each)
+        flags = target.flags(deployment)
+        if not no_wait:
+            console.rule(Text(each.name, style="bold"))
+        arn = executor.start(each, params)
+        if no_wait:
+            typer.echo(arn)
+            continue
+        console.print(Text(f"started {arn} on {deployment.where}", style="dim"), soft_wrap=True)
+        try:
+            execution = follow(
+                deployment, arn, None if quiet else _shown(Progress(console), deployment)
+            )
+        except KeyboardInterrupt:
+            note(
+                f"the execution goes on in AWS; stop it with `orchestrator stop "
+                f"{arn.rsplit(':', 1)[1]}{flags}`"
+            )
+            raise
+        result = remote_flow_run(deployment, each.graph, execution)
+        report(console, result, debug=is_debug(ctx))
+        if not result.succeeded:
+            failed.append(result)
+    return failed, flags
+
+
+def _shown(progress: Progress, deployment: Deployment) -> Callable[[dict[str, Any]], None]:
+    """The progress view fed Step Functions' history events. A Distributed Map's iterations
+    are child executions, outside this history: its line counts the items of its map run."""
+    from orchestrator.aws.executor import map_run_items
+    from orchestrator.aws.history import history_event
+
+    state_of = StateAttribution()
+    map_runs: dict[str, str] = {}
+
+    def show(raw: dict[str, Any]) -> None:
+        event = history_event(raw)
+        state = state_of(event) or ""
+        if event.type == "MapRunStarted" and event.details.get("mapRunArn"):
+            map_runs[state] = str(event.details["mapRunArn"])
+        elif event.type == "MapStateExited" and state in map_runs:
+            progress.items[state] = map_run_items(deployment, map_runs.pop(state))
+        progress(event)
+
+    return show
 
 
 def register(app: typer.Typer) -> None:

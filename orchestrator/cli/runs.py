@@ -1,4 +1,5 @@
-"""`orchestrator runs list|show`: past local runs, read from the run store.
+"""`orchestrator runs list|show`: past local runs, read from the run store, or (`--aws`) the
+executions of a deployed stage, read from Step Functions.
 
 Reading never changes the store (it is opened read-only, and a store that does not exist yet
 is empty), so looking at history works in a read-only checkout and never competes with a run
@@ -15,29 +16,70 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from orchestrator.aws.executions import STATUSES
 from orchestrator.cli.app import is_debug
+from orchestrator.cli.aws_options import (
+    AwsFlag,
+    AwsTarget,
+    ProfileOption,
+    RegionOption,
+    StageOption,
+    parse_since,
+)
 from orchestrator.cli.causes import read_cause
 from orchestrator.cli.run import state_text
 from orchestrator.engine.execution import Execution
 from orchestrator.engine.history import StateAttribution
 from orchestrator.errors import ParameterError
-from orchestrator.local import default_store
+from orchestrator.local import ExecutionSummary, default_store
 
 runs_app = typer.Typer(
-    help="Look at past local runs (the run store).", no_args_is_help=True, rich_markup_mode=None
+    help="Look at past runs: local ones (the run store), or a stage's (--aws).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
 @runs_app.command("list")
-def runs_list(limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20) -> None:
-    """List recent local runs."""
-    store = default_store(readonly=True)
-    try:
-        summaries = store.list(limit)
-    finally:
-        store.close()
+def runs_list(
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+    aws: AwsFlag = False,
+    stage: StageOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    flow: Annotated[
+        str | None, typer.Option("--flow", help="With --aws: only this flow's executions.")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status", help=f"With --aws: only executions in this state ({', '.join(STATUSES)})."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="With --aws: only executions started since (30m, 2h, 7d, a date)."
+        ),
+    ] = None,
+) -> None:
+    """List recent local runs, or (--aws) the executions of a deployed stage."""
+    target = AwsTarget(aws, stage, profile, region)
+    if target.check("runs list"):
+        summaries, where = _aws_summaries(target, limit, flow, status, since)
+    else:
+        if flow is not None or status is not None or since is not None:
+            raise ParameterError(
+                "--flow, --status and --since filter `orchestrator runs list --aws`"
+            )
+        store = default_store(readonly=True)
+        try:
+            summaries = store.list(limit)
+        finally:
+            store.close()
+        where = str(store.path)
     if not summaries:
-        typer.echo(f"no runs yet in {store.path}")
+        typer.echo(f"no runs yet in {where}")
         return
     table = Table()
     table.add_column("run id", overflow="fold", min_width=36)  # ids must stay copyable
@@ -55,6 +97,21 @@ def runs_list(limit: Annotated[int, typer.Option(help="How many, newest first.")
     Console().print(table)
 
 
+def _aws_summaries(
+    target: AwsTarget, limit: int, flow: str | None, status: str | None, since: str | None
+) -> tuple[list[ExecutionSummary], str]:
+    from orchestrator.aws.executions import list_runs
+
+    wanted = status.upper() if status else None
+    if wanted is not None and wanted not in STATUSES:
+        raise ParameterError(f"--status {status!r} is not one of {', '.join(STATUSES)}")
+    after = parse_since(since) if since else None
+    deployment = target.connect()
+    flows = [deployment.flow(flow)] if flow else list(deployment.flows.values())
+    found = list_runs(deployment, flows, status=wanted, since=after, limit=limit)
+    return found, deployment.where
+
+
 @runs_app.command("show")
 def runs_show(
     ctx: typer.Context,
@@ -66,17 +123,39 @@ def runs_show(
         bool,
         typer.Option("--json", help="Print the whole run as JSON (the error's cause unabridged)."),
     ] = False,
+    aws: AwsFlag = False,
+    stage: StageOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
 ) -> None:
-    """Show one local run: state, output or error and (with --events) its history."""
-    store = default_store(readonly=True)
-    try:
-        execution = store.get(run_id)
-    except KeyError as err:
-        raise ParameterError(
-            f"{err.args[0]} in the run store; see `orchestrator runs list`"
-        ) from None
-    finally:
-        store.close()
+    """Show one run: state, output or error and (with --events) its history.
+
+    A local run from the run store, or (--aws) an execution of a deployed stage: RUN_ID is its
+    name, its ARN, or a unique prefix of a recent one's name.
+    """
+    target = AwsTarget(aws, stage, profile, region)
+    if target.check("runs show"):
+        from orchestrator.aws import executions
+
+        deployment = target.connect()
+        execution = executions.read(deployment, executions.find(deployment, run_id))
+    else:
+        store = default_store(readonly=True)
+        try:
+            execution = store.get(run_id)
+        except KeyError as err:
+            raise ParameterError(
+                f"{err.args[0]} in the run store; see `orchestrator runs list`"
+            ) from None
+        finally:
+            store.close()
+    print_execution(ctx, execution, events=events, as_json=as_json)
+
+
+def print_execution(
+    ctx: typer.Context, execution: Execution, *, events: bool, as_json: bool
+) -> None:
+    """A run as `runs show` prints it: head line, output or cause, and the history if asked."""
     if as_json:
         typer.echo(json.dumps(execution_json(execution), indent=2, ensure_ascii=False))
         return

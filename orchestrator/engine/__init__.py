@@ -3,7 +3,8 @@
 JSONPath-mode ASL only. Tasks call Lambda functions through a `LambdaInvoker` supplied by the
 caller (the local-run layer, anything in tests); every other semantic — paths, templates,
 intrinsics, Choice, Retry/Catch, Parallel/Map, timeouts, payload limits, history events — follows
-the Step Functions developer guide. The engine imports nothing else of Orchestrator.
+the Step Functions developer guide. `redrive` continues an unsuccessful execution from where it
+stopped, as RedriveExecution does. The engine imports nothing else of Orchestrator.
 
 Names are loaded on first use (PEP 562), so `orchestrator.engine.spec` — the AWS facts the SDK,
 planner and runtime share — can be imported without loading the interpreter.
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from .interpreter import execute
     from .lane import LambdaInvoker
     from .objects import ObjectStore
+    from .redrive_execution import ExecutionNotRedrivable, redrive
 
 _EXPORTS = {
     "Clock": "clock",
@@ -35,6 +37,8 @@ _EXPORTS = {
     "execute": "interpreter",
     "LambdaInvoker": "lane",
     "ObjectStore": "objects",
+    "ExecutionNotRedrivable": "redrive_execution",
+    "redrive": "redrive_execution",
 }
 
 
@@ -49,6 +53,7 @@ __all__ = [
     "Clock",
     "DefinitionError",
     "Execution",
+    "ExecutionNotRedrivable",
     "HistoryEvent",
     "LambdaFunctionError",
     "LambdaInvoker",
@@ -57,4 +62,5 @@ __all__ = [
     "StatesError",
     "VirtualClock",
     "execute",
+    "redrive",
 ]

@@ -37,6 +37,8 @@ class Machine:
     program: Program
     timeout_seconds: float | None
     definition: dict[str, Any]
+    #: The definition as JSON text (the cache key: no second copy), what an execution keeps.
+    text: str
 
 
 _cache: dict[str, Machine] = {}
@@ -53,7 +55,7 @@ def compile_definition(definition: dict[str, Any] | str) -> Machine:
         # Compile from a private copy: the cached states must not see later edits by the caller.
         document = json.loads(key) if isinstance(definition, dict) else document
         timeout = document.get("TimeoutSeconds")
-        machine = Machine(compile_program(document, "StateMachine"), timeout, document)
+        machine = Machine(compile_program(document, "StateMachine"), timeout, document, key)
         with _cache_lock:
             if len(_cache) > 256:
                 _cache.clear()

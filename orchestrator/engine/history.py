@@ -93,10 +93,16 @@ class AbortScope:
 
 class Recorder:
     """Assigns event ids in emission order; thread-safe; closed once the execution stops, after
-    which abandoned threads (timed-out tasks, aborted branches) can no longer add events."""
+    which abandoned threads (timed-out tasks, aborted branches) can no longer add events.
+    `events` is the history so far: a redrive appends to it, ids continuing."""
 
-    def __init__(self, clock: Clock, on_event: Callable[[HistoryEvent], None] | None) -> None:
-        self.events: list[HistoryEvent] = []
+    def __init__(
+        self,
+        clock: Clock,
+        on_event: Callable[[HistoryEvent], None] | None,
+        events: list[HistoryEvent] | None = None,
+    ) -> None:
+        self.events: list[HistoryEvent] = events if events is not None else []
         self._clock = clock
         self._on_event = on_event
         self._lock = threading.Lock()

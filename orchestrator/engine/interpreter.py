@@ -1,15 +1,19 @@
-"""`execute`: run one execution of a state machine to completion, in-process."""
+"""`execute`: run one execution of a state machine to completion, in-process.
+
+`drive` is the part `execute` shares with `redrive` (redrive_execution.py): run the machine on
+a lane, from its start or from where a redrive resumes it, and close the execution.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import Clock, RealClock
-from .compiler import compile_definition
+from .compiler import Machine, compile_definition
 from .errors import TIMEOUT, BranchAborted, ExecutionTimedOut, StatesError
 from .execution import Execution
 from .history import HistoryEvent, Recorder
@@ -17,10 +21,12 @@ from .jsonpath import dumps
 from .lane import LambdaInvoker, Lane, Run, iso
 from .objects import ObjectStore
 from .program import run_program
+from .progress import StatePlan, frontier
 from .spec import LOCAL_ACCOUNT, LOCAL_REGION
 from .state import check_size
 
 ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/orchestrator-local"
+OnRecord = Callable[[Execution], None]
 
 
 def execute(
@@ -32,14 +38,15 @@ def execute(
     name: str | None = None,
     state_machine_name: str = "local",
     state_machine_type: str = "STANDARD",
-    on_record: Callable[[Execution], None] | None = None,
+    on_record: OnRecord | None = None,
     on_event: Callable[[HistoryEvent], None] | None = None,
     objects: ObjectStore | None = None,
 ) -> Execution:
     """Run `definition` on `input` and return the finished execution.
 
     Raises DefinitionError for a malformed or unsupported definition (before anything runs).
-    A failing flow does not raise: the execution's `status` is FAILED with `error` and `cause`.
+    A failing flow does not raise: the execution's `status` is FAILED with `error` and `cause`,
+    and its `progress` says where it stopped (what `redrive` continues from).
     `on_record` is called with the execution when it starts and when it stops (a run store
     keeps it); `on_event` with every history event as it is recorded. `objects` is the store
     Distributed Maps' ItemReader and ResultWriter read and write (S3's place); without one, a Map
@@ -52,7 +59,6 @@ def execute(
     input_text = dumps({} if input is None else input)
     value = json.loads(input_text)
     prefix = f"arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}"
-    machine_arn = f"{prefix}:stateMachine:{state_machine_name}"
     if state_machine_type == "EXPRESS":
         # An Express execution's ARN: `express:<machine>:<name>:<id>` (Step Functions API,
         # StartExecution / DescribeExecution of an Express workflow).
@@ -60,26 +66,6 @@ def execute(
     else:
         arn = f"{prefix}:execution:{state_machine_name}:{name}"
     start = clock.now()
-    recorder = Recorder(clock, on_event)
-    timeout = machine.timeout_seconds
-    run = Run(
-        recorder=recorder,
-        clock=clock,
-        invoke=invoke,
-        execution_context={
-            "Execution": {
-                "Id": arn,
-                "Name": name,
-                "Input": value,
-                "StartTime": iso(start),
-                "RoleArn": ROLE_ARN,
-                "RedriveCount": 0,
-            },
-            "StateMachine": {"Id": machine_arn, "Name": state_machine_name},
-        },
-        deadline=start + timedelta(seconds=timeout) if timeout is not None else None,
-        objects=objects,
-    )
     execution = Execution(
         execution_arn=arn,
         name=name,
@@ -90,22 +76,83 @@ def execute(
         cause=None,
         start_date=start,
         stop_date=start,
-        events=recorder.events,
         state_machine=state_machine_name,
-        recorded_delays=run.delays,
+        definition=machine.text,
+    )
+    lane = start_lane(
+        machine, execution, invoke=invoke, clock=clock, objects=objects, on_event=on_event
     )
     if on_record is not None:
         on_record(execution)
-    lane = Lane(run, 0, run.root)
     lane.emit(
         "ExecutionStarted",
         {"input": input_text, "inputDetails": {"truncated": False}, "roleArn": ROLE_ARN},
     )
     # As in AWS, the first state's entered event has previous id 0, not ExecutionStarted's.
     lane.previous = 0
+    return drive(machine, execution, lane, input_text, None, on_record)
+
+
+def start_lane(
+    machine: Machine,
+    execution: Execution,
+    *,
+    invoke: LambdaInvoker,
+    clock: Clock,
+    objects: ObjectStore | None,
+    on_event: Callable[[HistoryEvent], None] | None,
+    redriven: datetime | None = None,
+) -> Lane:
+    """The runtime state of `execution` (whose `events` the recorder appends to, and whose
+    delays it continues) and its top-level lane. The machine's TimeoutSeconds counts from now:
+    from the start, or — "reset" by a redrive — from the redrive."""
+    recorder = Recorder(clock, on_event, execution.events)
+    execution.events = recorder.events
+    timeout = machine.timeout_seconds
+    context: dict[str, Any] = {
+        "Id": execution.execution_arn,
+        "Name": execution.name,
+        "Input": execution.input,
+        "StartTime": iso(execution.start_date),
+        "RoleArn": ROLE_ARN,
+        "RedriveCount": execution.redrive_count,
+    }
+    if redriven is not None:
+        # "RedriveTime Context object is only available if you've redriven an execution."
+        context["RedriveTime"] = iso(redriven)
+    machine_arn = ":".join(execution.execution_arn.split(":")[:5])
+    run = Run(
+        recorder=recorder,
+        clock=clock,
+        invoke=invoke,
+        execution_context={
+            "Execution": context,
+            "StateMachine": {
+                "Id": f"{machine_arn}:stateMachine:{execution.state_machine}",
+                "Name": execution.state_machine,
+            },
+        },
+        deadline=clock.now() + timedelta(seconds=timeout) if timeout is not None else None,
+        objects=objects,
+        delays=execution.recorded_delays,
+    )
+    return Lane(run, len(recorder.events), run.root)
+
+
+def drive(
+    machine: Machine,
+    execution: Execution,
+    lane: Lane,
+    input_text: str,
+    resume: StatePlan | None,
+    on_record: OnRecord | None,
+) -> Execution:
+    """Run the machine on `lane` (from StartAt, or from `resume`) and close the execution."""
     try:
         check_size(input_text, "ExecutionStarted", "input")
-        output, output_text = run_program(machine.program, lane, value, input_text)
+        output, output_text = run_program(
+            machine.program, lane, execution.input, input_text, resume
+        )
     except StatesError as exc:
         _finish(execution, lane, "FAILED", "ExecutionFailed", exc.error, exc.cause)
     except ExecutionTimedOut:
@@ -116,6 +163,7 @@ def execute(
             on_record(execution)
         raise
     else:
+        recorder = lane.run.recorder
         execution.status = "SUCCEEDED"
         recorder.emit(
             lane.previous,
@@ -125,8 +173,9 @@ def execute(
         )
         recorder.close()
         execution.output = json.loads(output_text) if output is not None else None
-        execution.stop_date = clock.now()
-    run.root.abort()
+        execution.progress = None
+        execution.stop_date = lane.run.clock.now()
+    lane.run.root.abort()
     if on_record is not None:
         on_record(execution)
     return execution
@@ -151,4 +200,5 @@ def _finish(
     # No scope: the final event must be recorded even though the root scope is now aborted.
     lane.run.recorder.emit(lane.previous, event, details, None)
     lane.run.recorder.close()
+    execution.progress = frontier(lane.track)
     execution.stop_date = lane.run.clock.now()

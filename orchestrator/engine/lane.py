@@ -1,7 +1,8 @@
 """Per-execution runtime state (`Run`) and one thread of control through it (`Lane`).
 
 The top-level state list runs on one lane; every Parallel branch and Map iteration gets its own,
-which carries its chain of `previous_event_id`s, its abort scope and its `$$.Map.Item`.
+which carries its chain of `previous_event_id`s, its abort scope, its `$$.Map.Item` and its track
+(where it stands, for a redrive: `progress.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .clock import Clock
 from .errors import TIMEOUT, BranchAborted, ExecutionTimedOut, StatesError
 from .history import AbortScope, Recorder
 from .objects import ObjectStore
+from .progress import LaneTrack
 from .worker import CallTimedOut, call_with_timeout
 
 LambdaInvoker = Callable[[str, Any], Any]
@@ -54,7 +56,7 @@ class Run:
 
 
 class Lane:
-    __slots__ = ("run", "previous", "scope", "map_item")
+    __slots__ = ("run", "previous", "scope", "map_item", "track")
 
     def __init__(
         self,
@@ -62,11 +64,13 @@ class Lane:
         previous: int,
         scope: AbortScope,
         map_item: dict[str, Any] | None = None,
+        track: LaneTrack | None = None,
     ) -> None:
         self.run = run
         self.previous = previous
         self.scope = scope
         self.map_item = map_item
+        self.track = track or LaneTrack()
 
     def emit(self, type_: str, details: dict[str, Any]) -> int:
         self.previous = self.run.recorder.emit(self.previous, type_, details, self.scope)
@@ -76,8 +80,13 @@ class Lane:
         """After a fan-out, the next event follows the latest one recorded (as in AWS)."""
         self.previous = len(self.run.recorder.events)
 
-    def child(self, scope: AbortScope, map_item: dict[str, Any] | None = None) -> Lane:
-        return Lane(self.run, self.previous, scope, map_item or self.map_item)
+    def child(
+        self,
+        scope: AbortScope,
+        map_item: dict[str, Any] | None = None,
+        track: LaneTrack | None = None,
+    ) -> Lane:
+        return Lane(self.run, self.previous, scope, map_item or self.map_item, track)
 
     def check(self) -> None:
         """Between states: stop if aborted or past the machine's deadline."""

@@ -28,13 +28,13 @@ RUNNING = "RUNNING"
 
 
 class MapRun:
-    def __init__(self, state_machine: dict[str, Any], label: str) -> None:
+    def __init__(self, state_machine: dict[str, Any], label: str, arn: str | None = None) -> None:
         """`state_machine` is `$$.StateMachine` (Id and Name): the region and account are the
-        execution's own."""
+        execution's own. `arn`: the run already exists (a redrive continues it), keep its id."""
         _, _, _, region, account, *_ = str(state_machine["Id"]).split(":")
         machine = state_machine["Name"]
         prefix = f"arn:aws:states:{region}:{account}"
-        self.id = uuid.uuid4()
+        self.id = uuid.UUID(arn.rsplit(":", 1)[1]) if arn is not None else uuid.uuid4()
         self.arn = f"{prefix}:mapRun:{machine}/{label}:{self.id}"
         self.state_machine_arn = f"{prefix}:stateMachine:{machine}/{label}"
         self._execution_prefix = f"{prefix}:execution:{machine}/{label}:"

@@ -13,6 +13,9 @@ The items are the effective input at ItemsPath, or what the ItemReader reads fro
 store given to `execute` (`item_reader.py`); ItemSelector then shapes each one and the
 ItemBatcher groups them (`item_batcher.py`). A ResultWriter exports or reshapes the children's
 results (`result_writer.py`) from their outcomes, kept per child (`map_run.py`).
+
+A redrive re-runs only the iterations that failed, were aborted or never started, each from the
+state it stopped in, and redrives the same Map Run (`progress.py`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .lane import Lane
 from .limit import limit
 from .map_run import MapRun, Outcomes
 from .program import Program, run_program
+from .progress import FanOut, StatePlan
 from .result_writer import Destination, ResultWriter, result_writer
 from .retry import RecoverableState
 from .spec import (
@@ -200,30 +204,34 @@ class MapState(RecoverableState):
         destination = None
         if writer is not None:
             destination = writer.destination(lane.run.objects, effective, context)
+        at = lane.track.at
+        assert at is not None  # run_program records the state before running it
+        plan = at.take_plan()
+        kept = plan.children(distributed=self.distributed) if plan is not None else None
+        fan = at.attempt()
         lane.emit("MapStateStarted", {"length": len(items)})
-        run = None
-        if self.distributed:
-            run = MapRun(lane.run.execution_context["StateMachine"], self.label)
-            lane.emit("MapRunStarted", {"mapRunArn": run.arn})
+        run = self._map_run(lane, kept, fan) if self.distributed else None
         # With a ResultWriter the outcomes hold each child's output (its one copy) and status.
         outcomes = Outcomes(items, lane.run.clock) if writer is not None else None
         scope = AbortScope(lane.scope)
         name = self.name
         program = self.program
 
-        def iteration(index: int, item: Any) -> Callable[[], Any]:
+        def iteration(index: int, item: Any, resume: StatePlan | None) -> Callable[[], Any]:
             def run_child() -> Any:
-                child = lane.child(scope)
+                child = lane.child(scope, track=fan.start(index))
                 child.emit("MapIterationStarted", {"name": name, "index": index})
                 if outcomes is not None:
                     outcomes.start(index)
                 try:
-                    output, _ = run_program(program, child, item, dumps(item))
+                    output, _ = run_program(program, child, item, dumps(item), resume)
                 except StatesError as exc:
                     if outcomes is not None:
                         outcomes.fail(index, exc)
                     child.emit("MapIterationFailed", {"name": name, "index": index})
                     raise
+                # Its states all exited: it succeeded, even if aborted before its last event.
+                fan.succeed(index, output)
                 if outcomes is not None:
                     outcomes.succeed(index, output)
                     output = None
@@ -232,18 +240,38 @@ class MapState(RecoverableState):
 
             return run_child
 
+        # A redrive keeps the iterations that succeeded (no events: they are in the history
+        # already) and re-runs the others, each from the state it stopped in.
+        results: Any = [None] * len(items)
+        succeeded = kept.outputs if kept is not None and kept.outputs is not None else {}
+        places, jobs = [], []
+        for index, item in enumerate(items):
+            if index in succeeded:
+                fan.succeed(index, succeeded[index])
+                if outcomes is not None:
+                    outcomes.start(index)
+                    outcomes.succeed(index, succeeded[index])
+                else:
+                    results[index] = succeeded[index]
+                continue
+            places.append(index)
+            jobs.append(iteration(index, item, kept.lanes.get(index) if kept else None))
         # MaxConcurrency 0 means "as many as possible": this many threads at once (AWS's inline
         # Map also tops out at 40 concurrent iterations).
         workers = concurrency or INLINE_MAP_MAX_CONCURRENCY
-        jobs = [iteration(i, item) for i, item in enumerate(items)]
         try:
-            results: Any = run_all(jobs, int(workers), scope, tolerance)
+            ran = run_all(jobs, int(workers), scope, tolerance)
         except StatesError as exc:
             lane.join()
             if writer is not None and run is not None and outcomes is not None:
                 _export_failed_run(writer, run, outcomes, destination)
             self._failed(lane, exc)
             raise
+        if len(places) == len(items):
+            results = ran  # no redrive plan: the common case, without re-placing every result
+        else:
+            for index, output in zip(places, ran, strict=True):
+                results[index] = output
         lane.join()
         if writer is not None and run is not None and outcomes is not None:
             try:
@@ -258,6 +286,22 @@ class MapState(RecoverableState):
             lane.emit("MapRunSucceeded", {})
         lane.emit("MapStateSucceeded", {})
         return results
+
+    def _map_run(self, lane: Lane, kept: StatePlan | None, fan: FanOut) -> MapRun:
+        """The Map Run: a new one, or on a redrive the one that failed, redriven ("To redrive
+        a workflow that includes a Distributed Map state whose Map Run failed, you must redrive
+        the parent workflow"; the history gets a MapRunRedriven event)."""
+        machine = lane.run.execution_context["StateMachine"]
+        if kept is None or kept.map_run_arn is None:
+            run = MapRun(machine, self.label)
+            fan.map_run_arn = run.arn
+            lane.emit("MapRunStarted", {"mapRunArn": run.arn})
+            return run
+        run = MapRun(machine, self.label, arn=kept.map_run_arn)
+        fan.map_run_arn = run.arn
+        fan.map_run_redrives = kept.map_run_redrives + 1
+        lane.emit("MapRunRedriven", {"mapRunArn": run.arn, "redriveCount": fan.map_run_redrives})
+        return run
 
     def _failed(self, lane: Lane, exc: StatesError) -> None:
         if self.distributed:

@@ -1,7 +1,8 @@
 """The Parallel state: every branch gets the same input, the result is their outputs in order.
 
 A failing branch fails the state with the branch's own error (after aborting its siblings); the
-state's Retry re-runs all branches.
+state's Retry re-runs all branches. A redrive re-runs only the branches that did not succeed,
+each from the state it stopped in; the others keep their outputs (`progress.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .history import AbortScope
 from .jsonpath import dumps
 from .lane import Lane
 from .program import Program, run_program
+from .progress import FanOut, StatePlan
 from .retry import RecoverableState
 from .state import template_field
 
@@ -51,16 +53,47 @@ class ParallelState(RecoverableState):
         lane.emit("ParallelStateStarted", {})
         text = dumps(effective)
         scope = AbortScope(lane.scope)
-
-        def branch(program: Program) -> Callable[[], Any]:
-            return lambda: run_program(program, lane.child(scope), effective, text)[0]
-
+        at = lane.track.at
+        assert at is not None  # run_program records the state before running it
+        plan = at.take_plan()
+        kept = plan.children(distributed=False) if plan is not None else None
+        fan = at.attempt()
+        outputs: list[Any] = [None] * len(self.branches)
+        places, jobs = [], []
+        for index, program in enumerate(self.branches):
+            if kept is not None and kept.outputs is not None and index in kept.outputs:
+                outputs[index] = kept.outputs[index]
+                fan.succeed(index, outputs[index])
+                continue
+            resume = kept.lanes.get(index) if kept is not None else None
+            places.append(index)
+            jobs.append(self._branch(lane, scope, fan, index, program, (effective, text), resume))
         try:
-            outputs = run_all([branch(p) for p in self.branches], len(self.branches), scope)
+            done = run_all(jobs, len(jobs), scope)
         except StatesError:
             lane.join()
             lane.emit("ParallelStateFailed", {})  # AWS gives this event no details
             raise
+        for index, output in zip(places, done, strict=True):
+            outputs[index] = output
         lane.join()
         lane.emit("ParallelStateSucceeded", {})
         return outputs
+
+    @staticmethod
+    def _branch(
+        lane: Lane,
+        scope: AbortScope,
+        fan: FanOut,
+        index: int,
+        program: Program,
+        given: tuple[Any, str],
+        resume: StatePlan | None,
+    ) -> Callable[[], Any]:
+        def run_branch() -> Any:
+            branch = lane.child(scope, track=fan.start(index))
+            output = run_program(program, branch, *given, resume)[0]
+            fan.succeed(index, output)
+            return output
+
+        return run_branch

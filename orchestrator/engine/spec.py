@@ -87,6 +87,16 @@ RESULT_WRITER_TRANSFORMATIONS = ("NONE", "COMPACT", "FLATTEN")
 #: WriterConfig.OutputType: a JSON array, or JSON Lines.
 RESULT_WRITER_OUTPUT_TYPES = ("JSON", "JSONL")
 
+# -- RedriveExecution (API reference; "Restarting state machine executions with redrive") -------
+#: "Your workflow execution has not exceeded the redrivable period of 14 days. [...] This period
+#: starts from the day a state machine completes its execution."
+REDRIVABLE_PERIOD_DAYS = 14
+#: "The execution event history count is less than 24,999": room for the ExecutionRedriven event
+#: "and at least one other history event".
+REDRIVE_MAX_HISTORY_EVENTS = 24_999
+#: "The workflow execution has not exceeded the maximum open time of one year."
+EXECUTION_MAX_OPEN_DAYS = 365
+
 # -- intrinsic functions ("Intrinsics for Math operations") ------------------------------------
 #: States.MathAdd's arguments: "integer values in the range of -2147483648 and 2147483647".
 MATH_ADD_MIN, MATH_ADD_MAX = -2_147_483_648, 2_147_483_647

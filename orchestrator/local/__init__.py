@@ -3,7 +3,8 @@
 The layer between the pure interpreter (`orchestrator.engine`) and the user: it runs a
 `LocalMachine` (the graph, the ASL, the function behind each Task state — plain data, no SDK
 objects), keeps executions in the run store, and reads a finished execution back into a
-`FlowRun`. It also knows the committed ASL, to say when it is stale and to run it as deployed.
+`FlowRun`. It also knows the committed ASL, to say when it is stale and to run it as deployed,
+and redrives a failed run from where it stopped (`redrive_run`).
 """
 
 from orchestrator.local.committed import StaleStateMachine, committed_asl, stale_note
@@ -14,18 +15,22 @@ from orchestrator.local.flowrun import (
     run_flow,
 )
 from orchestrator.local.recorder import RunStoreUnavailable, default_store
+from orchestrator.local.redrive import RedriveUsesRecordedDefinition, RunNotRedrivable, redrive_run
 from orchestrator.local.store import ExecutionSummary, RunStore
 
 __all__ = [
     "ExecutionSummary",
     "FlowRun",
     "LocalMachine",
+    "RedriveUsesRecordedDefinition",
+    "RunNotRedrivable",
     "RunStore",
     "RunStoreUnavailable",
     "StaleStateMachine",
     "TaskRun",
     "committed_asl",
     "default_store",
+    "redrive_run",
     "run_flow",
     "stale_note",
 ]

@@ -255,8 +255,14 @@ def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, Task
         name: n.id for n in graph.nodes for name in (f"{n.id} skipped", f"{n.id} trigger failed")
     }
     state_of = StateAttribution()
+    # An iteration's first state follows its MapIterationStarted: which item it is, so an item
+    # a redrive runs again is counted once.
+    item_of: dict[int, int] = {}
+    items_seen: set[tuple[str, int]] = set()
     for event in events:
         state = state_of(event)
+        if event.type == "MapIterationStarted":
+            item_of[event.id] = int(event.details.get("index", -1))
         outcome = _outcome_node(state, outcome_of_state)
         if outcome is not None and event.type.endswith("StateExited"):
             _record(runs[outcome], event, outcome, mapped)
@@ -273,7 +279,11 @@ def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, Task
         elif event.type in ("TaskScheduled", "LambdaFunctionScheduled"):
             run.attempts += 1
         elif event.type == "TaskStateEntered":  # a Map iteration's task state
-            run.iterations = (run.iterations or 0) + 1
+            item = item_of.get(event.previous_event_id)
+            if item is None or (node, item) not in items_seen:
+                run.iterations = (run.iterations or 0) + 1
+            if item is not None:
+                items_seen.add((node, item))
         elif event.type in _TERMINAL_FAILURES:
             run.error = event.details.get("error")
             run.cause = event.details.get("cause")

@@ -11,10 +11,15 @@ The store must never lose or hide history, and never be the reason a command sho
 * A run whose process died without finishing it (a task calling `os._exit`, `kill -9`) would
   stay RUNNING forever. The store keeps the host and pid of each running execution, and reads
   a RUNNING execution whose process is gone as FAILED with error `ProcessExited`.
+* What a redrive needs is kept with each run: the definition it ran (once per distinct text,
+  in `definitions`), where it stopped (`progress`), its redrive count and date. A store made
+  before redrive gets these columns when it is next opened for writing (`schema.migrate`),
+  keeping every row; opened read-only, it reads them as absent.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -29,27 +34,12 @@ from orchestrator.contract import STORE_ENV
 from orchestrator.engine.execution import Execution
 from orchestrator.engine.history import HistoryEvent
 from orchestrator.errors import StoreError
+from orchestrator.local.schema import COLUMNS, INSERT_EXECUTION, SCHEMA, migrate
 
 BUSY_TIMEOUT_SECONDS = 30.0
 _Rows = list[tuple[Any, ...]]  # (`list` is a method name inside RunStore)
 PROCESS_EXITED = "ProcessExited"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS executions (
-    arn TEXT PRIMARY KEY, name TEXT NOT NULL, state_machine TEXT NOT NULL, status TEXT NOT NULL,
-    input TEXT, output TEXT, error TEXT, cause TEXT, start TEXT NOT NULL, stop TEXT,
-    delays TEXT
-);
-CREATE INDEX IF NOT EXISTS executions_start ON executions (start);
-CREATE TABLE IF NOT EXISTS events (
-    execution TEXT NOT NULL, id INTEGER NOT NULL, previous_id INTEGER NOT NULL,
-    timestamp TEXT NOT NULL, type TEXT NOT NULL, details TEXT NOT NULL,
-    PRIMARY KEY (execution, id)
-);
-CREATE TABLE IF NOT EXISTS owners (
-    execution TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL
-);
-"""
 _OTHER_FILE = f", or set {STORE_ENV} to another file"
 
 
@@ -77,6 +67,7 @@ class RunStore:
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._tables: set[str] = set()
+        self._columns: set[str] = set()
         if self.path.is_dir():
             raise StoreError(
                 self.path,
@@ -98,10 +89,14 @@ class RunStore:
                     str(self.path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
                 )
                 with self._db:
-                    self._db.executescript(_SCHEMA)
+                    self._db.executescript(SCHEMA)
+                    migrate(self._db)
             self._tables = {
                 row[0]
                 for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            self._columns = {
+                row[1] for row in self._db.execute("PRAGMA table_info(executions)").fetchall()
             }
 
     def close(self) -> None:
@@ -111,6 +106,8 @@ class RunStore:
 
     def record(self, execution: Execution) -> None:
         """Insert or replace the execution and its full history (and who is running it)."""
+        definition = execution.definition
+        digest = hashlib.sha256(definition.encode()).hexdigest() if definition else None
         row = (
             execution.execution_arn,
             execution.name,
@@ -123,6 +120,10 @@ class RunStore:
             execution.start_date.isoformat(),
             execution.stop_date.isoformat(),
             json.dumps(execution.recorded_delays),
+            digest,
+            None if execution.progress is None else json.dumps(execution.progress),
+            execution.redrive_count,
+            None if execution.redrive_date is None else execution.redrive_date.isoformat(),
         )
         events = [
             (
@@ -137,7 +138,9 @@ class RunStore:
         ]
         arn = execution.execution_arn
         with self._errors(), self._lock, self._writable() as db:
-            db.execute("INSERT OR REPLACE INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?)", row)
+            if digest is not None:
+                db.execute("INSERT OR IGNORE INTO definitions VALUES (?,?)", (digest, definition))
+            db.execute(INSERT_EXECUTION, row)
             db.execute("DELETE FROM events WHERE execution = ?", (arn,))
             db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", events)
             if execution.status == "RUNNING":
@@ -176,49 +179,63 @@ class RunStore:
             if len(rows) != 1:
                 problem = "no execution matches" if not rows else "several executions match"
                 raise KeyError(f"{problem} {key!r}")
-            arn, name, machine, status, input_, output, error, cause, start, stop, delays = rows[0]
+            record = dict(zip(COLUMNS, rows[0], strict=True))
+            arn, status = record["arn"], record["status"]
             assert self._db is not None  # _matching found a row
             events = self._db.execute(
                 "SELECT id, previous_id, timestamp, type, details FROM events "
                 "WHERE execution = ? ORDER BY id",
                 (arn,),
             ).fetchall()
+            definition = self._definition(record["definition"])
             gone = self._gone({arn} if status == "RUNNING" else set())
-        start_date = datetime.fromisoformat(start)
+        start_date = datetime.fromisoformat(record["start"])
         execution = Execution(
             execution_arn=arn,
-            name=name,
+            name=record["name"],
             status=status,
-            input=_loads(input_),
-            output=_loads(output),
-            error=error,
-            cause=cause,
+            input=_loads(record["input"]),
+            output=_loads(record["output"]),
+            error=record["error"],
+            cause=record["cause"],
             start_date=start_date,
-            stop_date=_when(stop) or start_date,
+            stop_date=_when(record["stop"]) or start_date,
             events=[
                 HistoryEvent(i, p, datetime.fromisoformat(t), type_, json.loads(d))
                 for i, p, t, type_, d in events
             ],
-            state_machine=machine,
-            recorded_delays=[(s, float(d)) for s, d in _loads(delays) or []],
+            state_machine=record["state_machine"],
+            recorded_delays=[(s, float(d)) for s, d in _loads(record["delays"]) or []],
+            redrive_count=int(record["redrive_count"] or 0),
+            redrive_date=_when(record["redrive_date"]),
+            definition=definition,
+            progress=_loads(record["progress"]),
         )
         return _process_exited(execution, gone[arn]) if arn in gone else execution
 
     # -- internals -------------------------------------------------------------------------
 
     def _matching(self, key: str) -> _Rows:
+        """The rows (in `COLUMNS` order; NULL for a column an old store lacks) matching key."""
         if self._db is None:
             return []
-        rows = self._db.execute(
-            "SELECT * FROM executions WHERE arn = ? OR name = ?", (key, key)
-        ).fetchall()
+        columns = ", ".join(c if c in self._columns else "NULL" for c in COLUMNS)
+        select = f"SELECT {columns} FROM executions WHERE "  # noqa: S608 (our own names)
+        rows = self._db.execute(select + "arn = ? OR name = ?", (key, key)).fetchall()
         if not rows:
             pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             rows = self._db.execute(
-                "SELECT * FROM executions WHERE arn LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\'",
+                select + "arn LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\'",
                 (pattern, pattern),
             ).fetchall()
         return rows
+
+    def _definition(self, digest: str | None) -> str | None:
+        if digest is None or self._db is None or "definitions" not in self._tables:
+            return None
+        row = self._db.execute("SELECT text FROM definitions WHERE sha256 = ?", (digest,))
+        found = row.fetchone()
+        return str(found[0]) if found else None
 
     def _gone(self, running: set[str]) -> dict[str, int]:
         """Of the RUNNING executions `running`, those whose process has ended → its pid."""

@@ -29,10 +29,11 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 
 from orchestrator.contract import IDEMPOTENCY_EXPIRES_ENV, IDEMPOTENCY_TABLE_ENV
+from orchestrator.engine.spec import REDRIVABLE_PERIOD_DAYS
 from orchestrator.runtime.invocation import Invocation
 
 # A failed Standard execution can be redriven for 14 days; a record must outlive that window.
-DEFAULT_EXPIRES_SECONDS = 14 * 24 * 3600
+DEFAULT_EXPIRES_SECONDS = REDRIVABLE_PERIOD_DAYS * 24 * 3600
 
 
 class IdempotencyNotConfigured(RuntimeError):

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from orchestrator.engine.spec import INLINE_MAP_MAX_CONCURRENCY
-from orchestrator.errors import FlowDefinitionError
+from orchestrator.errors import FlowDefinitionError, ParameterError
 from orchestrator.sdk.durations import whole_seconds
 from orchestrator.sdk.schedules import Schedule, parse_schedule
 from orchestrator.sdk.task import Task, _max_concurrency, _memory
@@ -112,12 +112,10 @@ class Flow:
         self._graph = None
 
     def __setattr__(self, key: str, value: Any) -> None:
-        if key == "executor" and value is not None:
-            warnings.warn(
-                f"flow {self.name!r}: {type(value).__name__} has no effect; Step Functions runs "
-                "the flow (Parallel and Map states give it concurrency)",
-                stacklevel=2,
-            )
+        # `flow.executor = StepFunctionsExecutor(...)` makes `run()` run on AWS; a Prefect 1.x
+        # executor (`LocalDaskExecutor()`, …) is accepted, and changes nothing.
+        if key == "executor" and value is not None and not _runs_flows(value):
+            _executor_has_no_effect(self.name, value, stacklevel=3)
         super().__setattr__(key, value)
 
     # -- the graph -----------------------------------------------------------------------------
@@ -207,7 +205,9 @@ class Flow:
             warnings.warn(note, SynchronisationAdded, stacklevel=2)
         return copy.deepcopy(plan.asl)
 
-    def run(self, clock: Any = "real", committed: bool = False, **params: Any) -> FlowRun:
+    def run(
+        self, clock: Any = "real", committed: bool = False, executor: Any = None, **params: Any
+    ) -> FlowRun:
         """Run the compiled state machine locally, in-process, and return the FlowRun.
 
         The ASL is compiled in memory from the code as it is now; if the project's committed
@@ -216,11 +216,26 @@ class Flow:
         what is deployed. `clock="virtual"` records Retry and Wait delays instead of sleeping
         them (for tests). The run's history is kept in the run store
         (`.orchestrator/runs.sqlite`, or the file named by ORCHESTRATOR_STORE).
+
+        With `executor=StepFunctionsExecutor(stage="prod")` (`orchestrator.aws`), or one
+        assigned to `flow.executor`, the flow runs on that deployed stage instead, and the
+        FlowRun is read from its execution. A Prefect 1.x executor changes nothing (a warning
+        says so): the run is local.
         """
         from orchestrator.local import run_flow
         from orchestrator.sdk.params import typed_params
 
+        chosen = self.executor if executor is None else executor
         params = typed_params(self, params)  # `n: int` refuses n="abc" before anything runs
+        if chosen is not None and _runs_flows(chosen):
+            if clock != "real" or committed:
+                raise ParameterError(
+                    f"flow {self.name!r}: clock= and committed= apply to local runs; "
+                    f"{chosen!r} runs what the stage has deployed"
+                )
+            return chosen.run_flow(self, params)
+        if executor is not None:  # (one assigned to flow.executor warned then)
+            _executor_has_no_effect(self.name, executor, stacklevel=3)
         return run_flow(self.local_machine(committed=committed), params, clock=clock)
 
     def local_machine(self, committed: bool = False) -> LocalMachine:
@@ -245,11 +260,33 @@ class Flow:
             warnings.warn(note, StaleStateMachine, stacklevel=3)
         return LocalMachine(graph, plan.asl, handlers)
 
-    def visualize(self, filename: str | None = None) -> str:
-        """Draw the task graph: DOT text, or a file (.dot, .mmd, .svg, .png)."""
+    def visualize(self, filename: str | None = None, *, flow_state: FlowRun | None = None) -> str:
+        """Draw the task graph: DOT text, or a file (.dot, .mmd, .svg, .png).
+
+        `flow_state=run` — the FlowRun `run()` returned, as Prefect 1.x's
+        `flow.visualize(flow_state=state)` — draws that run: each task filled with its final
+        state's colour at half opacity, the state written under its name. A mapped task stays
+        one node, coloured by the map's outcome (Prefect 1.x drew a node per item; a map here
+        may have 100,000: `orchestrator report` shows its items counted).
+        """
+        from orchestrator.local import FlowRun
         from orchestrator.viz import render_graph
 
-        return render_graph(self.graph, filename)
+        if isinstance(filename, FlowRun):
+            raise TypeError("pass the run by name, flow.visualize(flow_state=run)")
+        states = None
+        if flow_state is not None:
+            if not isinstance(flow_state, FlowRun):
+                raise TypeError(
+                    f"flow_state= takes the FlowRun that flow.run() returns, "
+                    f"not {type(flow_state).__name__}"
+                )
+            if flow_state.flow != self.name:
+                raise ParameterError(
+                    f"flow_state is a run of flow {flow_state.flow!r}, not of {self.name!r}"
+                )
+            states = {task_id: run.state for task_id, run in flow_state.task_runs.items()}
+        return render_graph(self.graph, filename, states)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError(
@@ -273,6 +310,21 @@ def _function_parameters(flow: str, fn: Callable[..., Any]) -> dict[str, ParamRe
         default = REQUIRED if p.default is p.empty else p.default
         params[p.name] = ParamRef(p.name, default)
     return params
+
+
+def _runs_flows(executor: Any) -> bool:
+    """An executor that runs a flow itself (`run_flow(flow, params) -> FlowRun`), such as
+    `orchestrator.aws.StepFunctionsExecutor`; Prefect 1.x executors do not."""
+    return callable(getattr(executor, "run_flow", None))
+
+
+def _executor_has_no_effect(flow: str, executor: Any, stacklevel: int) -> None:
+    warnings.warn(
+        f"flow {flow!r}: {type(executor).__name__} has no effect; Step Functions runs "
+        "the flow (Parallel and Map states give it concurrency). To run on a deployed stage: "
+        "flow.run(executor=orchestrator.aws.StepFunctionsExecutor(stage=...))",
+        stacklevel=stacklevel,
+    )
 
 
 @overload

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
+from orchestrator.aws.history import history_event
 from orchestrator.contract import (
     LOCAL_ACCOUNT,
     LOCAL_REGION,
@@ -57,7 +58,7 @@ from orchestrator.contract import (
     RESULTS_BUCKET_ENV,
     RESULTS_BUCKET_SUBSTITUTION,
 )
-from orchestrator.engine.history import HistoryEvent, attempts_by_state
+from orchestrator.engine.history import attempts_by_state
 from orchestrator.runtime.error_payload import error_payload
 from orchestrator.testing.moto_map_results import map_result_patches
 
@@ -68,6 +69,7 @@ __all__ = [
     "StateMachine",
     "PLACEHOLDER",
     "RESULTS_BUCKET",
+    "history_event",
 ]
 
 # moto's default account and the local engine's: ARNs agree between the two.
@@ -165,18 +167,6 @@ class MotoRun:
     def invocations_by_function(self) -> dict[str, int]:
         """Number of invocations per function key."""
         return dict(Counter(name for name, _ in self.invocations))
-
-
-def history_event(event: dict[str, Any]) -> HistoryEvent:
-    """A `GetExecutionHistory` event as the engine's `HistoryEvent` (details flattened)."""
-    details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
-    return HistoryEvent(
-        id=event["id"],
-        previous_event_id=event.get("previousEventId", 0),
-        timestamp=event["timestamp"],
-        type=event["type"],
-        details=dict(details),
-    )
 
 
 def _calling_state() -> str | None:
@@ -468,6 +458,10 @@ class MotoStepFunctions:
         `deploy`'s functions.
         """
         self._handlers[function_name] = handler
+
+    def handler(self, function_name: str) -> Handler:
+        """The handler that runs when `function_name` is invoked (to wrap it, then put back)."""
+        return self._handlers[function_name]
 
     def deploy(
         self,

@@ -1,7 +1,8 @@
 """Graphviz DOT text of a flow's picture.
 
 Labels are HTML-like (`<...>`) so the retries/timeout line can be set smaller; every piece of user
-text goes through `html.escape`, and identifiers are quoted with `"` and `\\` escaped.
+text goes through `html.escape`, and identifiers are quoted with `"` and `\\` escaped. A picture
+of a run fills each task with its state's colour at half opacity, as Prefect 1.x does.
 """
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ from __future__ import annotations
 import html
 
 from orchestrator.viz.model import Picture, PictureEdge, PictureNode
+from orchestrator.viz.palette import state_fill
 
 _SHAPES = {
-    "parameter": 'shape=ellipse, style="filled", fillcolor="#eef3fb"',
-    "task": 'shape=box, style="rounded,filled", fillcolor="#ffffff"',
+    "parameter": 'shape=ellipse, style="filled"',
+    "task": 'shape=box, style="rounded,filled"',
     # box3d reads as "a stack of runs": the task runs once per item.
-    "map": 'shape=box3d, style="filled", fillcolor="#fff6e0"',
+    "map": 'shape=box3d, style="filled"',
 }
+_FILLS = {"parameter": "#eef3fb", "task": "#ffffff", "map": "#fff6e0"}
 _EDGES = {"data": "style=solid", "order": "style=dashed"}
 
 
@@ -39,8 +42,9 @@ def quote(text: str) -> str:
 
 
 def _node(node: PictureNode) -> str:
-    label = _html(node.title, node.detail)
-    return f"  {quote(node.key)} [label={label}, {_SHAPES[node.kind]}];"
+    label = _html(node.title, node.caption)
+    fill = _FILLS[node.kind] if node.state is None else state_fill(node.state)
+    return f'  {quote(node.key)} [label={label}, {_SHAPES[node.kind]}, fillcolor="{fill}"];'
 
 
 def _edge(edge: PictureEdge) -> str:

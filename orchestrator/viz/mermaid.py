@@ -1,14 +1,17 @@
 """Mermaid `flowchart` text of a flow's picture (renders in GitHub, GitLab and most docs sites).
 
 Labels are always double-quoted; inside them Mermaid reads `#name;` entity codes, so `"`, `#`,
-`<`, `>` and `&` are written as codes. Identifiers are the picture's ASCII keys.
+`<`, `>` and `&` are written as codes. Identifiers are the picture's ASCII keys. A picture of a
+run gets one class per task state, filled like the DOT drawing.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from orchestrator.viz.model import Picture, PictureEdge, PictureNode
+from orchestrator.viz.palette import state_fill, state_hex
 
 # Mermaid node shapes: stadium for parameters, rounded box for tasks, subroutine ([[ ]]) for
 # mapped tasks, so a Map state stands out as DOT's box3d does.
@@ -32,9 +35,15 @@ def to_mermaid(picture: Picture) -> str:
         "  classDef map fill:#fff6e0,stroke:#c79a3b",
     ]
     for kind in ("parameter", "map"):
-        keys = [n.key for n in picture.nodes if n.kind == kind]
+        keys = [n.key for n in picture.nodes if n.kind == kind and n.state is None]
         if keys:
             lines.append(f"  class {','.join(keys)} {kind}")
+    states = list(dict.fromkeys(n.state for n in picture.nodes if n.state is not None))
+    for state in states:
+        name = "state_" + re.sub(r"\W", "_", state.lower(), flags=re.ASCII)
+        keys = [n.key for n in picture.nodes if n.state == state]
+        lines.append(f"  classDef {name} fill:{state_fill(state)},stroke:{state_hex(state)}")
+        lines.append(f"  class {','.join(keys)} {name}")
     return "\n".join(lines) + "\n"
 
 
@@ -44,8 +53,8 @@ def escape(text: str) -> str:
 
 def _node(node: PictureNode) -> str:
     label = escape(node.title)
-    if node.detail:
-        label += f"<br/><small>{escape(node.detail)}</small>"
+    if node.caption:
+        label += f"<br/><small>{escape(node.caption)}</small>"
     opening, closing = _SHAPES[node.kind]
     return f'  {node.key}{opening}"{label}"{closing}'
 

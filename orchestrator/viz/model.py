@@ -1,13 +1,16 @@
 """What a drawing of a flow shows, independent of the drawing language.
 
-DOT and Mermaid render the same `Picture`: parameters and tasks as nodes, data and ordering-only
-edges, in the order of the graph, so two renders of one flow are byte-identical.
+DOT, Mermaid and the run report's SVG render the same `Picture`: parameters and tasks as nodes,
+data and ordering-only edges, in the order of the graph, so two renders of one flow are
+byte-identical. A picture of a run also carries each task's final state, which the renderers
+colour (orchestrator/viz/palette.py).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -32,6 +35,12 @@ class PictureNode:
     kind: NodeKind
     title: str  # any Unicode; the renderers escape it
     detail: str | None = None  # the small second line: retries, timeout, trigger
+    state: str | None = None  # a task's final state in the run drawn, if a run is drawn
+
+    @property
+    def caption(self) -> str | None:
+        """The second line as drawn: a run's state first (readable without colour), then detail."""
+        return " · ".join(p for p in (self.state, self.detail) if p) or None
 
 
 @dataclass(frozen=True)
@@ -48,16 +57,18 @@ class Picture:
     edges: tuple[PictureEdge, ...]
 
 
-def picture_of(graph: FlowGraph) -> Picture:
+def picture_of(graph: FlowGraph, states: Mapping[str, str] | None = None) -> Picture:
+    """The picture of `graph`; with `states` (task id → final state), the picture of a run."""
     param_keys = {p.name: f"param_{i}" for i, p in enumerate(graph.parameters)}
     nodes = [_parameter_node(param_keys[p.name], p) for p in graph.parameters]
-    titles = _task_titles(graph.nodes)
+    titles = task_titles(graph.nodes)
     nodes += [
         PictureNode(
             key=f"task_{n.id}",
             kind="map" if n.is_map else "task",
             title=titles[n.id] + (" [map]" if n.is_map else ""),
             detail=_detail(n),
+            state=None if states is None else states.get(n.id, "NOT_RUN"),
         )
         for n in graph.nodes
     ]
@@ -81,7 +92,7 @@ def _parameter_node(key: str, spec: ParameterSpec) -> PictureNode:
     return PictureNode(key=key, kind="parameter", title=spec.name, detail=detail)
 
 
-def _task_titles(nodes: tuple[TaskNode, ...]) -> dict[str, str]:
+def task_titles(nodes: tuple[TaskNode, ...]) -> dict[str, str]:
     """Display names; a task called twice is told apart by its call number ("clean #2")."""
     totals = Counter(n.task_name for n in nodes)
     seen: Counter[str] = Counter()

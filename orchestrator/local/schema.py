@@ -1,0 +1,73 @@
+"""The run store's SQLite schema, and the migration of a store made by an earlier version.
+
+A migration only ever adds (ALTER TABLE ADD COLUMN, CREATE TABLE IF NOT EXISTS): the store must
+never lose history, and an older `orchestrator` reading a migrated store still finds every
+column it knows. `PRAGMA user_version` says which schema a store has.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS executions (
+    arn TEXT PRIMARY KEY, name TEXT NOT NULL, state_machine TEXT NOT NULL, status TEXT NOT NULL,
+    input TEXT, output TEXT, error TEXT, cause TEXT, start TEXT NOT NULL, stop TEXT,
+    delays TEXT
+);
+CREATE INDEX IF NOT EXISTS executions_start ON executions (start);
+CREATE TABLE IF NOT EXISTS events (
+    execution TEXT NOT NULL, id INTEGER NOT NULL, previous_id INTEGER NOT NULL,
+    timestamp TEXT NOT NULL, type TEXT NOT NULL, details TEXT NOT NULL,
+    PRIMARY KEY (execution, id)
+);
+CREATE TABLE IF NOT EXISTS owners (
+    execution TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS definitions (sha256 TEXT PRIMARY KEY, text TEXT NOT NULL);
+"""
+#: Columns of `executions` added since the first schema (for redrive), with their declarations.
+ADDED_COLUMNS = {
+    "definition": "TEXT",  # sha256 of the definition's text, in `definitions`
+    "progress": "TEXT",  # where an unsuccessful run stopped (engine.progress.frontier), JSON
+    "redrive_count": "INTEGER NOT NULL DEFAULT 0",
+    "redrive_date": "TEXT",
+}
+COLUMNS = (
+    "arn",
+    "name",
+    "state_machine",
+    "status",
+    "input",
+    "output",
+    "error",
+    "cause",
+    "start",
+    "stop",
+    "delays",
+    *ADDED_COLUMNS,
+)
+#: PRAGMA user_version of a store with every column above.
+SCHEMA_VERSION = 1
+
+INSERT_EXECUTION = (
+    f"INSERT OR REPLACE INTO executions ({', '.join(COLUMNS)}) "  # noqa: S608 (our own names)
+    f"VALUES ({','.join('?' * len(COLUMNS))})"
+)
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring a store made by an earlier version up to this schema, keeping every row: only
+    ALTER TABLE ADD COLUMN (old runs read the new columns as absent: not redrivable)."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version >= SCHEMA_VERSION:
+        return
+    present = {row[1] for row in db.execute("PRAGMA table_info(executions)").fetchall()}
+    for column, declaration in ADDED_COLUMNS.items():
+        if column not in present:
+            try:
+                db.execute(f"ALTER TABLE executions ADD COLUMN {column} {declaration}")
+            except sqlite3.OperationalError as err:
+                if "duplicate column" not in str(err):
+                    raise  # (another process migrating the same store at once added it first)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
