@@ -1,10 +1,12 @@
-"""`orchestrator report RUN_ID -o run.html`: one past run as a self-contained HTML page.
+"""`orchestrator report RUN_ID [--aws] -o run.html`: one past run as a self-contained HTML page.
 
-The run comes from the local run store (as `orchestrator runs list` shows it); its graph from
-the flow that ran it: the project's flow (`[tool.orchestrator] flows`) whose state machine the
-run executed, or the one `--flow` names. The page itself is built from plain data —
-graph, summary, history — by `orchestrator.viz.run_report`. A run that cannot be found, a flow
-that does not match it and an output that cannot be written are one `error:` line, exit 2.
+The run comes from the local run store (as `orchestrator runs list` shows it), or with --aws
+from a deployed stage's Step Functions history (as `orchestrator runs list --aws` shows it);
+its graph from the flow that ran it: the project's flow (`[tool.orchestrator] flows`) whose
+state machine the run executed, or the one `--flow` names. The page itself is built from plain
+data — graph, summary, history — by `orchestrator.viz.run_report`. A run that cannot be found,
+a flow that does not match it and an output that cannot be written are one `error:` line,
+exit 2.
 """
 
 from __future__ import annotations
@@ -14,6 +16,13 @@ from typing import Annotated
 
 import typer
 
+from orchestrator.cli.aws_options import (
+    AwsFlag,
+    AwsTarget,
+    ProfileOption,
+    RegionOption,
+    StageOption,
+)
 from orchestrator.cli.files import check_output, write_output
 from orchestrator.cli.flows import FLOW_HELP, load_graph
 from orchestrator.engine.execution import Execution
@@ -51,6 +60,10 @@ def report(
             help="The flow that ran, when it is not one of [tool.orchestrator] flows. " + FLOW_HELP,
         ),
     ] = None,
+    aws: AwsFlag = False,
+    stage: StageOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
 ) -> None:
     """Write an HTML report of a past run: graph, timeline of every attempt, sizes, errors.
 
@@ -58,7 +71,14 @@ def report(
     """
     if output is not None:
         check_output(output)  # before the flows are imported: a typo fails fast
-    execution = _execution(run_id)
+    target = AwsTarget(aws, stage, profile, region)
+    if target.check("report"):  # an execution of a deployed stage, read from Step Functions
+        from orchestrator.aws import executions
+
+        deployment = target.connect()
+        execution = executions.read(deployment, executions.find(deployment, run_id))
+    else:
+        execution = _execution(run_id)
     graph = _graph_of(execution, flow)
     tasks = task_runs_of(graph, execution.events)
     html = run_report(graph, RunSummary.of(execution, graph.name), execution.events, tasks)

@@ -120,6 +120,26 @@ def test_runs_show_aws_by_name_prefix_and_arn(etl_runs: list[FlowRun]) -> None:
     assert len(shown["events"]) == len(run.events)
 
 
+def test_report_aws_writes_the_page_of_a_deployed_run(
+    etl_runs: list[FlowRun], tmp_path: Path
+) -> None:
+    run = etl_runs[0]
+    out = tmp_path / "run.html"
+    result = cli("report", run.run_id, *ON_TEST, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") or page.lower().startswith("<!doctype html>")
+    for task in ("extract", "transform", "load"):
+        assert task in page
+    assert run.run_id in page
+
+
+def test_report_refuses_aws_options_without_aws(etl_runs: list[FlowRun]) -> None:
+    result = cli("report", etl_runs[0].run_id, "--stage", "test")
+    assert result.exit_code == 2
+    assert "--stage apply to `orchestrator report --aws`" in one_error(result)
+
+
 # -- logs ------------------------------------------------------------------------------------
 
 
