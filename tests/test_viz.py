@@ -221,6 +221,7 @@ def test_viz_imports_only_the_graph_layer() -> None:
         "orchestrator.errors",
         "orchestrator.options",
         "orchestrator.engine.history",
+        "orchestrator.runtime.error_payload",  # reading a Lambda error's Cause
         "orchestrator.engine.execution",
     )
     for module in viz.glob("*.py"):

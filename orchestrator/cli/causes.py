@@ -9,13 +9,13 @@ standard library and installed packages are left out. The full JSON stays one fl
 
 from __future__ import annotations
 
-import json
 import re
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
 import orchestrator
+from orchestrator.runtime.error_payload import read_error_payload
 
 _FRAME = re.compile(r'\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>.*)')
 _NOT_THE_USERS = tuple(
@@ -36,7 +36,7 @@ class Cause:
 
 def read_cause(error: str | None, cause: str | None) -> Cause:
     """`error`/`cause` of a failed state or execution, made readable."""
-    payload = _payload(cause)
+    payload = read_error_payload(cause)
     if payload is None:
         text = cause or ""
         if error and text:
@@ -50,18 +50,6 @@ def read_cause(error: str | None, cause: str | None) -> Cause:
     mine = tuple(f for f in frames if f is not None)
     where = _location(mine[-1]) if mine else None
     return Cause(f"{kind}: {message}" if message else kind, mine, where)
-
-
-def _payload(cause: str | None) -> dict[str, object] | None:
-    if not cause or not cause.lstrip().startswith("{"):
-        return None
-    try:
-        value = json.loads(cause)
-    except ValueError:
-        return None
-    if isinstance(value, dict) and ("errorType" in value or "errorMessage" in value):
-        return value
-    return None
 
 
 def _user_frame(frame: str) -> str | None:

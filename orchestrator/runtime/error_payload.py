@@ -26,3 +26,17 @@ def error_payload(exc: BaseException) -> dict[str, Any]:
 def error_cause(payload: dict[str, Any]) -> str:
     """The `Cause` string Step Functions records for an error payload."""
     return json.dumps(payload, ensure_ascii=False)
+
+
+def read_error_payload(cause: str | None) -> dict[str, Any] | None:
+    """The error payload a `Cause` string holds, or None when the cause is not one (a
+    States.* error's plain text, a timeout)."""
+    if not cause or not cause.lstrip().startswith("{"):
+        return None
+    try:
+        value = json.loads(cause)
+    except ValueError:
+        return None
+    if isinstance(value, dict) and ("errorType" in value or "errorMessage" in value):
+        return value
+    return None

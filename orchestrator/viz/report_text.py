@@ -8,9 +8,10 @@ task, and the timeline's ticks.
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
+
+from orchestrator.runtime.error_payload import read_error_payload
 
 #: The order of a histogram bucket's parts, bottom up, and of the legend.
 OUTCOME_ORDER = ("SUCCEEDED", "SKIPPED", "FAILED", "TIMED_OUT", "RUNNING")
@@ -50,7 +51,7 @@ def cause_text(error: str | None, cause: str | None) -> tuple[str, str | None]:
     """(headline, the rest): Lambda's error payload (runtime/error_payload.py: errorType,
     errorMessage, stackTrace) as `Type: message` and its whole trace — a report keeps every
     frame, where the CLI's one line keeps the user's (cli/causes.py); any other cause as is."""
-    payload = _payload(cause)
+    payload = read_error_payload(cause)
     if payload is not None:
         kind = str(payload.get("errorType") or error or "Error")
         message = str(payload.get("errorMessage") or "")
@@ -191,13 +192,3 @@ def _tick_label(at: float, step: float) -> str:
         return f"{at:g}"
     decimals = max(0, -math.floor(math.log10(step)))
     return f"{at:.{decimals}f}"
-
-
-def _payload(cause: str | None) -> dict[str, Any] | None:
-    if not cause or not cause.lstrip().startswith("{"):
-        return None
-    try:
-        value = json.loads(cause)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) and "errorMessage" in value else None
