@@ -93,6 +93,11 @@ MAP_SIZE_KEY = "map_size"
 #: A task payload: how many task results may share a state document with this one (each
 #: offloads above its share of the threshold); absent, one.
 OFFLOAD_SHARE_KEY = "share"
+#: A task payload: the paths into this task's result that the flow's own result reads
+#: (`[["key", 0], ...]`; for a mapped task the first step is the item's index). A result without
+#: one fails the task with TaskResultError naming the key, instead of a run that succeeds with a
+#: result nobody can read.
+RESULT_READS_KEY = "reads"
 #: A batched Distributed Map's child payload: the items (`{"inputs", "index"}`) of one batch.
 BATCH_KEY = "batch"
 
@@ -200,6 +205,7 @@ __all__ = [
     "STORE_RESULT_KEY",
     "MAP_SIZE_KEY",
     "OFFLOAD_SHARE_KEY",
+    "RESULT_READS_KEY",
     "BATCH_KEY",
     "RESULTS_BUCKET_SUBSTITUTION",
     "LOCAL_RESULTS_BUCKET",

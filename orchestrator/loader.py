@@ -48,6 +48,32 @@ def load_flow(spec: str, root: Path | None = None) -> Flow:
     return _pick_flow(module, attr, spec)
 
 
+def load_callable(spec: str, root: Path | None = None) -> Any:
+    """Import the module `spec` names and return its callable `attr` (a Lambda handler).
+
+    `spec` is `path/to/file.py:attr` or `package.module:attr`, looked up as `load_flow` does.
+    """
+    base = (root or Path.cwd()).resolve()
+    target, attr = split_spec(spec)
+    if attr is None:
+        raise FlowDefinitionError(
+            f"{spec!r} names no function",
+            fix="name the handler after a colon: path/to/file.py:handler or package.module:handler",
+        )
+    if _is_path(target):
+        module = _import_file(base / target if not Path(target).is_absolute() else Path(target))
+    else:
+        module = _import_dotted(target, base)
+    value = getattr(module, attr, None)
+    if not callable(value):
+        source = _display_path(getattr(module, "__file__", None) or module.__name__)
+        what = "has no attribute" if value is None else "has a non-callable"
+        raise FlowDefinitionError(
+            f"{source} {what} {attr!r}", fix="point at a function: handler(event, context)"
+        )
+    return value
+
+
 def load_project_flows(pyproject: Path) -> list[Flow]:
     """The flows `[tool.orchestrator] flows = [...]` of `pyproject` lists, in that order."""
     settings = read_settings(pyproject)

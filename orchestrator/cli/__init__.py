@@ -11,6 +11,7 @@ from __future__ import annotations
 from orchestrator.cli import (
     build,
     deploy,
+    exec_machine,
     graph,
     init,
     logs,
@@ -24,7 +25,20 @@ from orchestrator.cli import (
 from orchestrator.cli.app import USER_ERROR_EXIT, app
 
 # The order here is the order of `orchestrator --help`.
-COMMANDS = (init, run, runs, redrive, run_report, logs, stop, plan, graph, build, deploy)
+COMMANDS = (
+    init,
+    run,
+    runs,
+    redrive,
+    run_report,
+    logs,
+    stop,
+    plan,
+    graph,
+    exec_machine,
+    build,
+    deploy,
+)
 
 for _command in COMMANDS:
     _command.register(app)

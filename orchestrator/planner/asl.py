@@ -15,6 +15,7 @@ from orchestrator.contract import (
     MAP_SIZE_KEY,
     MARKER_SAFE_KEY,
     OFFLOAD_SHARE_KEY,
+    RESULT_READS_KEY,
     SKIP_ON_UPSTREAM_SKIP_KEY,
     STORE_RESULT_KEY,
     TRIGGER_CHECKED_KEY,
@@ -31,6 +32,7 @@ from orchestrator.graph import (
     ParamInput,
     ResultInput,
     TaskNode,
+    references,
     result_nodes,
 )
 from orchestrator.options import DEFAULT_TRIGGER
@@ -103,6 +105,12 @@ class AslWriter:
         self.added: dict[str, int] = {}  # control-flow states and Catches added, by reason
         self.added_types: dict[str, int] = {}  # control-flow states added, by state type
         self.context = {**CONTEXT, "flow": graph.resource_name}
+        # The paths into each task's result the flow's own result reads: checked by the task
+        # (RESULT_READS_KEY), as only the caller reads the execution's output.
+        self.output_reads: dict[str, list[list[str | int]]] = {}
+        for ref in references(graph.output) if graph.output is not None else ():
+            if isinstance(ref, ResultInput) and ref.path:
+                self.output_reads.setdefault(ref.node, []).append(list(ref.path))
 
     def final_results(self) -> set[str]:
         """What the execution output keeps: results no task reads, and the flow's return value.
@@ -298,6 +306,9 @@ class AslWriter:
                 payload[MARKER_SAFE_KEY] = True
         elif node.id in self.map_io.stored:
             payload[STORE_RESULT_KEY] = True  # a Distributed Map reads it with an ItemReader
+        reads = self.output_reads.get(node.id)
+        if reads:
+            payload[RESULT_READS_KEY] = reads
         return payload
 
     def task_state(self, node: TaskNode, payload: dict[str, Any]) -> dict[str, Any]:

@@ -17,9 +17,10 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from orchestrator.contract import AFTER_KEY, BATCH_KEY
+from orchestrator.contract import AFTER_KEY, BATCH_KEY, RESULT_READS_KEY
 from orchestrator.runtime.payloads import (
     TaskResultError,
+    check_reads,
     decode_inputs,
     encode_result,
     jsonable_result,
@@ -117,7 +118,12 @@ def execute_task(fn: Callable[..., Any], event: dict[str, Any]) -> Any:
         result = call_with_inputs(fn, inputs)
     except SKIP as signal:
         return check_marker_safe(event, skipped(signal.message or "skipped by the task"))
-    value, text = jsonable_result(str(event.get("task", getattr(fn, "__name__", "task"))), result)
+    task = str(event.get("task", getattr(fn, "__name__", "task")))
+    value, text = jsonable_result(task, result)
+    if RESULT_READS_KEY in event:
+        context = event.get("context")
+        index = context.get("map_index") if isinstance(context, dict) else None
+        check_reads(task, value, event[RESULT_READS_KEY], index)
     return maybe_offload(value, text, event)
 
 

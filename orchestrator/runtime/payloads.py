@@ -47,6 +47,53 @@ def jsonable_result(task: str, result: Any) -> tuple[Any, str]:
         return json.loads(text), text
 
 
+def check_reads(task: str, value: Any, reads: Any, map_index: Any = None) -> None:
+    """Fail with a TaskResultError when `value` lacks a path the flow's result reads
+    (`RESULT_READS_KEY`): named here, by task and key, rather than after the run succeeded.
+    A mapped task's item checks the paths that start with its own index."""
+    for path in reads if isinstance(reads, list) else ():
+        if not isinstance(path, list):
+            continue
+        if isinstance(map_index, int):
+            if not path or path[0] != map_index:
+                continue
+            path = path[1:]
+        current = value
+        for depth, step in enumerate(path):
+            missing = _missing_step(current, step)
+            if missing is not None:
+                selected = "".join(f"[{s!r}]" for s in path[: depth + 1])
+                raise TaskResultError(
+                    f"task {task!r} returned a result without {selected}: {missing}; the "
+                    f"flow returns {task}(){selected} — return that key from the task, or "
+                    "return something else from the flow"
+                )
+            current = current[step]
+
+
+def _missing_step(value: Any, step: Any) -> str | None:
+    """Why `value[step]` does not exist (as a JSONPath step would not), or None."""
+    if isinstance(step, str):
+        if not isinstance(value, dict):
+            return f"it is {_json_kind(value)}, not an object"
+        if step not in value:
+            keys = ", ".join(repr(k) for k in list(value)[:10]) or "none"
+            return f"its keys are {keys}"
+        return None
+    if not isinstance(value, list):
+        return f"it is {_json_kind(value)}, not a list"
+    if not -len(value) <= step < len(value):
+        return f"it has {len(value)} item(s)"
+    return None
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    return kinds.get(type(value), "a number")
+
+
 def encode_result(task: str, result: Any) -> str:
     """`result` as JSON text, or a TaskResultError naming the task and the type."""
     try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import FlowDefinitionError
+from orchestrator.sdk.result_type import result_type, step_type
 
 if TYPE_CHECKING:
     from orchestrator.sdk.task import Task
@@ -91,9 +92,13 @@ class TaskRef(_Traced):
     """The result of a task call, to be passed to other tasks. `ref["key"]`, `ref[0]` select
     part of it (a JSONPath step, evaluated by Step Functions)."""
 
-    def __init__(self, call: TaskCall, path: tuple[str | int, ...] = ()) -> None:
+    def __init__(
+        self, call: TaskCall, path: tuple[str | int, ...] = (), declared: Any = None
+    ) -> None:
         self.call = call
         self.path = path
+        # The declared type of the value at `path` (sdk/result_type.py), found on first `[]`.
+        self._declared = declared
 
     def _describe(self) -> str:
         return "its result"
@@ -102,7 +107,21 @@ class TaskRef(_Traced):
         return self.call.task.name
 
     def __getitem__(self, key: str | int) -> TaskRef:
-        return TaskRef(self.call, self.path + (_path_step(key, self._describe()),))
+        step = _path_step(key, self._describe())
+        declared = self._declared
+        if declared is None:
+            declared = result_type(self.call.task.fn, self.call.mapped)
+        inner, impossible = step_type(declared, step)
+        if impossible is not None:
+            builder = _ACTIVE.get()
+            selected = "".join(f"[{s!r}]" for s in (*self.path, step))
+            raise FlowDefinitionError(
+                f"{self.call.task.name}(){selected} cannot exist: {impossible}",
+                flow=builder.flow_name if builder else None,
+                task=self.call.task.name,
+                fix="select a key the task's return type has, or change its annotation",
+            )
+        return TaskRef(self.call, self.path + (step,), inner)
 
     def __repr__(self) -> str:
         return f"<TaskRef {self.call.task.name}{''.join(f'[{k!r}]' for k in self.path)}>"
