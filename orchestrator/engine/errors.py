@@ -18,6 +18,8 @@ NO_CHOICE = "States.NoChoiceMatched"
 TOLERATED = "States.ExceedToleratedFailureThreshold"
 BRANCH_FAILED = "States.BranchFailed"
 INTRINSIC_FAILURE = "States.IntrinsicFailure"
+#: A JSONata expression failed or returned nothing ("Transforming data with JSONata").
+QUERY_EVALUATION = "States.QueryEvaluationError"
 
 # AWS: "States.ALL ... can't catch the States.DataLimitExceeded terminal error type and runtime
 # error types". Both can still be named explicitly (DataLimitExceeded only; see `matches`).
