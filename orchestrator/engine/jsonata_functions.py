@@ -18,7 +18,7 @@ import random
 import uuid
 from typing import Any
 
-from jsonata import Jsonata, JException, Utils
+from jsonata import JException, Jsonata, Utils
 
 #: `$hash` algorithms ("JSONata functions provided by Step Functions"), names as AWS spells them.
 _HASHES = {
@@ -128,7 +128,9 @@ def _partition(*args: Any) -> Any:
 def _range(*args: Any) -> Any:
     if len(args) != 3:
         raise FunctionError("$range takes a start, an end and a step")
-    start, end, step = (_number(v, f"$range's {w}") for v, w in zip(_arguments(args), _NAMES))
+    start, end, step = (
+        _number(v, f"$range's {w}") for v, w in zip(_arguments(args), _NAMES, strict=True)
+    )
     if step == 0 or (step > 0 and start > end) or (step < 0 and start < end):
         return None
     values = list(range(start, end + (1 if step > 0 else -1), step))
