@@ -41,6 +41,21 @@ _STATES_MEMBER = re.compile(r"\$states\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
 _FUNCTION_EVAL = re.compile(r"\$eval\s*\(")
 
 
+class EvaluationFailed(StatesError):
+    """States.QueryEvaluationError, with the field it happened in: the history records it in an
+    `EvaluationFailed` event (API reference, EvaluationFailedEventDetails: error, cause,
+    location, state), once, before Retry or Catch handle it."""
+
+    def __init__(self, cause: str, location: str) -> None:
+        super().__init__(QUERY_EVALUATION, cause)
+        self.location = location
+        self.reported = False
+
+    def details(self, state: str) -> dict[str, Any]:
+        self.reported = True
+        return {"error": self.error, "cause": self.cause, "location": self.location, "state": state}
+
+
 def is_expression(value: Any) -> bool:
     """A JSONata string field: `{%` first, `%}` last (no spaces around them)."""
     return isinstance(value, str) and value.startswith("{%") and value.endswith("%}")
@@ -73,14 +88,17 @@ class Expression:
         try:
             value = self._compiled.evaluate(None, bindings)
         except Exception as exc:  # the library raises JException, and Python errors it lets out
-            raise StatesError(QUERY_EVALUATION, self._failure(exc)) from None
+            raise EvaluationFailed(self._failure(exc), self.field) from None
         if value is None:
-            raise StatesError(
-                QUERY_EVALUATION,
+            raise EvaluationFailed(
                 f"The JSONata expression '{self.text}' specified for the field '{self.field}' "
                 f"returned nothing (undefined).",
+                self.field,
             )
-        return library.plain(value)
+        try:
+            return library.plain(value)
+        except Exception as exc:
+            raise EvaluationFailed(self._failure(exc), self.field) from None
 
     def _failure(self, exc: Exception) -> str:
         return (

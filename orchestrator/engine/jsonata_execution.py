@@ -24,9 +24,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from .errors import QUERY_EVALUATION, DefinitionError, StatesError
+from .errors import DefinitionError, StatesError
 from .fields import describe, entries, in_range
-from .jsonata import INPUT_ONLY, WITH_ERROR, WITH_RESULT, is_expression
+from .jsonata import INPUT_ONLY, WITH_ERROR, WITH_RESULT, EvaluationFailed, is_expression
 from .jsonata_states import (
     JSONATA_COMMON,
     JsonataChoice,
@@ -110,9 +110,8 @@ def _resolve_seconds(field: Any, key: str, states: dict[str, Any]) -> int | None
         return field if field is None else int(field)
     seconds = field.evaluate(states)
     if not in_range(seconds, 1, TASK_MAX_TIMEOUT_SECONDS, integral=True):
-        raise StatesError(
-            QUERY_EVALUATION,
-            f"The {key} field must evaluate to a positive integer: {dumps(seconds)}",
+        raise EvaluationFailed(
+            f"The {key} field must evaluate to a positive integer: {dumps(seconds)}", key
         )
     return int(seconds)
 
@@ -203,7 +202,7 @@ class _JsonataLimit:
         raw = self.field.evaluate(states)
         if not in_range(raw, self.low, self.high, self.integral):
             wanted = describe(self.low, self.high, self.integral)
-            raise StatesError(QUERY_EVALUATION, f"The {self.key} field must be {wanted}: {raw}")
+            raise EvaluationFailed(f"The {self.key} field must be {wanted}: {raw}", self.key)
         return float(raw)
 
 
@@ -269,9 +268,8 @@ class JsonataMap(_JsonataRecoverable, MapState):
     def _items(self, lane: Lane, states: Any, context: Callable[[], Any]) -> list[Any]:
         items = states["input"] if self.items is None else self.items.evaluate(states)
         if not isinstance(items, list):
-            raise StatesError(
-                QUERY_EVALUATION,
-                f"The Items field must evaluate to an array, got {dumps(items)}",
+            raise EvaluationFailed(
+                f"The Items field must evaluate to an array, got {dumps(items)}", "Items"
             )
         selector = self.item_selector
         if selector is None:

@@ -14,14 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 from .choice import parse_timestamp
-from .errors import NO_CHOICE, QUERY_EVALUATION, DefinitionError, StatesError
+from .errors import NO_CHOICE, DefinitionError, StatesError
 from .fields import array, in_range, integer, one_of, refuse_unknown
-from .jsonata import INPUT_ONLY, is_expression
+from .jsonata import INPUT_ONLY, EvaluationFailed, is_expression
 from .jsonpath import dumps
 from .lane import Lane
 from .query import NOT_CONSTANT, JsonataTemplate, states_of
 from .spec import WAIT_MAX_SECONDS
-from .state import TRANSITION_FIELDS, ContextFn, State
+from .state import TRANSITION_FIELDS, ContextFn, State, report_evaluation
 from .variables import check_name
 
 #: The fields every JSONata state may have (ASL common fields less the JSONPath ones).
@@ -123,6 +123,7 @@ class JsonataFail(State):
             error = _string(self.error, "Error", value, context)
             cause = _string(self.cause, "Cause", value, context)
         except StatesError as exc:
+            report_evaluation(lane, exc, self.name)
             exc.locate(self.name, entered)
             raise
         failure = StatesError(error, cause)
@@ -135,9 +136,8 @@ def _string(field: JsonataTemplate | None, key: str, value: Any, context: Contex
         return ""
     result = field.evaluate(states_of(value, context, field.reads_context))
     if not isinstance(result, str):
-        raise StatesError(
-            QUERY_EVALUATION,
-            f"The value of the field '{key}' must be a string, got {dumps(result)}",
+        raise EvaluationFailed(
+            f"The value of the field '{key}' must be a string, got {dumps(result)}", key
         )
     return result
 
@@ -168,16 +168,16 @@ class JsonataWait(State):
     def _seconds(self, lane: Lane, raw: Any) -> float:
         if self.field == "Seconds":
             if not in_range(raw, 0, WAIT_MAX_SECONDS, integral=True):
-                raise StatesError(
-                    QUERY_EVALUATION,
+                raise EvaluationFailed(
                     f"The Seconds field must evaluate to an integer from 0 to "
                     f"{WAIT_MAX_SECONDS}: {dumps(raw)}",
+                    "Seconds",
                 )
             return float(raw)
         moment = parse_timestamp(raw)
         if moment is None:
-            raise StatesError(
-                QUERY_EVALUATION, f"The Timestamp field must evaluate to a timestamp: {dumps(raw)}"
+            raise EvaluationFailed(
+                f"The Timestamp field must evaluate to a timestamp: {dumps(raw)}", "Timestamp"
             )
         return max((moment - lane.run.clock.now()).total_seconds(), 0.0)
 
@@ -243,10 +243,10 @@ class _Condition:
     def __call__(self, states: dict[str, Any]) -> bool:
         result = self.template.evaluate(states)
         if not isinstance(result, bool):
-            raise StatesError(
-                QUERY_EVALUATION,
+            raise EvaluationFailed(
                 f"The JSONata expression specified for the field '{self.field}' must evaluate "
                 f"to a boolean, got {dumps(result)}",
+                self.field,
             )
         return result
 

@@ -35,6 +35,7 @@ from .state import (
     State,
     apply_result_path,
     assign_field,
+    report_evaluation,
     result_path_field,
 )
 
@@ -208,6 +209,7 @@ class RecoverableState(State):
                 result = self.attempt(lane, value, entered, policy.retries)
                 return self.next, self.finish(lane, value, result, entered)
             except StatesError as exc:
+                report_evaluation(lane, exc, self.name)
                 if policy.should_retry(lane, self.name, exc):
                     continue
                 catcher = policy.catcher(exc)

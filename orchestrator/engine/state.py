@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import DATA_LIMIT, RUNTIME, DefinitionError, StatesError
 from .fields import path, refuse_unknown
+from .jsonata import EvaluationFailed
 from .jsonpath import Path, PathNotFound, VariablePath, dumps
 from .lane import Lane
 from .spec import MAX_PAYLOAD_BYTES
@@ -30,6 +31,12 @@ COMMON_FIELDS = frozenset({"Type", "Comment", "QueryLanguage", "InputPath", "Out
 TRANSITION_FIELDS = frozenset({"Next", "End"})
 
 ContextFn = Callable[[], Any]
+
+
+def report_evaluation(lane: Lane, error: StatesError, state: str) -> None:
+    """A JSONata evaluation failure's `EvaluationFailed` event, once (jsonata.py)."""
+    if isinstance(error, EvaluationFailed) and not error.reported:
+        lane.emit("EvaluationFailed", error.details(state))
 
 
 def payload_size(text: str) -> int:
@@ -104,6 +111,7 @@ class State:
                 exited["assignedVariablesDetails"] = _NOT_TRUNCATED
                 lane.assigned = None
         except StatesError as exc:
+            report_evaluation(lane, exc, self.name)
             exc.locate(self.name, entered)
             raise
         lane.emit(self.exited_type, exited)

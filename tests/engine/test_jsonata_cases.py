@@ -5,7 +5,7 @@ LocalStack's snapshot tests), cited in its `source`: a definition, an input, the
 it calls (`functions`: name -> what the function returns, or `{"raises": [error, cause]}`, or
 `{"raises_first": n, "error": ..., "returns": ...}`), and what AWS documents: the execution's
 `output`, or its `error` and `cause` (`cause_contains` when only part is documented), or the
-definition's refusal (`definition_error`, a pattern of the message). `assigned` lists the
+definition's refusal (`definition_error`, a pattern of the message). `events` lists history events that must be recorded (type and details); `assigned` lists the
 `assignedVariables` of a state's exited event (its first, unless `"State#n"` names the n-th),
 each value the JSON text AWS records.
 """
@@ -75,6 +75,9 @@ def test_case(case: dict[str, Any]) -> None:
             assert execution.output == case["output"]
         if "output_matches" in case:
             assert re.fullmatch(case["output_matches"], json.dumps(execution.output))
+    for expected_event in case.get("events", []):
+        found = [e.details for e in execution.events if e.type == expected_event["type"]]
+        assert expected_event["details"] in found, found
     for state, expected in case.get("assigned", {}).items():
         name, _, nth = state.partition("#")
         exited = [
