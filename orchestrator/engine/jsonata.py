@@ -86,7 +86,7 @@ class Expression:
         """
         library = _library()
         try:
-            value = self._compiled.evaluate(None, bindings)
+            value = self._compiled.evaluate(bindings)
         except Exception as exc:  # the library raises JException, and Python errors it lets out
             raise EvaluationFailed(self._failure(exc), self.field) from None
         if value is None:

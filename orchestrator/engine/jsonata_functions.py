@@ -18,7 +18,7 @@ import random
 import uuid
 from typing import Any
 
-from jsonata import JException, Jsonata, Utils
+from jsonata import JException, Jsonata, Timebox, Utils
 
 #: `$hash` algorithms ("JSONata functions provided by Step Functions"), names as AWS spells them.
 _HASHES = {
@@ -34,13 +34,39 @@ class FunctionError(ValueError):
     """A Step Functions-provided function called with arguments it does not accept."""
 
 
-def compile(text: str) -> Any:
+class Compiled:
+    """A parsed expression and the frame holding the Step Functions functions.
+
+    The library evaluates on one instance per thread (the one last constructed there) and
+    moves that instance's `environment` around while it evaluates, so evaluation here starts
+    from the frame captured when the expression was compiled, never from `environment` — an
+    expression evaluated by several Map iterations at once then shares nothing mutable — and
+    sets the thread's instance's timestamp, which `$now()` and `$millis()` read.
+    """
+
+    __slots__ = ("expression", "functions", "ast")
+
+    def __init__(self, text: str) -> None:
+        self.expression = Jsonata(text)  # raises JException on a syntax error
+        self.functions = Jsonata.Frame(self.expression.environment)
+        for name, function in _FUNCTIONS.items():
+            self.functions.bind(name, Jsonata.JLambda(function))
+        self.ast = self.expression.ast
+
+    def evaluate(self, bindings: dict[str, Any]) -> Any:
+        """The raw value (None when undefined, the library's null marker for null)."""
+        frame = Jsonata.Frame(self.functions)
+        for name, value in bindings.items():
+            frame.bind(name, value)
+        frame.bind("$", None)
+        expression = self.expression
+        expression.get_per_thread_instance().timestamp = Timebox.current_milli_time()
+        return expression.eval(self.ast, None, frame)
+
+
+def compile(text: str) -> Compiled:
     """A parsed expression with the Step Functions functions bound; raises on a syntax error."""
-    compiled = Jsonata(text)
-    compiled.set_output_convert_nulls(False)  # tell a JSON null from undefined (None)
-    for name, function in _FUNCTIONS.items():
-        compiled.register_lambda(name, function)
-    return compiled
+    return Compiled(text)
 
 
 def plain(value: Any) -> Any:

@@ -5,9 +5,10 @@ LocalStack's snapshot tests), cited in its `source`: a definition, an input, the
 it calls (`functions`: name -> what the function returns, or `{"raises": [error, cause]}`, or
 `{"raises_first": n, "error": ..., "returns": ...}`), and what AWS documents: the execution's
 `output`, or its `error` and `cause` (`cause_contains` when only part is documented), or the
-definition's refusal (`definition_error`, a pattern of the message). `events` lists history events that must be recorded (type and details); `assigned` lists the
-`assignedVariables` of a state's exited event (its first, unless `"State#n"` names the n-th),
-each value the JSON text AWS records.
+definition's refusal (`definition_error`, a pattern of the message). `events` lists history
+events that must be recorded (type and details); `assigned` lists the `assignedVariables` of a
+state's exited event (its first, unless `"State#n"` names the n-th), each value the JSON text
+AWS records.
 """
 
 from __future__ import annotations
