@@ -36,7 +36,7 @@ _TERMINAL = ("Choice", "Succeed", "Fail")
 # What a definition that may use variables contains: an Assign, or a `$name` reference (a
 # variable in a JSONPath field; `$states` and function calls in JSONata). Over-approximate:
 # a machine without any runs with no variable scope at all.
-_MAY_USE_VARIABLES = re.compile(r'"Assign"|\$[^\W\d]')
+_MAY_USE_VARIABLES = re.compile(r'"Assign"|\$[^\W\d]|\$\\u')  # `\u`: escaped non-ASCII
 
 
 @dataclass(frozen=True)
