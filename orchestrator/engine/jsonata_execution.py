@@ -75,20 +75,26 @@ class _JsonataRecoverable(RecoverableState):
             for i, (catcher, (at, entry)) in enumerate(zip(self.catchers, catchers, strict=True))
         )
 
-    def finish(self, lane: Lane, value: Any, result: Any, entered: int) -> Any:
+    def finish(self, lane: Lane, value: Any, result: Any, entered: int, retries: int) -> Any:
         states = {"input": value, "result": result}
         if self.settles_with_context:
-            states["context"] = self.context_fn(lane, entered)()
+            states["context"] = self.context_fn(lane, entered, retries)()
         return settle(lane, states, self.output, self.assign, result)
 
     def recover(
-        self, lane: Lane, value: Any, error: StatesError, catcher: Catcher, entered: int
+        self,
+        lane: Lane,
+        value: Any,
+        error: StatesError,
+        catcher: Catcher,
+        entered: int,
+        retries: int,
     ) -> Any:
         info = {"Error": error.error, "Cause": error.cause}
         states = {"input": value, "errorOutput": info}
         lane.assigned = None
         if reads_context(catcher.output, catcher.assign):
-            states["context"] = self.context_fn(lane, entered)()
+            states["context"] = self.context_fn(lane, entered, retries)()
         return settle(lane, states, catcher.output, catcher.assign, info)
 
 

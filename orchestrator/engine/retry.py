@@ -207,7 +207,7 @@ class RecoverableState(State):
         while True:
             try:
                 result = self.attempt(lane, value, entered, policy.retries)
-                return self.next, self.finish(lane, value, result, entered)
+                return self.next, self.finish(lane, value, result, entered, policy.retries)
             except StatesError as exc:
                 report_evaluation(lane, exc, self.name)
                 if policy.should_retry(lane, self.name, exc):
@@ -215,20 +215,30 @@ class RecoverableState(State):
                 catcher = policy.catcher(exc)
                 if catcher is None:
                     raise
-                return catcher.next, self.recover(lane, value, exc, catcher, entered)
+                return catcher.next, self.recover(
+                    lane, value, exc, catcher, entered, policy.retries
+                )
 
-    def finish(self, lane: Lane, value: Any, result: Any, entered: int) -> Any:
+    def finish(self, lane: Lane, value: Any, result: Any, entered: int, retries: int) -> Any:
         """The output of a successful attempt (and its Assign, whose `$` is the result)."""
         if self.assign is not None:
-            lane.assigned = self.assign.evaluate(result, self.context_fn(lane, entered))
+            context = self.context_fn(lane, entered, retries)
+            lane.assigned = self.assign.evaluate(result, context)
         return self.apply_output_path(apply_result_path(self.result_path, value, result))
 
     def recover(
-        self, lane: Lane, value: Any, error: StatesError, catcher: Catcher, entered: int
+        self,
+        lane: Lane,
+        value: Any,
+        error: StatesError,
+        catcher: Catcher,
+        entered: int,
+        retries: int,
     ) -> Any:
         """The output a catcher gives (and its Assign, whose `$` is the error output)."""
         info = {"Error": error.error, "Cause": error.cause}
         lane.assigned = None  # a state that is caught assigns only what its catcher does
         if catcher.assign is not None:
-            lane.assigned = catcher.assign.evaluate(info, self.context_fn(lane, entered))
+            context = self.context_fn(lane, entered, retries)
+            lane.assigned = catcher.assign.evaluate(info, context)
         return apply_result_path(catcher.result_path, value, info)
