@@ -26,7 +26,6 @@ machine without variables never creates a scope.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from .errors import DATA_LIMIT, DefinitionError, StatesError
@@ -108,25 +107,6 @@ def check_name(name: str, where: str) -> None:
             f"{where}: {name!r} is not a variable name (a Unicode identifier that starts with a "
             f"letter, at most {VARIABLE_NAME_MAX_LENGTH} characters)"
         )
-
-
-Evaluate = Callable[..., dict[str, Any]]
-
-
-class Assignment:
-    """A compiled `Assign`: `evaluate(...)` gives the new values, checked against the limits;
-    `commit` stores them when the state exits and returns the event's `assignedVariables`."""
-
-    __slots__ = ("names", "_evaluate")
-
-    def __init__(self, names: tuple[str, ...], evaluate: Evaluate, where: str) -> None:
-        for name in names:
-            check_name(name, f"{where} Assign")
-        self.names = names
-        self._evaluate = evaluate
-
-    def evaluate(self, *args: Any) -> dict[str, Any]:
-        return self._evaluate(*args)
 
 
 def commit(scope: Scope, values: dict[str, Any], state: str) -> dict[str, str]:
