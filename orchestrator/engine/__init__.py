@@ -1,10 +1,12 @@
 """The local ASL interpreter: runs a compiled state machine in-process, like Step Functions.
 
-JSONPath-mode ASL only. Tasks call Lambda functions through a `LambdaInvoker` supplied by the
-caller (the local-run layer, anything in tests); every other semantic — paths, templates,
-intrinsics, Choice, Retry/Catch, Parallel/Map, timeouts, payload limits, history events — follows
-the Step Functions developer guide. `redrive` continues an unsuccessful execution from where it
-stopped, as RedriveExecution does. The engine imports nothing else of Orchestrator.
+JSONPath and JSONata states, and workflow variables (`Assign`, `$name`), as the Step Functions
+developer guide documents them (docs/jsonata.md says what is supported and what is refused).
+Tasks call Lambda functions through a `LambdaInvoker` supplied by the caller (the local-run
+layer, anything in tests); every other semantic — paths, templates, intrinsics, JSONata
+expressions, Choice, Retry/Catch, Parallel/Map, timeouts, payload limits, history events —
+follows the Step Functions developer guide. `redrive` continues an unsuccessful execution from
+where it stopped, as RedriveExecution does. The engine imports nothing else of Orchestrator.
 
 Names are loaded on first use (PEP 562), so `orchestrator.engine.spec` — the AWS facts the SDK,
 planner and runtime share — can be imported without loading the interpreter.

@@ -17,6 +17,7 @@ from .state import (
     ContextFn,
     State,
     apply_result_path,
+    assign_field,
     invalid_path_cause,
     result_path_field,
     template_field,
@@ -28,19 +29,22 @@ _WAIT_FIELDS = ("Seconds", "Timestamp", "SecondsPath", "TimestampPath")
 
 class PassState(State):
     kind = "Pass"
-    fields = COMMON_FIELDS | TRANSITION_FIELDS | {"Parameters", "Result", "ResultPath"}
+    fields = COMMON_FIELDS | TRANSITION_FIELDS | {"Parameters", "Result", "ResultPath", "Assign"}
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         super().__init__(name, spec)
         self.parameters = template_field(spec, "Parameters")
         self.result = spec.get("Result", _ABSENT)
         self.result_path = result_path_field(spec, self.where)
+        self.assign = assign_field(spec, self.where)
 
     def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
         effective = self.apply_input_path(value)
         if self.parameters is not None:
             effective = self.parameters.evaluate(effective, self.context_fn(lane, entered))
         result = effective if self.result is _ABSENT else self.result
+        if self.assign is not None:  # `$` is the state's result
+            lane.assigned = self.assign.evaluate(result, self.context_fn(lane, entered))
         output = apply_result_path(self.result_path, value, result)
         return self.next, self.apply_output_path(output)
 
@@ -117,37 +121,52 @@ class ChoiceState(State):
     kind = "Choice"
     # "Choice states don't support the End field. In addition, they use Next only inside their
     # Choices field."
-    fields = COMMON_FIELDS | {"Choices", "Default"}
+    fields = COMMON_FIELDS | {"Choices", "Default", "Assign"}
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         super().__init__(name, spec)
         choices = array(spec, "Choices", self.where)
         if not choices:
             raise DefinitionError(f"Choice state {name!r} needs a non-empty Choices list")
-        self.rules: list[tuple[Predicate, str]] = []
+        self.rules: list[tuple[Predicate, str, Any]] = []
         for i, rule in enumerate(choices):
             if not isinstance(rule, dict) or not isinstance(rule.get("Next"), str):
                 raise DefinitionError(f"{self.where} Choices[{i}]: a rule needs a Next state name")
-            self.rules.append((compile_rule(rule), rule["Next"]))
+            if "Output" in rule or "Condition" in rule:
+                field = "Output" if "Output" in rule else "Condition"
+                raise DefinitionError(
+                    f"{self.where} Choices[{i}]: The QueryLanguage is set to 'JSONPath', but "
+                    f"field '{field}' is only supported for the 'JSONata' QueryLanguage"
+                )
+            # A matched rule's Assign replaces the state's, which applies to Default.
+            assign = assign_field(rule, f"{self.where} Choices[{i}]")
+            rule = {k: v for k, v in rule.items() if k != "Assign"}
+            self.rules.append((compile_rule(rule), rule["Next"], assign))
         self.default: str | None = spec.get("Default")
+        self.assign = assign_field(spec, self.where)
 
     def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
         effective = self.apply_input_path(value)
         context = self.context_fn(lane, entered)
-        for predicate, target in self.rules:
+        for predicate, target, assign in self.rules:
             if predicate(effective, context):
+                if assign is not None:
+                    lane.assigned = assign.evaluate(effective, context)
                 return target, self.apply_output_path(effective)
         if self.default is None:
             raise StatesError(NO_CHOICE, "No Matches!")
+        if self.assign is not None:
+            lane.assigned = self.assign.evaluate(effective, context)
         return self.default, self.apply_output_path(effective)
 
 
 class WaitState(State):
     kind = "Wait"
-    fields = COMMON_FIELDS | TRANSITION_FIELDS | set(_WAIT_FIELDS)
+    fields = COMMON_FIELDS | TRANSITION_FIELDS | set(_WAIT_FIELDS) | {"Assign"}
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         super().__init__(name, spec)
+        self.assign = assign_field(spec, self.where)
         self.field = str(one_of(spec, _WAIT_FIELDS, self.where, required=True))
         self.value = spec[self.field]
         if self.field.endswith("Path"):
@@ -160,6 +179,8 @@ class WaitState(State):
     def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
         effective = self.apply_input_path(value)
         lane.sleep(self.name, self._seconds(lane, effective))
+        if self.assign is not None:
+            lane.assigned = self.assign.evaluate(effective, self.context_fn(lane, entered))
         return self.next, self.apply_output_path(effective)
 
     def _seconds(self, lane: Lane, effective: Any) -> float:

@@ -1,13 +1,17 @@
 """From an ASL document to compiled states, cached per definition.
 
-Compiling parses every path, template, intrinsic and Choice rule once, so running a state only
-evaluates. Definitions are validated here: anything the interpreter would have to guess at
-(JSONata, variables, unknown types, dangling `Next`) is refused with a DefinitionError.
+Compiling parses every path, template, intrinsic, JSONata expression and Choice rule once, so
+running a state only evaluates. Definitions are validated here: anything the interpreter would
+have to guess at (unknown types, fields of the other query language, dangling `Next`) is refused
+with a DefinitionError. Each state is compiled by the class of its type and query language
+(`query.py`): JSONata states are in `jsonata_states.py` and `jsonata_execution.py`.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +21,7 @@ from .errors import DefinitionError
 from .map_state import MapState
 from .parallel import ParallelState
 from .program import Program, Runnable
+from .query import JSONATA, machine_language, state_language
 from .task import TaskState
 
 _SIMPLE: dict[str, Any] = {
@@ -28,8 +33,10 @@ _SIMPLE: dict[str, Any] = {
     "Fail": FailState,
 }
 _TERMINAL = ("Choice", "Succeed", "Fail")
-# Fields of JSONata mode and of variables, which the JSONPath interpreter does not implement.
-_REFUSED_FIELDS = ("Arguments", "Output", "Assign", "Items")
+# What a definition that may use variables contains: an Assign, or a `$name` reference (a
+# variable in a JSONPath field; `$states` and function calls in JSONata). Over-approximate:
+# a machine without any runs with no variable scope at all.
+_MAY_USE_VARIABLES = re.compile(r'"Assign"|\$[^\W\d]|\$\\u')  # `\u`: escaped non-ASCII
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,8 @@ class Machine:
     definition: dict[str, Any]
     #: The definition as JSON text (the cache key: no second copy), what an execution keeps.
     text: str
+    #: Whether its executions need variable scopes (`variables.py`).
+    uses_variables: bool = False
 
 
 _cache: dict[str, Machine] = {}
@@ -55,7 +64,10 @@ def compile_definition(definition: dict[str, Any] | str) -> Machine:
         # Compile from a private copy: the cached states must not see later edits by the caller.
         document = json.loads(key) if isinstance(definition, dict) else document
         timeout = document.get("TimeoutSeconds")
-        machine = Machine(compile_program(document, "StateMachine"), timeout, document, key)
+        language = machine_language(document, "StateMachine")
+        program = compile_program(document, "StateMachine", language)
+        uses_variables = _MAY_USE_VARIABLES.search(key) is not None
+        machine = Machine(program, timeout, document, key, uses_variables)
         with _cache_lock:
             if len(_cache) > 256:
                 _cache.clear()
@@ -63,10 +75,15 @@ def compile_definition(definition: dict[str, Any] | str) -> Machine:
     return machine
 
 
-def compile_program(document: dict[str, Any], where: str) -> Program:
+def compile_program(document: dict[str, Any], where: str, language: str) -> Program:
+    """A state list; its states use `language` (the machine's) unless they name their own."""
     if not isinstance(document, dict):
         raise DefinitionError(f"{where} must be an object with StartAt and States")
-    _refuse_jsonata(document, where)
+    if where != "StateMachine" and "QueryLanguage" in document:
+        raise DefinitionError(
+            f"{where}: Field 'QueryLanguage' is not supported (set it on the machine or on "
+            f"each state)"
+        )
     states = document.get("States")
     start_at = document.get("StartAt")
     if not isinstance(states, dict) or not states:
@@ -74,28 +91,30 @@ def compile_program(document: dict[str, Any], where: str) -> Program:
     if start_at not in states:
         raise DefinitionError(f"{where}: StartAt {start_at!r} is not a state")
     compiled: dict[str, Runnable] = {}
+    nested = functools.partial(_compile_nested, language=language)
     for name, spec in states.items():
-        compiled[name] = _compile_state(name, spec)
+        compiled[name] = _compile_state(name, spec, language, nested)
     for name, spec in states.items():
         _check_transitions(name, spec, states)
     return Program(str(start_at), compiled)
 
 
-def _compile_state(name: str, spec: Any) -> Runnable:
+def _compile_nested(document: dict[str, Any], where: str, language: str) -> Program:
+    return compile_program(document, where, language)
+
+
+def _compile_state(name: str, spec: Any, machine: str, nested: Any) -> Runnable:
     if not isinstance(spec, dict):
         raise DefinitionError(f"state {name!r} must be an object")
-    _refuse_jsonata(spec, f"state {name!r}")
-    for field in _REFUSED_FIELDS:
-        if field in spec:
-            raise DefinitionError(
-                f"state {name!r}: {field} belongs to JSONata mode or variables, which the local "
-                f"engine does not support (emit JSONPath-mode ASL)"
-            )
+    if state_language(spec, machine, f"state {name!r}") == JSONATA:
+        from .jsonata_execution import compile_jsonata_state
+
+        return compile_jsonata_state(name, spec, nested)
     kind = spec.get("Type")
     if kind == "Parallel":
-        return ParallelState(name, spec, compile_program)
+        return ParallelState(name, spec, nested)
     if kind == "Map":
-        return MapState(name, spec, compile_program)
+        return MapState(name, spec, nested)
     state_class = _SIMPLE.get(str(kind))
     if state_class is None:
         raise DefinitionError(f"state {name!r}: unknown Type {kind!r}")
@@ -122,11 +141,3 @@ def _check_transitions(name: str, spec: dict[str, Any], states: dict[str, Any]) 
     for target in targets:
         if target not in states:
             raise DefinitionError(f"state {name!r}: Next {target!r} is not a state in its scope")
-
-
-def _refuse_jsonata(document: dict[str, Any], where: str) -> None:
-    if document.get("QueryLanguage", "JSONPath") != "JSONPath":
-        raise DefinitionError(
-            f"{where}: QueryLanguage {document['QueryLanguage']!r} is not supported; the local "
-            f"engine interprets JSONPath-mode ASL only"
-        )

@@ -18,6 +18,8 @@ NO_CHOICE = "States.NoChoiceMatched"
 TOLERATED = "States.ExceedToleratedFailureThreshold"
 BRANCH_FAILED = "States.BranchFailed"
 INTRINSIC_FAILURE = "States.IntrinsicFailure"
+#: A JSONata expression failed or returned nothing ("Transforming data with JSONata").
+QUERY_EVALUATION = "States.QueryEvaluationError"
 
 # AWS: "States.ALL ... can't catch the States.DataLimitExceeded terminal error type and runtime
 # error types". Both can still be named explicitly (DataLimitExceeded only; see `matches`).
@@ -25,6 +27,12 @@ _NOT_MATCHED_BY_WILDCARDS = frozenset({RUNTIME, DATA_LIMIT})
 # AWS: States.TaskFailed "acts as a wildcard that matches any known error name except for
 # States.Timeout".
 _NOT_MATCHED_BY_TASK_FAILED = _NOT_MATCHED_BY_WILDCARDS | {TIMEOUT}
+
+
+# The errors whose cause AWS prefixes with where they happened (a JSONata failure too: "An
+# error occurred while executing the state 'X' (entered at the event id #6). The JSONata
+# expression '...' specified for the field 'Arguments/...' returned nothing (undefined).").
+_LOCATED_ERRORS = frozenset({RUNTIME, QUERY_EVALUATION})
 
 
 class DefinitionError(ValueError):
@@ -56,7 +64,7 @@ class StatesError(Exception):
         self.located = False
 
     def locate(self, state: str, entered_event_id: int) -> None:
-        if self.error == RUNTIME and not self.located:
+        if self.error in _LOCATED_ERRORS and not self.located:
             self.cause = (
                 f"An error occurred while executing the state '{state}' "
                 f"(entered at the event id #{entered_event_id}). {self.cause}"

@@ -24,6 +24,7 @@ from .program import run_program
 from .progress import StatePlan, frontier
 from .spec import LOCAL_ACCOUNT, LOCAL_REGION
 from .state import check_size
+from .variables import Scope
 
 ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/orchestrator-local"
 OnRecord = Callable[[Execution], None]
@@ -136,7 +137,8 @@ def start_lane(
         objects=objects,
         delays=execution.recorded_delays,
     )
-    return Lane(run, len(recorder.events), run.root)
+    variables = Scope() if machine.uses_variables else None
+    return Lane(run, len(recorder.events), run.root, variables=variables)
 
 
 def drive(

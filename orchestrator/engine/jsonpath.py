@@ -150,5 +150,40 @@ def _unescape(quoted: str) -> str:
 
 @lru_cache(maxsize=4096)
 def compile_path(text: str) -> Path:
-    """A compiled path, shared across states and executions (Path objects are immutable)."""
+    """A compiled path, shared across states and executions (Path objects are immutable).
+
+    `$name...` reads the workflow variable `name` ("Passing data between states with
+    variables"): any field that takes a path or a template can reference variables."""
+    variable = _VARIABLE.match(text)
+    if variable is not None:
+        return VariablePath(text, variable.group(1), compile_path("$" + text[variable.end() :]))
     return Path(text)
+
+
+# `$` then an identifier (not `$.`, `$[` or `$$`): a variable reference.
+_VARIABLE = re.compile(r"\$([^\W\d]\w*)")
+
+
+class VariablePath(Path):
+    """`$name.rest`: the path `$.rest` applied to the variable's value (never a ResultPath)."""
+
+    __slots__ = ("name", "rest")
+
+    def __init__(self, text: str, name: str, rest: Path) -> None:
+        self.text = text
+        self.name = name
+        self.rest = rest
+        self.steps = rest.steps
+        self._ng = None
+        self.indefinite = rest.indefinite
+
+    def get(self, document: Any) -> Any:
+        from .variables import MISSING, lookup  # variables imports this module
+
+        value = lookup(self.name)
+        if value is MISSING:
+            raise PathNotFound(self.text)
+        return self.rest.get(value)
+
+    def set(self, document: Any, value: Any) -> Any:
+        raise DefinitionError(f"{self.text!r} reads a variable: it cannot be written to")

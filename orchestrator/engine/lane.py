@@ -18,6 +18,7 @@ from .errors import TIMEOUT, BranchAborted, ExecutionTimedOut, StatesError
 from .history import AbortScope, Recorder
 from .objects import ObjectStore
 from .progress import LaneTrack
+from .variables import Scope
 from .worker import CallTimedOut, call_with_timeout
 
 LambdaInvoker = Callable[[str, Any], Any]
@@ -56,7 +57,7 @@ class Run:
 
 
 class Lane:
-    __slots__ = ("run", "previous", "scope", "map_item", "track")
+    __slots__ = ("run", "previous", "scope", "map_item", "track", "variables", "assigned")
 
     def __init__(
         self,
@@ -65,12 +66,17 @@ class Lane:
         scope: AbortScope,
         map_item: dict[str, Any] | None = None,
         track: LaneTrack | None = None,
+        variables: Scope | None = None,
     ) -> None:
         self.run = run
         self.previous = previous
         self.scope = scope
         self.map_item = map_item
         self.track = track or LaneTrack()
+        #: The lane's variable scope (`variables.py`); None when the machine has no variables.
+        self.variables = variables
+        #: What the running state's `Assign` evaluated to, stored when the state exits.
+        self.assigned: dict[str, Any] | None = None
 
     def emit(self, type_: str, details: dict[str, Any]) -> int:
         self.previous = self.run.recorder.emit(self.previous, type_, details, self.scope)
@@ -85,8 +91,14 @@ class Lane:
         scope: AbortScope,
         map_item: dict[str, Any] | None = None,
         track: LaneTrack | None = None,
+        isolated: bool = False,
     ) -> Lane:
-        return Lane(self.run, self.previous, scope, map_item or self.map_item, track)
+        """A Parallel branch's or Map iteration's lane, in a variable scope of its own that
+        reads the enclosing ones (`isolated`: none, as a Distributed Map's children)."""
+        variables = self.variables
+        if variables is not None:
+            variables = Scope(None if isolated else variables)
+        return Lane(self.run, self.previous, scope, map_item or self.map_item, track, variables)
 
     def check(self) -> None:
         """Between states: stop if aborted or past the machine's deadline."""

@@ -216,10 +216,11 @@ class MapState(RecoverableState):
         scope = AbortScope(lane.scope)
         name = self.name
         program = self.program
+        distributed = self.distributed  # its children cannot read outer variables
 
         def iteration(index: int, item: Any, resume: StatePlan | None) -> Callable[[], Any]:
             def run_child() -> Any:
-                child = lane.child(scope, track=fan.start(index))
+                child = lane.child(scope, track=fan.start(index), isolated=distributed)
                 child.emit("MapIterationStarted", {"name": name, "index": index})
                 if outcomes is not None:
                     outcomes.start(index)

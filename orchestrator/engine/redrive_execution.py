@@ -103,6 +103,12 @@ def redrive(
         raise ExecutionNotRedrivable(reason)
     assert execution.definition is not None and execution.progress is not None
     machine = compile_definition(execution.definition)
+    if machine.uses_variables:
+        # Where each lane stopped is kept, but not the variables each scope held then.
+        raise ExecutionNotRedrivable(
+            "The local engine does not redrive executions of state machines that use "
+            "variables (Assign or $name references): the variables' values are not kept"
+        )
     resume = read_frontier(execution.progress)
     redriven = Execution(
         execution_arn=execution.execution_arn,

@@ -29,7 +29,15 @@ from .spec import (
     RETRY_MIN_BACKOFF_RATE,
     backoff_seconds,
 )
-from .state import COMMON_FIELDS, TRANSITION_FIELDS, State, apply_result_path, result_path_field
+from .state import (
+    COMMON_FIELDS,
+    TRANSITION_FIELDS,
+    State,
+    apply_result_path,
+    assign_field,
+    report_evaluation,
+    result_path_field,
+)
 
 # The fields of a retrier and a catcher ("Handling errors in Step Functions workflows").
 RETRIER_FIELDS = frozenset(
@@ -43,7 +51,7 @@ RETRIER_FIELDS = frozenset(
         "Comment",
     }
 )
-CATCHER_FIELDS = frozenset({"ErrorEquals", "Next", "ResultPath", "Comment"})
+CATCHER_FIELDS = frozenset({"ErrorEquals", "Next", "ResultPath", "Assign", "Comment"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,10 @@ class Catcher:
     error_equals: tuple[str, ...]
     next: str
     result_path: Any
+    #: Its Assign (a Template in JSONPath, whose `$` is the error output) and, in JSONata,
+    #: its Output; both evaluated by the state that catches (`RecoverableState.recover`).
+    assign: Any = None
+    output: Any = None
 
 
 def _error_equals(spec: dict[str, Any], where: str, last: bool) -> tuple[str, ...]:
@@ -103,9 +115,11 @@ def compile_retriers(state: str, spec: dict[str, Any]) -> tuple[Retrier, ...]:
     return tuple(out)
 
 
-def compile_catchers(state: str, spec: dict[str, Any]) -> tuple[Catcher, ...]:
+def compile_catchers(
+    state: str, spec: dict[str, Any], fields: frozenset[str] = CATCHER_FIELDS
+) -> tuple[Catcher, ...]:
     """The state's Catch field; that each Next names a state in scope is the compiler's check."""
-    catchers = entries(spec, "Catch", f"state {state!r}", CATCHER_FIELDS)
+    catchers = entries(spec, "Catch", f"state {state!r}", fields)
     out = []
     for i, (where, catcher) in enumerate(catchers):
         target = catcher.get("Next")
@@ -118,6 +132,7 @@ def compile_catchers(state: str, spec: dict[str, Any]) -> tuple[Catcher, ...]:
                 error_equals=_error_equals(catcher, where, i == len(catchers) - 1),
                 next=target,
                 result_path=result_path_field(catcher, where),
+                assign=assign_field(catcher, where),
             )
         )
     return tuple(out)
@@ -145,11 +160,10 @@ class Policy:
                 return True
         return False
 
-    def catch(self, error: StatesError, raw_input: Any) -> tuple[str, Any] | None:
+    def catcher(self, error: StatesError) -> Catcher | None:
         for catcher in self.catchers:
             if matches(catcher.error_equals, error.error):
-                info = {"Error": error.error, "Cause": error.cause}
-                return catcher.next, apply_result_path(catcher.result_path, raw_input, info)
+                return catcher
         return None
 
 
@@ -165,13 +179,25 @@ class RecoverableState(State):
     or routed by the first matching catcher, as the ASL specification describes.
     """
 
-    fields = COMMON_FIELDS | TRANSITION_FIELDS | {"ResultPath", "ResultSelector", "Retry", "Catch"}
+    fields = (
+        COMMON_FIELDS
+        | TRANSITION_FIELDS
+        | {
+            "ResultPath",
+            "ResultSelector",
+            "Retry",
+            "Catch",
+            "Assign",
+        }
+    )
+    catcher_fields = CATCHER_FIELDS
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         super().__init__(name, spec)
         self.result_path = result_path_field(spec, self.where)
         self.retriers = compile_retriers(name, spec)
-        self.catchers = compile_catchers(name, spec)
+        self.catchers = compile_catchers(name, spec, self.catcher_fields)
+        self.assign = assign_field(spec, self.where)
 
     def attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
         raise NotImplementedError
@@ -181,12 +207,38 @@ class RecoverableState(State):
         while True:
             try:
                 result = self.attempt(lane, value, entered, policy.retries)
-                output = apply_result_path(self.result_path, value, result)
-                return self.next, self.apply_output_path(output)
+                return self.next, self.finish(lane, value, result, entered, policy.retries)
             except StatesError as exc:
+                report_evaluation(lane, exc, self.name)
                 if policy.should_retry(lane, self.name, exc):
                     continue
-                caught = policy.catch(exc, value)
-                if caught is None:
+                catcher = policy.catcher(exc)
+                if catcher is None:
                     raise
-                return caught
+                return catcher.next, self.recover(
+                    lane, value, exc, catcher, entered, policy.retries
+                )
+
+    def finish(self, lane: Lane, value: Any, result: Any, entered: int, retries: int) -> Any:
+        """The output of a successful attempt (and its Assign, whose `$` is the result)."""
+        if self.assign is not None:
+            context = self.context_fn(lane, entered, retries)
+            lane.assigned = self.assign.evaluate(result, context)
+        return self.apply_output_path(apply_result_path(self.result_path, value, result))
+
+    def recover(
+        self,
+        lane: Lane,
+        value: Any,
+        error: StatesError,
+        catcher: Catcher,
+        entered: int,
+        retries: int,
+    ) -> Any:
+        """The output a catcher gives (and its Assign, whose `$` is the error output)."""
+        info = {"Error": error.error, "Cause": error.cause}
+        lane.assigned = None  # a state that is caught assigns only what its catcher does
+        if catcher.assign is not None:
+            context = self.context_fn(lane, entered, retries)
+            lane.assigned = catcher.assign.evaluate(info, context)
+        return apply_result_path(catcher.result_path, value, info)

@@ -37,6 +37,16 @@ STATE_MACHINE_NAME_PATTERN = r"[A-Za-z0-9_-]{1,80}"
 #: An Express execution is stopped after five minutes.
 EXPRESS_MAX_SECONDS = 300
 
+# -- workflow variables ("Passing data between states with variables") ------------------------
+#: A variable name: a Unicode identifier of at most 80 characters; `states` is reserved.
+VARIABLE_NAME_MAX_LENGTH = 80
+RESERVED_VARIABLE_NAMES = frozenset({"states"})
+#: "The maximum size of a single variable is 256 KiB", and of all the variables one `Assign`
+#: sets together; "the total size of all stored variables in a single execution is 10 MiB".
+VARIABLE_MAX_BYTES = 256 * 1024
+ASSIGN_MAX_BYTES = 256 * 1024
+VARIABLES_MAX_TOTAL_BYTES = 10 * 1024 * 1024
+
 # -- Retry fields (ASL spec "Retrying after an error"; CreateStateMachine refuses the rest) ----
 RETRY_DEFAULT_INTERVAL_SECONDS = 1
 RETRY_DEFAULT_MAX_ATTEMPTS = 3

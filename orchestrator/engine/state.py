@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .errors import DATA_LIMIT, RUNTIME, StatesError
+from .errors import DATA_LIMIT, RUNTIME, DefinitionError, StatesError
 from .fields import path, refuse_unknown
-from .jsonpath import Path, PathNotFound, dumps
+from .jsonata import EvaluationFailed
+from .jsonpath import Path, PathNotFound, VariablePath, dumps
 from .lane import Lane
 from .spec import MAX_PAYLOAD_BYTES
 from .template import Template
+from .variables import check_name, commit, entering, names_of_jsonpath_assign
 
 _NOT_TRUNCATED = {"truncated": False}
 _IDENTITY: Any = object()  # a path field set to "$"
@@ -29,6 +31,12 @@ COMMON_FIELDS = frozenset({"Type", "Comment", "QueryLanguage", "InputPath", "Out
 TRANSITION_FIELDS = frozenset({"Next", "End"})
 
 ContextFn = Callable[[], Any]
+
+
+def report_evaluation(lane: Lane, error: StatesError, state: str) -> None:
+    """A JSONata evaluation failure's `EvaluationFailed` event, once (jsonata.py)."""
+    if isinstance(error, EvaluationFailed) and not error.reported:
+        lane.emit("EvaluationFailed", error.details(state))
 
 
 def payload_size(text: str) -> int:
@@ -84,6 +92,10 @@ class State:
         self.output_path = _path_field(spec, "OutputPath", self.where, reference=False)
 
     def run(self, lane: Lane, value: Any, text: str) -> tuple[str | None, Any, str]:
+        variables = lane.variables
+        if variables is not None:
+            entering(variables)
+            lane.assigned = None
         entered = lane.emit(
             self.entered_type, {"name": self.name, "input": text, "inputDetails": _NOT_TRUNCATED}
         )
@@ -91,13 +103,18 @@ class State:
             next_, output = self.body(lane, value, entered)
             out_text = dumps(output)
             check_size(out_text, self.name)
+            exited = {"name": self.name, "output": out_text, "outputDetails": _NOT_TRUNCATED}
+            assigned = lane.assigned
+            if assigned is not None and variables is not None:
+                # The state's Assign takes effect as it exits (variables.py).
+                exited["assignedVariables"] = commit(variables, assigned, self.name)
+                exited["assignedVariablesDetails"] = _NOT_TRUNCATED
+                lane.assigned = None
         except StatesError as exc:
+            report_evaluation(lane, exc, self.name)
             exc.locate(self.name, entered)
             raise
-        lane.emit(
-            self.exited_type,
-            {"name": self.name, "output": out_text, "outputDetails": _NOT_TRUNCATED},
-        )
+        lane.emit(self.exited_type, exited)
         return next_, output, out_text
 
     def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
@@ -124,7 +141,20 @@ class State:
 
 def result_path_field(spec: dict[str, Any], where: str) -> Any:
     """ResultPath: "$" (or absent) replaces, null keeps the input, a reference path merges."""
-    return _path_field(spec, "ResultPath", where, reference=True)
+    field = _path_field(spec, "ResultPath", where, reference=True)
+    if isinstance(field, VariablePath):
+        raise DefinitionError(f"{where}: ResultPath {field.text!r} cannot write to a variable")
+    return field
+
+
+def assign_field(spec: dict[str, Any], where: str) -> Template | None:
+    """A JSONPath state's (or Choice rule's, or catcher's) `Assign`: a payload template whose
+    keys name the variables (`variables.py`); `$` is what the state type documents."""
+    if "Assign" not in spec:
+        return None
+    for name in names_of_jsonpath_assign(spec["Assign"], where):
+        check_name(name, f"{where} Assign")
+    return Template(spec["Assign"])
 
 
 def apply_result_path(path: Any, raw_input: Any, result: Any) -> Any:

@@ -115,9 +115,14 @@ def test_wait_seconds_path_must_be_integer() -> None:
     assert ex.error == "States.Runtime"
 
 
-def test_jsonata_and_unknown_resources_are_refused() -> None:
-    with pytest.raises(DefinitionError, match="JSONata"):
-        run({"QueryLanguage": "JSONata", **machine(A={"Type": "Pass", "End": True})})
+def test_jsonpath_fields_in_jsonata_and_unknown_resources_are_refused() -> None:
+    with pytest.raises(DefinitionError, match="only supported for the 'JSONPath'"):
+        run(
+            {
+                "QueryLanguage": "JSONata",
+                **machine(A={"Type": "Pass", "InputPath": "$", "End": True}),
+            }
+        )
     with pytest.raises(DefinitionError, match="waitForTaskToken"):
         run(machine(A=task(Resource="arn:aws:states:::lambda:invoke.waitForTaskToken")))
     with pytest.raises(DefinitionError, match="not a state"):
