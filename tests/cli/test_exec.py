@@ -243,3 +243,45 @@ def test_an_unmapped_function_at_run_time_fails_like_a_missing_lambda() -> None:
     assert execution.status == "FAILED"
     assert execution.error == FUNCTION_NOT_FOUND
     assert "unknown" in (execution.cause or "")
+
+
+JSONATA_HANDLERS = """
+PRICES = {"apple": 0.5, "pear": 0.75, "melon": 30.0}
+
+
+def validate_order(event, context):
+    order = event["order"]
+    return {"id": order["id"], "customer": order["customer"], "items": order["items"]}
+
+
+def price_line(event, context):
+    amount = PRICES[event["sku"]] * event["qty"]
+    return {"line": event["line"], "sku": event["sku"], "amount": amount}
+
+
+def notify_customer(event, context):
+    return {"sent": event["message"]}
+"""
+
+
+def test_a_jsonata_machine_with_variables_runs_from_the_command_line(project: Path) -> None:
+    """examples/asl/jsonata_orders.asl.json (JSONata, Assign, a Map, a Choice with Output)."""
+    machine = Path(__file__).resolve().parents[2] / "examples" / "asl" / "jsonata_orders.asl.json"
+    handlers = project / f"shop_{uuid.uuid4().hex[:8]}.py"
+    handlers.write_text(JSONATA_HANDLERS)
+    order = {"id": "o-7", "customer": "ada@example.com", "items": [{"sku": "melon", "qty": 4}]}
+    functions = [
+        arg
+        for name in ("validate_order", "price_line", "notify_customer")
+        for arg in ("-f", f"{name}={handlers.name}:{name}")
+    ]
+    result = run(str(machine), "-i", json.dumps(order), "--instant", *functions)
+    assert result.exit_code == 0, result.output
+    # 4 melons at 30.0 = 120, over 100: the Choice's rule takes 10 % off.
+    assert json.loads(result.stdout) == {
+        "orderId": "o-7",
+        "lines": [{"line": 1, "sku": "melon", "amount": 120.0}],
+        "discount": 0.1,
+        "total": 108.0,
+        "notified": True,
+    }
