@@ -36,6 +36,8 @@ MAX_TAG_VALUE = 256
 STATE_MACHINE_NAME_PATTERN = r"[A-Za-z0-9_-]{1,80}"
 #: An Express execution is stopped after five minutes.
 EXPRESS_MAX_SECONDS = 300
+#: CreateStateMachine's `type`.
+STATE_MACHINE_TYPES = ("STANDARD", "EXPRESS")
 
 # -- Retry fields (ASL spec "Retrying after an error"; CreateStateMachine refuses the rest) ----
 RETRY_DEFAULT_INTERVAL_SECONDS = 1

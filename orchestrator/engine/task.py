@@ -32,7 +32,7 @@ from .fields import in_range, integer, one_of, path
 from .jsonpath import PathNotFound, dumps
 from .lane import Lane
 from .retry import RecoverableState
-from .spec import LAMBDA_INVOKE, LOCAL_REGION, TASK_MAX_TIMEOUT_SECONDS
+from .spec import LAMBDA_INVOKE, TASK_MAX_TIMEOUT_SECONDS
 from .state import (
     check_size,
     invalid_path_cause,
@@ -44,6 +44,7 @@ _NOT_TRUNCATED = {"truncated": False}
 
 class TaskState(RecoverableState):
     kind = "Task"
+    retry_count_at_entry = 0
     fields = RecoverableState.fields | {
         "Resource",
         "Parameters",
@@ -139,7 +140,7 @@ class TaskState(RecoverableState):
         scheduled: dict[str, Any] = {
             "resourceType": "lambda",
             "resource": "invoke",
-            "region": LOCAL_REGION,
+            "region": lane.run.region,
             "parameters": text,
         }
         if timeout is not None:

@@ -220,8 +220,10 @@ def test_machine_timeout_times_out_execution() -> None:
     }
     ex = run(definition)
     assert ex.status == "TIMED_OUT"
-    assert ex.error == "States.Timeout"
+    # DescribeExecution of a TIMED_OUT execution has no error or cause; nor has its event.
+    assert ex.error is None and ex.cause is None
     assert ex.events[-1].type == "ExecutionTimedOut"
+    assert ex.events[-1].details == {}
     assert "SucceedStateEntered" not in [e.type for e in ex.events]
 
 
