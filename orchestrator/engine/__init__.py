@@ -1,10 +1,12 @@
 """The local ASL interpreter: runs a compiled state machine in-process, like Step Functions.
 
 JSONPath-mode ASL only. Tasks call Lambda functions through a `LambdaInvoker` supplied by the
-caller (the local-run layer, anything in tests); every other semantic — paths, templates,
-intrinsics, Choice, Retry/Catch, Parallel/Map, timeouts, payload limits, history events — follows
-the Step Functions developer guide. `redrive` continues an unsuccessful execution from where it
-stopped, as RedriveExecution does. The engine imports nothing else of Orchestrator.
+caller (the local-run layer, anything in tests), which returns the function's result or, when it
+knows the version that ran and the request id, a `LambdaResponse`; every other semantic — paths,
+templates, intrinsics, Choice, Retry/Catch, Parallel/Map, timeouts, payload limits, history
+events — follows the Step Functions developer guide. `redrive` continues an unsuccessful
+execution from where it stopped, as RedriveExecution does. The engine imports nothing else
+of Orchestrator.
 
 Names are loaded on first use (PEP 562), so `orchestrator.engine.spec` — the AWS facts the SDK,
 planner and runtime share — can be imported without loading the interpreter.
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from .execution import Execution
     from .history import HistoryEvent
     from .interpreter import execute
+    from .lambda_response import LambdaResponse
     from .lane import LambdaInvoker
     from .objects import ObjectStore
     from .redrive_execution import ExecutionNotRedrivable, redrive
@@ -36,6 +39,7 @@ _EXPORTS = {
     "HistoryEvent": "history",
     "execute": "interpreter",
     "LambdaInvoker": "lane",
+    "LambdaResponse": "lambda_response",
     "ObjectStore": "objects",
     "ExecutionNotRedrivable": "redrive_execution",
     "redrive": "redrive_execution",
@@ -57,6 +61,7 @@ __all__ = [
     "HistoryEvent",
     "LambdaFunctionError",
     "LambdaInvoker",
+    "LambdaResponse",
     "ObjectStore",
     "RealClock",
     "StatesError",

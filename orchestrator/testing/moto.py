@@ -43,6 +43,7 @@ import os
 import sys
 import threading
 import time
+import uuid
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -430,7 +431,9 @@ class MotoStepFunctions:
                     result = handler(event)
             except Exception as exc:  # every handler failure is Lambda's "Unhandled"
                 response_headers["x-amz-function-error"] = "Unhandled"
-                return json.dumps(error_payload(exc)).encode("utf-8")
+                # Lambda's Python runtime names the invocation's request id in the payload.
+                payload = error_payload(exc, str(uuid.uuid4()))
+                return json.dumps(payload).encode("utf-8")
             return json.dumps(result).encode("utf-8")
 
         return invoke

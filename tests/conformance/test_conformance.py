@@ -11,6 +11,7 @@ and its moto half is skipped.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -67,9 +68,8 @@ def _engine_run(name: str) -> dict[str, Any]:
         try:
             return handlers[key](payload)
         except Exception as exc:
-            raise engine.LambdaFunctionError(
-                type(exc).__name__, error_cause(error_payload(exc))
-            ) from exc
+            cause = error_cause(error_payload(exc, str(uuid.uuid4())))
+            raise engine.LambdaFunctionError(type(exc).__name__, cause) from exc
 
     ex = engine.execute(
         case["definition"], case["input"], invoke=invoke, clock=engine.VirtualClock()

@@ -151,7 +151,8 @@ def test_lambda_invoke_result_shape_and_events() -> None:
     spec = task()
     del spec["OutputPath"]
     ex = run(machine(T=spec), {"a": 1}, lambda name, payload: {"got": payload, "fn": name})
-    assert ex.output == {"StatusCode": 200, "Payload": {"got": {"a": 1}, "fn": "fn"}}
+    assert ex.output["Payload"] == {"got": {"a": 1}, "fn": "fn"}
+    assert ex.output["StatusCode"] == 200 and ex.output["ExecutedVersion"] == "$LATEST"
     types = [e.type for e in ex.events]
     assert types[2:6] == ["TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited"]
     scheduled = ex.events[2].details
