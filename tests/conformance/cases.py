@@ -13,7 +13,8 @@ otherwise. Optional keys:
 * ``raw_cause``: compare a Lambda error ``Cause`` as the JSON text it is (compact, keys in order,
   ``requestId`` and ``stackTrace`` present but not compared), not as the object it encodes;
 * ``moto`` + ``moto_differs``: moto departs from AWS here; ``moto`` is the outcome moto produces
-  (so a moto release that fixes it is noticed) and ``moto_differs`` says why;
+  (so a moto release that fixes it is noticed; its own ``shape`` when its output has other
+  run-specific fields) and ``moto_differs`` says why;
 * ``moto_cannot_run``: why moto cannot run the case at all (its moto half is skipped);
 * ``slow``: the case takes real seconds (task timeouts).
 """
