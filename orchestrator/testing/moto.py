@@ -471,6 +471,7 @@ class MotoStepFunctions:
         definition: dict[str, Any],
         functions: dict[str, Handler],
         name: str = "test",
+        type: str = "STANDARD",
     ) -> StateMachine:
         """Create one Lambda per ``functions`` key and a state machine running ``definition``.
 
@@ -478,7 +479,7 @@ class MotoStepFunctions:
         plain function name used verbatim in the ASL; every ``${Key}`` is replaced by the ARN of
         that key's Lambda, except ``${ResultsBucketName}``, which is `results_bucket`. A
         placeholder with no function raises ``ValueError``. A name already used in this harness
-        gets a numeric suffix, so cases can share one moto account.
+        gets a numeric suffix, so cases can share one moto account. `type`: STANDARD or EXPRESS.
         """
         text = json.dumps(definition)
         if '"ItemBatcher"' in text:
@@ -504,7 +505,7 @@ class MotoStepFunctions:
             sm_name = f"{name}-{next(self._counter)}"
         self._names.add(sm_name)
         resp = self.sfn.create_state_machine(
-            name=sm_name, definition=text, roleArn=self._role_arn, type="STANDARD"
+            name=sm_name, definition=text, roleArn=self._role_arn, type=type
         )
         return StateMachine(resp["stateMachineArn"], sm_name, json.loads(text), arns)
 

@@ -16,6 +16,7 @@ otherwise. Optional keys:
   (so a moto release that fixes it is noticed; its own ``shape`` when its output has other
   run-specific fields) and ``moto_differs`` says why;
 * ``moto_cannot_run``: why moto cannot run the case at all (its moto half is skipped);
+* ``type``: the state machine's type, STANDARD (the default) or EXPRESS;
 * ``slow``: the case takes real seconds (task timeouts).
 """
 
@@ -128,6 +129,10 @@ def check_shape(kind: str, value: Any) -> bool:
             and value.startswith("arn:aws:states:")
             and ":execution:" in value
         )
+    if kind == "express_execution_arn":
+        # arn:aws:states:<region>:<account>:express:<machine>:<execution name>:<id>
+        parts = value.split(":") if isinstance(value, str) else []
+        return len(parts) == 9 and parts[:3] == ["arn", "aws", "states"] and parts[5] == "express"
     if kind == "state_machine_arn":
         return (
             isinstance(value, str)

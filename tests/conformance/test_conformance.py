@@ -23,6 +23,7 @@ from .cases import comparable, expected_outcome, load_cases, outcome
 from .handlers import build_handlers
 
 CASES = load_cases()
+STANDARD = "STANDARD"
 
 
 def _params() -> list[Any]:
@@ -37,7 +38,10 @@ def test_moto(moto_sfn: MotoStepFunctions, name: str) -> None:
     case = CASES[name]
     if "moto_cannot_run" in case:
         pytest.skip(f"moto cannot run it: {case['moto_cannot_run']}")
-    sm = moto_sfn.deploy(case["definition"], build_handlers(case["functions"]), name=name[:80])
+    handlers = build_handlers(case["functions"])
+    sm = moto_sfn.deploy(
+        case["definition"], handlers, name=name[:80], type=case.get("type", STANDARD)
+    )
     run = moto_sfn.execute(sm, case["input"], timeout=60)
     if "moto_differs" in case and "shape" in case["moto"]:
         case = {**case, "shape": case["moto"]["shape"]}  # moto's output has its own shape
@@ -74,7 +78,11 @@ def _engine_run(name: str) -> dict[str, Any]:
             raise engine.LambdaFunctionError(type(exc).__name__, cause) from exc
 
     ex = engine.execute(
-        case["definition"], case["input"], invoke=invoke, clock=engine.VirtualClock()
+        case["definition"],
+        case["input"],
+        invoke=invoke,
+        clock=engine.VirtualClock(),
+        state_machine_type=case.get("type", STANDARD),
     )
     sleeps = [seconds for _, seconds in ex.delays()]
     return outcome(
