@@ -125,7 +125,10 @@ class State:
             self.entered_type, {"name": self.name, "input": text, "inputDetails": _NOT_TRUNCATED}
         )
         if self.context_paths:
-            _RUNNING.context = self.context_fn(lane, entered, self.retry_count_at_entry)
+            return self._run_with_context(lane, value, entered)
+        return self._finish(lane, value, entered)
+
+    def _finish(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any, str]:
         try:
             next_, output = self.body(lane, value, entered)
             out_text = dumps(output)
@@ -138,6 +141,18 @@ class State:
             {"name": self.name, "output": out_text, "outputDetails": _NOT_TRUNCATED},
         )
         return next_, output, out_text
+
+    def _run_with_context(
+        self, lane: Lane, value: Any, entered: int
+    ) -> tuple[str | None, Any, str]:
+        """`run` for a state with a `$$` path: its context is the thread's while it runs (and
+        the enclosing state's again after, should its iterations have run on this thread)."""
+        outer = getattr(_RUNNING, "context", None)
+        _RUNNING.context = self.context_fn(lane, entered, self.retry_count_at_entry)
+        try:
+            return self._finish(lane, value, entered)
+        finally:
+            _RUNNING.context = outer
 
     def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
         raise NotImplementedError

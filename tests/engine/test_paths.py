@@ -145,3 +145,24 @@ def test_result_path_into_non_object_fails() -> None:
     ex = run(machine(A={"Type": "Pass", "Result": 1, "ResultPath": "$.a.b", "End": True}), {"a": 3})
     assert ex.error == "States.Runtime"
     assert "Unable to apply ReferencePath $.a.b" in ex.cause
+
+
+def test_a_maps_context_output_path_reads_its_own_context_after_its_iterations() -> None:
+    inner = {
+        "StartAt": "I",
+        "States": {"I": {"Type": "Pass", "OutputPath": "$$.State.Name", "End": True}},
+    }
+    ex = run(
+        machine(
+            M={
+                "Type": "Map",
+                "ItemsPath": "$$.Execution.Input.items",
+                "MaxConcurrency": 1,
+                "ItemProcessor": inner,
+                "OutputPath": "$$.State.Name",
+                "End": True,
+            }
+        ),
+        {"items": [1, 2]},
+    )
+    assert ex.output == "M", (ex.error, ex.cause)
