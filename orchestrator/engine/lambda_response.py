@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Any
 
 from .jsonpath import dumps
@@ -48,7 +50,12 @@ def unpack(result: Any) -> LambdaResponse:
 
 
 def request_id(response: LambdaResponse) -> str:
-    return response.request_id or str(uuid.uuid4())
+    return response.request_id or str(uuid.UUID(int=_random.getrandbits(128), version=4))
+
+
+# Request ids need to be unique, not unpredictable: a seeded-once PRNG is several times cheaper
+# than uuid4's os.urandom, and this runs once per task.
+_random = random.Random()
 
 
 def platform_log(request: str, version: str, seconds: float) -> str:
@@ -61,6 +68,12 @@ def platform_log(request: str, version: str, seconds: float) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
+@lru_cache(maxsize=4)
+def _http_date(second: int) -> str:
+    """The Date header for a Unix second (tasks finishing within one second share it)."""
+    return format_datetime(datetime.fromtimestamp(second, UTC), usegmt=True)
+
+
 def invoke_result(
     response: LambdaResponse,
     payload_text: str,
@@ -68,11 +81,16 @@ def invoke_result(
     now: datetime,
     log_result: str | None,
 ) -> tuple[dict[str, Any], str]:
-    """The state's result (the Invoke response) and its JSON text, the payload encoded once."""
+    """The state's result (the Invoke response) and its JSON text, the payload encoded once.
+
+    Written out field by field rather than sorted and serialised: it runs once per task state.
+    Only the invoker's strings (version, request id, log) need JSON escaping."""
     version = response.executed_version
     length = str(len(payload_text) if payload_text.isascii() else len(payload_text.encode()))
-    date = format_datetime(now, usegmt=True)
-    trace = f"Root=1-{int(now.timestamp()):08x}-{request.replace('-', '')[:24]};Sampled=0"
+    second = int(now.timestamp())
+    date = _http_date(second)
+    trace = f"Root=1-{second:08x}-{_random.getrandbits(96):024x};Sampled=0"
+    v, rq = dumps(version), dumps(request)
     # Lambda's header order, as AWS reports AllHttpHeaders; HttpHeaders sorted by name.
     headers = {
         "X-Amz-Executed-Version": version,
@@ -84,25 +102,49 @@ def invoke_result(
         "X-Amzn-Trace-Id": trace,
         "Content-Type": "application/json",
     }
+    all_text = (
+        f'"X-Amz-Executed-Version":[{v}],"x-amzn-Remapped-Content-Length":["0"],'
+        f'"Connection":["keep-alive"],"x-amzn-RequestId":[{rq}],"Content-Length":["{length}"],'
+        f'"Date":["{date}"],"X-Amzn-Trace-Id":["{trace}"],"Content-Type":["application/json"]}}'
+    )
+    log_header = ""
+    log_field = ""
     if log_result is not None:
+        log = dumps(log_result)
         headers = {"X-Amz-Log-Result": log_result, **headers}
-    metadata = {
-        "AllHttpHeaders": {name: [value] for name, value in headers.items()},
-        "HttpHeaders": dict(sorted(headers.items(), key=lambda item: item[0].lower())),
-        "HttpStatusCode": 200,
+        all_text = f'"X-Amz-Log-Result":[{log}],' + all_text
+        log_header = f'"X-Amz-Log-Result":{log},'
+        log_field = f'"LogResult":{log},'
+    sorted_headers = {
+        "Connection": "keep-alive",
+        "Content-Length": length,
+        "Content-Type": "application/json",
+        "Date": date,
+        "X-Amz-Executed-Version": version,
     }
-    meta_text = dumps(metadata)
-    log = "" if log_result is None else f'"LogResult":{dumps(log_result)},'
+    if log_result is not None:
+        sorted_headers["X-Amz-Log-Result"] = log_result
+    sorted_headers["x-amzn-Remapped-Content-Length"] = "0"
+    sorted_headers["x-amzn-RequestId"] = request
+    sorted_headers["X-Amzn-Trace-Id"] = trace
     text = (
-        f'{{"ExecutedVersion":{dumps(version)},{log}"Payload":{payload_text},'
-        f'"SdkHttpMetadata":{meta_text},"SdkResponseMetadata":{{"RequestId":{dumps(request)}}},'
-        f'"StatusCode":200}}'
+        f'{{"ExecutedVersion":{v},{log_field}"Payload":{payload_text},'
+        f'"SdkHttpMetadata":{{"AllHttpHeaders":{{{all_text},'
+        f'"HttpHeaders":{{"Connection":"keep-alive","Content-Length":"{length}",'
+        f'"Content-Type":"application/json","Date":"{date}","X-Amz-Executed-Version":{v},'
+        f'{log_header}"x-amzn-Remapped-Content-Length":"0","x-amzn-RequestId":{rq},'
+        f'"X-Amzn-Trace-Id":"{trace}"}},"HttpStatusCode":200}},'
+        f'"SdkResponseMetadata":{{"RequestId":{rq}}},"StatusCode":200}}'
     )
     result: dict[str, Any] = {"ExecutedVersion": version}
     if log_result is not None:
         result["LogResult"] = log_result
     result["Payload"] = json.loads(payload_text)
-    result["SdkHttpMetadata"] = metadata  # built for this call: nothing else holds it
+    result["SdkHttpMetadata"] = {
+        "AllHttpHeaders": {name: [value] for name, value in headers.items()},
+        "HttpHeaders": sorted_headers,
+        "HttpStatusCode": 200,
+    }
     result["SdkResponseMetadata"] = {"RequestId": request}
     result["StatusCode"] = 200
     return result, text

@@ -124,3 +124,16 @@ def test_invocation_type_request_response_is_the_default_and_accepted() -> None:
     assert run(invoke_task(InvocationType="RequestResponse"), {"a": 1}).output["Payload"] == {
         "a": 1
     }
+
+
+def test_the_event_text_and_the_result_agree_whatever_the_invoker_says() -> None:
+    def invoke(name: str, payload: Any) -> Any:
+        return LambdaResponse({"é": '"'}, executed_version='7"', request_id="r\\1", log_result="a'")
+
+    ex = run(invoke_task(LogType="Tail"), {}, invoke)
+    succeeded = next(e for e in ex.events if e.type == "TaskSucceeded")
+    document = json.loads(succeeded.details["output"])
+    assert document == ex.output and list(document) == list(ex.output)
+    for key in ("AllHttpHeaders", "HttpHeaders"):
+        assert list(document["SdkHttpMetadata"][key]) == list(ex.output["SdkHttpMetadata"][key])
+    assert list(document["SdkHttpMetadata"]["HttpHeaders"])[5] == "X-Amz-Log-Result"
