@@ -34,6 +34,17 @@ class Cause:
     where: str | None = None  # `path:line` of the innermost user frame
 
 
+def run_cause(
+    status: str, error: str | None, cause: str | None, seconds: float | None = None
+) -> Cause:
+    """How a run that did not succeed ended. A TIMED_OUT execution has no error or cause (as in
+    AWS's DescribeExecution): it is worded from its status and how long it ran."""
+    if status == "TIMED_OUT" and not error and not cause:
+        after = "" if seconds is None else f" after {seconds:.3g} s"
+        return Cause(f"timed out{after} (the state machine's TimeoutSeconds)")
+    return read_cause(error, cause)
+
+
 def read_cause(error: str | None, cause: str | None) -> Cause:
     """`error`/`cause` of a failed state or execution, made readable."""
     payload = read_error_payload(cause)

@@ -31,7 +31,7 @@ from orchestrator.cli.aws_options import (
     RegionOption,
     StageOption,
 )
-from orchestrator.cli.causes import read_cause
+from orchestrator.cli.causes import run_cause
 from orchestrator.cli.flows import load_graph
 from orchestrator.cli.params import parse_params, raw_values
 from orchestrator.cli.report import FAILED_EXIT, note, report_error
@@ -117,7 +117,7 @@ def report(console: Console, run: FlowRun, *, debug: bool = False) -> None:
         text = " result: " + json.dumps(run.result, ensure_ascii=False, default=str)[:500]
         console.print(Text(text))
         return
-    cause = read_cause(run.error, run.cause)
+    cause = run_cause(run.state, run.error, run.cause, _seconds(run))
     console.print(Text(f" {cause.headline}"))
     for frame in cause.frames:
         console.print(Text(f"  {frame}"))
@@ -125,11 +125,16 @@ def report(console: Console, run: FlowRun, *, debug: bool = False) -> None:
         console.print(Text(run.cause), soft_wrap=True)
 
 
+def _seconds(run: FlowRun) -> float:
+    execution = run.execution
+    return (execution.stop_date - execution.start_date).total_seconds()
+
+
 def failure_line(run: FlowRun, show_flags: str = "") -> str:
     """The one `error:` line of a run that did not succeed: flow, task, error, the user's line.
 
     `show_flags` are the options `runs show` needs to find the run again (`--aws --stage S`)."""
-    cause = read_cause(run.error, run.cause)
+    cause = run_cause(run.state, run.error, run.cause, _seconds(run))
     failed = [t for t in run.task_runs.values() if t.state in ("FAILED", "TIMED_OUT")]
     task = next((t for t in failed if t.error == run.error), failed[0] if failed else None)
     places = [f"task {task.id!r}"] if task else []

@@ -26,7 +26,7 @@ from orchestrator.cli.aws_options import (
     StageOption,
     parse_since,
 )
-from orchestrator.cli.causes import read_cause
+from orchestrator.cli.causes import run_cause
 from orchestrator.cli.run import state_text
 from orchestrator.engine.execution import Execution
 from orchestrator.engine.history import StateAttribution
@@ -167,7 +167,8 @@ def print_execution(
     if execution.status == "SUCCEEDED":
         console.print_json(json.dumps(execution.output, ensure_ascii=False))
     elif execution.status != "RUNNING":
-        cause = read_cause(execution.error, execution.cause)
+        took = (execution.stop_date - execution.start_date).total_seconds()
+        cause = run_cause(execution.status, execution.error, execution.cause, took)
         console.print(Text(cause.headline))
         for frame in cause.frames:
             console.print(Text(f"  {frame}"))

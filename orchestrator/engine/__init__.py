@@ -3,10 +3,12 @@
 JSONPath and JSONata states, and workflow variables (`Assign`, `$name`), as the Step Functions
 developer guide documents them (docs/jsonata.md says what is supported and what is refused).
 Tasks call Lambda functions through a `LambdaInvoker` supplied by the caller (the local-run
-layer, anything in tests); every other semantic — paths, templates, intrinsics, JSONata
-expressions, Choice, Retry/Catch, Parallel/Map, timeouts, payload limits, history events —
-follows the Step Functions developer guide. `redrive` continues an unsuccessful execution from
-where it stopped, as RedriveExecution does. The engine imports nothing else of Orchestrator.
+layer, anything in tests), which returns the function's result or, when it knows the version
+that ran and the request id, a `LambdaResponse`; every other semantic — paths, templates,
+intrinsics, JSONata expressions, Choice, Retry/Catch, Parallel/Map, timeouts, payload limits,
+history events — follows the Step Functions developer guide. `redrive` continues an unsuccessful
+execution from where it stopped, as RedriveExecution does. The engine imports nothing else of
+Orchestrator.
 
 Names are loaded on first use (PEP 562), so `orchestrator.engine.spec` — the AWS facts the SDK,
 planner and runtime share — can be imported without loading the interpreter.
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from .execution import Execution
     from .history import HistoryEvent
     from .interpreter import execute
+    from .lambda_response import LambdaResponse
     from .lane import LambdaInvoker
     from .objects import ObjectStore
     from .redrive_execution import ExecutionNotRedrivable, redrive
@@ -38,6 +41,7 @@ _EXPORTS = {
     "HistoryEvent": "history",
     "execute": "interpreter",
     "LambdaInvoker": "lane",
+    "LambdaResponse": "lambda_response",
     "ObjectStore": "objects",
     "ExecutionNotRedrivable": "redrive_execution",
     "redrive": "redrive_execution",
@@ -59,6 +63,7 @@ __all__ = [
     "HistoryEvent",
     "LambdaFunctionError",
     "LambdaInvoker",
+    "LambdaResponse",
     "ObjectStore",
     "RealClock",
     "StatesError",

@@ -22,6 +22,7 @@ from .state import (
     result_path_field,
     template_field,
 )
+from .template import argument_not_found_cause
 
 _ABSENT: Any = object()
 _WAIT_FIELDS = ("Seconds", "Timestamp", "SecondsPath", "TimestampPath")
@@ -98,7 +99,15 @@ def _fail_field(spec: dict[str, Any], key: str, where: str) -> Any:
     text = str(spec[path_key])
     if is_intrinsic(text):
         call = parse_intrinsic(text)
-        return lambda doc, ctx: _string_field(evaluate(call, doc, ctx), path_key)
+
+        def apply(doc: Any, ctx: ContextFn) -> str:
+            try:
+                return _string_field(evaluate(call, doc, ctx), path_key)
+            except PathNotFound as exc:
+                cause = argument_not_found_cause(text, exc.path, doc)
+                raise StatesError(RUNTIME, cause) from None
+
+        return apply
     context = text.startswith("$$")
     path = compile_path(text[1:] if context else text)
 
@@ -184,22 +193,46 @@ class WaitState(State):
         return self.next, self.apply_output_path(effective)
 
     def _seconds(self, lane: Lane, effective: Any) -> float:
+        # AWS's causes for a SecondsPath/TimestampPath that selects nothing usable (LocalStack's
+        # seconds_path.py and timestamp_path.py; the TimestampPath one is in its AWS-recorded
+        # base/test_wait.snapshot.json). "does not reference an input value" for a missing
+        # TimestampPath is SecondsPath's wording, by analogy: no recording has it.
         raw = self.value
         if self.field.endswith("Path"):
             try:
                 raw = self.path.get(effective)
             except PathNotFound:
-                raise StatesError(RUNTIME, invalid_path_cause(self.path)) from None
-        if self.field.startswith("Seconds"):
-            if not in_range(raw, 0, WAIT_MAX_SECONDS, integral=True):
                 raise StatesError(
                     RUNTIME,
-                    f"The {self.field} field must resolve to a non-negative integer: {dumps(raw)}",
+                    f"The {self.field} parameter does not reference an input value: "
+                    f"{self.path.text}",
+                ) from None
+            assignment = f"{self.path.text} == {raw if isinstance(raw, str) else dumps(raw)}"
+        if self.field.startswith("Seconds"):
+            if self.field == "SecondsPath" and not in_range(raw, 0, None, integral=True):
+                negative = in_range(raw, -float("inf"), None, integral=True)
+                problem = (
+                    "references a negative value"
+                    if negative
+                    else ("cannot be parsed as a long value")
                 )
-            return float(raw)
-        moment = parse_timestamp(raw)
-        if moment is None:
+                raise StatesError(RUNTIME, f"The SecondsPath parameter {problem}: {assignment}")
+            seconds = float(raw)
+        else:
+            moment = parse_timestamp(raw)
+            if moment is None:
+                raise StatesError(
+                    RUNTIME,
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                    f"offset date-time format string: {assignment}",
+                )
+            seconds = max((moment - lane.run.clock.now()).total_seconds(), 0.0)
+        if seconds > lane.run.max_wait:
+            # A wait past the longest an execution of this type may run cannot end: AWS fails
+            # the state rather than sleep (no recorded wording; this text is ours).
             raise StatesError(
-                RUNTIME, f"The {self.field} field must resolve to a timestamp: {dumps(raw)}"
+                RUNTIME,
+                f"The Wait of {seconds:g} seconds exceeds the maximum wait time of this "
+                f"execution's type ({lane.run.max_wait:g} seconds)",
             )
-        return max((moment - lane.run.clock.now()).total_seconds(), 0.0)
+        return seconds

@@ -14,7 +14,7 @@ from typing import Any
 
 from .clock import Clock, RealClock
 from .compiler import Machine, compile_definition
-from .errors import TIMEOUT, BranchAborted, ExecutionTimedOut, StatesError
+from .errors import BranchAborted, DefinitionError, ExecutionTimedOut, StatesError
 from .execution import Execution
 from .history import HistoryEvent, Recorder
 from .jsonpath import dumps
@@ -22,11 +22,16 @@ from .lane import LambdaInvoker, Lane, Run, iso
 from .objects import ObjectStore
 from .program import run_program
 from .progress import StatePlan, frontier
-from .spec import LOCAL_ACCOUNT, LOCAL_REGION
+from .spec import (
+    EXECUTION_MAX_OPEN_DAYS,
+    EXPRESS_MAX_SECONDS,
+    LOCAL_ACCOUNT,
+    LOCAL_REGION,
+    STATE_MACHINE_TYPES,
+)
 from .state import check_size
 from .variables import Scope
 
-ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/orchestrator-local"
 OnRecord = Callable[[Execution], None]
 
 
@@ -39,6 +44,9 @@ def execute(
     name: str | None = None,
     state_machine_name: str = "local",
     state_machine_type: str = "STANDARD",
+    account: str = LOCAL_ACCOUNT,
+    region: str = LOCAL_REGION,
+    role_arn: str | None = None,
     on_record: OnRecord | None = None,
     on_event: Callable[[HistoryEvent], None] | None = None,
     objects: ObjectStore | None = None,
@@ -53,13 +61,19 @@ def execute(
     Distributed Maps' ItemReader and ResultWriter read and write (S3's place); without one, a Map
     that reads or exports through S3 fails with States.ItemReaderFailed/ResultWriterFailed.
     """
+    if state_machine_type not in STATE_MACHINE_TYPES:
+        raise DefinitionError(
+            f"state_machine_type must be one of {', '.join(STATE_MACHINE_TYPES)}, "
+            f"got {state_machine_type!r}"
+        )
     machine = compile_definition(definition)
     clock = clock or RealClock()
+    role_arn = role_arn or f"arn:aws:iam::{account}:role/orchestrator-local"
     name = name or str(uuid.uuid4())
     # Step Functions receives the input as JSON text: an absent input is `{}`.
     input_text = dumps({} if input is None else input)
     value = json.loads(input_text)
-    prefix = f"arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}"
+    prefix = f"arn:aws:states:{region}:{account}"
     if state_machine_type == "EXPRESS":
         # An Express execution's ARN: `express:<machine>:<name>:<id>` (Step Functions API,
         # StartExecution / DescribeExecution of an Express workflow).
@@ -81,13 +95,19 @@ def execute(
         definition=machine.text,
     )
     lane = start_lane(
-        machine, execution, invoke=invoke, clock=clock, objects=objects, on_event=on_event
+        machine,
+        execution,
+        invoke=invoke,
+        clock=clock,
+        objects=objects,
+        on_event=on_event,
+        role_arn=role_arn,
     )
     if on_record is not None:
         on_record(execution)
     lane.emit(
         "ExecutionStarted",
-        {"input": input_text, "inputDetails": {"truncated": False}, "roleArn": ROLE_ARN},
+        {"input": input_text, "inputDetails": {"truncated": False}, "roleArn": role_arn},
     )
     # As in AWS, the first state's entered event has previous id 0, not ExecutionStarted's.
     lane.previous = 0
@@ -102,11 +122,13 @@ def start_lane(
     clock: Clock,
     objects: ObjectStore | None,
     on_event: Callable[[HistoryEvent], None] | None,
+    role_arn: str,
     redriven: datetime | None = None,
 ) -> Lane:
     """The runtime state of `execution` (whose `events` the recorder appends to, and whose
     delays it continues) and its top-level lane. The machine's TimeoutSeconds counts from now:
-    from the start, or — "reset" by a redrive — from the redrive."""
+    from the start, or — "reset" by a redrive — from the redrive. Its region, account and type
+    are read from its ARN."""
     recorder = Recorder(clock, on_event, execution.events)
     execution.events = recorder.events
     timeout = machine.timeout_seconds
@@ -115,13 +137,14 @@ def start_lane(
         "Name": execution.name,
         "Input": execution.input,
         "StartTime": iso(execution.start_date),
-        "RoleArn": ROLE_ARN,
+        "RoleArn": role_arn,
         "RedriveCount": execution.redrive_count,
     }
     if redriven is not None:
         # "RedriveTime Context object is only available if you've redriven an execution."
         context["RedriveTime"] = iso(redriven)
     machine_arn = ":".join(execution.execution_arn.split(":")[:5])
+    _, _, _, region, _, kind, *_ = execution.execution_arn.split(":")
     run = Run(
         recorder=recorder,
         clock=clock,
@@ -136,6 +159,10 @@ def start_lane(
         deadline=clock.now() + timedelta(seconds=timeout) if timeout is not None else None,
         objects=objects,
         delays=execution.recorded_delays,
+        # "The maximum wait time that you can specify for Standard Workflows and Express
+        # workflows is one year and five minutes respectively" (Wait state).
+        max_wait=EXPRESS_MAX_SECONDS if kind == "express" else EXECUTION_MAX_OPEN_DAYS * 86_400,
+        region=region,
     )
     variables = Scope() if machine.uses_variables else None
     return Lane(run, len(recorder.events), run.root, variables=variables)
@@ -158,7 +185,7 @@ def drive(
     except StatesError as exc:
         _finish(execution, lane, "FAILED", "ExecutionFailed", exc.error, exc.cause)
     except ExecutionTimedOut:
-        _finish(execution, lane, "TIMED_OUT", "ExecutionTimedOut", TIMEOUT, "")
+        _finish(execution, lane, "TIMED_OUT", "ExecutionTimedOut", None, None)
     except (KeyboardInterrupt, BranchAborted):
         _finish(execution, lane, "ABORTED", "ExecutionAborted", None, None)
         if on_record is not None:

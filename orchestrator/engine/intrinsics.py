@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import random
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -145,6 +146,8 @@ class _Parser:
             return Literal(self.string())
         if char == "$":
             raw = self.raw_path()
+            if not _grammar_path(raw):
+                raise self.fail(f"invalid path argument {raw!r}")
             context = raw.startswith("$$")
             return PathArg(compile_path(raw[1:] if context else raw), context)
         if text.startswith("States.", pos):
@@ -154,10 +157,11 @@ class _Parser:
             end += 1
         token = text[pos:end]
         self.pos = end
-        try:
-            return Literal(json.loads(token))
-        except ValueError:
-            raise self.fail(f"invalid argument {token!r}") from None
+        if not _LITERAL.fullmatch(token):
+            # Not a string, number or boolean as the grammar spells them: no null, no
+            # double-quoted string, no object or array, no leading zero in an exponent (1e-09).
+            raise self.fail(f"invalid argument {token!r}")
+        return Literal(json.loads(token))
 
     def string(self) -> str:
         self.pos += 1  # opening quote
@@ -173,6 +177,8 @@ class _Parser:
             self.pos += 1
             if char == "'":
                 return "".join(out)
+            if char < " ":
+                raise self.fail(f"control character {char!r} in a string literal (escape it)")
             out.append(char)
         raise self.fail("unterminated string literal")
 
@@ -199,6 +205,45 @@ class _Parser:
                 break
             self.pos += 1
         return text[start : self.pos].strip()
+
+
+# What the intrinsic-function grammar accepts as an argument, after LocalStack's ASLIntrinsicLexer
+# (recorded against AWS): INT `-?(0|[1-9][0-9]*)`, NUMBER (INT, a fraction, an exponent whose
+# digits are an INT) and true/false; a string in single quotes with no raw control character; a
+# path `$` or `$$` followed by bracket groups and `.identifier` steps of [0-9A-Za-z_].
+_INT = r"-?(?:0|[1-9][0-9]*)"
+_LITERAL = re.compile(rf"true|false|{_INT}(?:\.[0-9]+)?(?:[eE][+-]?{_INT})?")
+_IDENTIFIER = re.compile(r"[0-9A-Za-z_]+")
+
+
+def _grammar_path(raw: str) -> bool:
+    """Whether `raw` lexes as the grammar's JSON_PATH_STRING or CONTEXT_PATH_STRING."""
+    pos = 2 if raw.startswith("$$") else 1
+    pos = _brackets(raw, pos)
+    while pos < len(raw):
+        if raw[pos] != ".":
+            return False
+        match = _IDENTIFIER.match(raw, pos + 1)
+        pos = match.end() if match else pos + 1
+        pos = _brackets(raw, pos)
+        if pos < 0:
+            return False
+    return pos >= 0
+
+
+def _brackets(raw: str, pos: int) -> int:
+    """The end of an optional bracket group (nested groups allowed) at `pos`; -1 if unclosed."""
+    if pos < 0 or pos >= len(raw) or raw[pos] != "[":
+        return pos
+    depth = 0
+    for end in range(pos, len(raw)):
+        if raw[end] == "[":
+            depth += 1
+        elif raw[end] == "]":
+            depth -= 1
+            if depth == 0:
+                return end + 1
+    return -1
 
 
 def _unbrace(text: str) -> str:

@@ -42,6 +42,10 @@ class Run:
     #: Where Distributed Maps' ItemReader and ResultWriter read and write (None: not given).
     objects: ObjectStore | None = None
     delays: list[tuple[str, float]] = field(default_factory=list)
+    #: The execution's region (its ARN's), where its Task states call services.
+    region: str = ""
+    #: The longest Wait the execution may take, in seconds (its type's maximum duration).
+    max_wait: float = float("inf")
     root: AbortScope = field(default_factory=AbortScope)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -108,10 +112,12 @@ class Lane:
         if remaining is not None and remaining <= 0:
             raise ExecutionTimedOut()
 
-    def context(self, state: str, entered: datetime, retry_count: int) -> dict[str, Any]:
-        """The context object `$$` as a state sees it."""
+    def context(self, state: str, entered: datetime, retry_count: int | None) -> dict[str, Any]:
+        """The context object `$$` as a state sees it (`RetryCount`: Task states only)."""
         context = dict(self.run.execution_context)
-        context["State"] = {"Name": state, "EnteredTime": iso(entered), "RetryCount": retry_count}
+        context["State"] = {"Name": state, "EnteredTime": iso(entered)}
+        if retry_count is not None:
+            context["State"]["RetryCount"] = retry_count
         if self.map_item is not None:
             context["Map"] = {"Item": self.map_item}
         return context

@@ -41,9 +41,39 @@ class Limit:
         except PathNotFound:
             raise StatesError(RUNTIME, invalid_path_cause(self.path)) from None
         if not in_range(raw, self.low, self.high, self.integral):
-            wanted = describe(self.low, self.high, self.integral)
-            raise StatesError(RUNTIME, f"{self.key}Path must select {wanted}: {dumps(raw)}")
+            raise StatesError(RUNTIME, self._invalid(raw))
         return float(raw)
+
+    def _invalid(self, raw: Any) -> str:
+        """Why the path's target is refused, in AWS's words where a recording has them."""
+        wording = _AWS_WORDING.get(self.key)
+        if wording is None:
+            wanted = describe(self.low, self.high, self.integral)
+            return f"{self.key}Path must select {wanted}: {dumps(raw)}"
+        not_valid, out_of_range = wording
+        if in_range(raw, -float("inf"), None, self.integral):
+            return out_of_range.format(value=dumps(raw))
+        assert self.path is not None
+        shown = raw if isinstance(raw, str) else dumps(raw)
+        kind = "integer" if self.integral else "float"
+        return not_valid.format(key=self.key, value=shown, kind=kind, path=self.path.text)
+
+
+# AWS's causes for a bad `...Path` target (LocalStack's max_concurrency.py and
+# tolerated_failure.py, whose texts its AWS-recorded snapshot tests check): a value of the
+# wrong type, then a number out of range.
+_NOT_VALID = 'The {key}Path field refers to value "{value}" which is not a valid {kind}: {path}'
+_AWS_WORDING = {
+    "MaxConcurrency": (
+        _NOT_VALID,
+        "Expected non-negative integer for MaxConcurrency, got '{value}' instead.",
+    ),
+    "ToleratedFailureCount": (_NOT_VALID, "ToleratedFailureCount cannot be negative."),
+    "ToleratedFailurePercentage": (
+        _NOT_VALID,
+        "ToleratedFailurePercentage must be between 0 and 100.",
+    ),
+}
 
 
 def limit(

@@ -29,7 +29,7 @@ from .fields import enum, obj, one_of, path, refuse_unknown
 from .history import AbortScope
 from .item_batcher import item_batcher
 from .item_reader import item_reader
-from .jsonpath import PathNotFound, compile_path, dumps
+from .jsonpath import Path, PathNotFound, compile_path, dumps
 from .lane import Lane
 from .limit import limit
 from .map_run import MapRun, Outcomes
@@ -45,7 +45,7 @@ from .spec import (
     MAP_MAX_TOLERATED_FAILURE_PERCENTAGE,
     MAP_MODES,
 )
-from .state import invalid_path_cause, template_field
+from .state import ContextPath, invalid_path_cause, template_field
 
 Compile = Callable[[dict[str, Any], str], Program]
 
@@ -138,7 +138,14 @@ class MapState(RecoverableState):
                 f"{where}: ItemsPath selects items in the state input, and this Map reads them "
                 f"with an ItemReader: give one or the other"
             )
-        self.items_path = path(spec, "ItemsPath", where) or compile_path("$")
+        items_path = spec.get("ItemsPath")
+        if isinstance(items_path, str) and items_path.startswith("$$"):
+            # "JSONPath states can refer to the context ($$.) from [...] ItemsPath"
+            context_items = path({"ItemsPath": items_path[1:]}, "ItemsPath", where)
+            self.items_path: Path | ContextPath = ContextPath(items_path, context_items)
+            self.context_paths = True
+        else:
+            self.items_path = path(spec, "ItemsPath", where) or compile_path("$")
         self.selector = template_field(spec, "ItemSelector", "Parameters")
         self.result_selector = template_field(spec, "ResultSelector")
         self.batcher = item_batcher(spec, where)
@@ -156,7 +163,7 @@ class MapState(RecoverableState):
         )
 
     def attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
-        context = self.context_fn(lane, entered, retry_count)
+        context = self.context_fn(lane, entered)
         effective = self.apply_input_path(value)
         result: Any = self._run_items(lane, effective, context)
         if self.result_selector is not None:

@@ -40,7 +40,7 @@ class ParallelState(RecoverableState):
         self.result_selector = template_field(spec, "ResultSelector")
 
     def attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
-        context = self.context_fn(lane, entered, retry_count)
+        context = self.context_fn(lane, entered)
         effective = self.apply_input_path(value)
         if self.parameters is not None:
             effective = self.parameters.evaluate(effective, context)

@@ -136,9 +136,19 @@ def redrive(
         clock=clock,
         objects=objects,
         on_event=on_event,
+        role_arn=started_role(execution),
         redriven=now,
     )
     if on_record is not None:
         on_record(redriven)
     lane.emit("ExecutionRedriven", {"redriveCount": redriven.redrive_count})
     return drive(machine, redriven, lane, dumps(redriven.input), resume, on_record)
+
+
+def started_role(execution: Execution) -> str:
+    """The role the execution started with (its ExecutionStarted event's roleArn)."""
+    first = execution.events[0] if execution.events else None
+    if first is not None and first.type == "ExecutionStarted" and first.details.get("roleArn"):
+        return str(first.details["roleArn"])
+    account = execution.execution_arn.split(":")[4]
+    return f"arn:aws:iam::{account}:role/orchestrator-local"

@@ -36,6 +36,8 @@ MAX_TAG_VALUE = 256
 STATE_MACHINE_NAME_PATTERN = r"[A-Za-z0-9_-]{1,80}"
 #: An Express execution is stopped after five minutes.
 EXPRESS_MAX_SECONDS = 300
+#: CreateStateMachine's `type`.
+STATE_MACHINE_TYPES = ("STANDARD", "EXPRESS")
 
 # -- workflow variables ("Passing data between states with variables") ------------------------
 #: A variable name: a Unicode identifier of at most 80 characters; `states` is reserved.

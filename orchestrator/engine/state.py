@@ -8,6 +8,7 @@ state.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -61,14 +62,43 @@ def check_size(text: str, state: str, what: str = "output") -> None:
 
 
 def _path_field(spec: dict[str, Any], key: str, where: str, reference: bool) -> Any:
-    """InputPath, OutputPath, ResultPath: absent or "$" is the identity, null is special."""
+    """InputPath, OutputPath, ResultPath: absent or "$" is the identity, null is special.
+
+    InputPath and OutputPath may select from the context object (`$$.Execution.Input`, `$$`:
+    "JSONPath states can refer to the context ($$.) from the following JSONPath fields:
+    InputPath, OutputPath, ItemsPath, Variable, ResultSelector, Parameters"); ResultPath may not.
+    """
     text = spec.get(key, "$")
     if text is None:
         return _NULL
+    if isinstance(text, str) and text.startswith("$$"):
+        if reference:
+            raise DefinitionError(f"{where}: {key} {text!r} cannot select from the context object")
+        return ContextPath(text, path({key: text[1:]}, key, where, reference))
     return _IDENTITY if text == "$" else path(spec, key, where, reference)
 
 
-def invalid_path_cause(path: Path) -> str:
+# The context object of the state a thread is running, for its `$$` InputPath/OutputPath: set
+# only by states that have one (each lane runs on its own thread).
+_RUNNING = threading.local()
+
+
+class ContextPath:
+    """A `$$...` InputPath or OutputPath: the path applied to the running state's `$$`."""
+
+    __slots__ = ("text", "path", "steps")
+
+    def __init__(self, text: str, path: Path | None) -> None:
+        assert path is not None
+        self.text = text
+        self.path = path
+        self.steps = path.steps
+
+    def get(self, document: Any) -> Any:
+        return self.path.get(_RUNNING.context())
+
+
+def invalid_path_cause(path: Path | ContextPath) -> str:
     steps = path.steps or ()
     selector = "".join(f"[{s}]" if isinstance(s, int) else f"['{s}']" for s in steps)
     return f"Invalid path '{path.text}' : No results for path: ${selector}"
@@ -79,6 +109,10 @@ class State:
 
     kind = "Pass"
     fields = COMMON_FIELDS | TRANSITION_FIELDS
+    #: `$$.State.RetryCount` as the state is entered: only Task states have one (AWS's context
+    #: object in a Pass state has State.Name and State.EnteredTime only; LocalStack's
+    #: context_object snapshots, recorded against AWS).
+    retry_count_at_entry: int | None = None
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         self.name = name
@@ -90,6 +124,9 @@ class State:
         self.exited_type = f"{self.kind}StateExited"
         self.input_path = _path_field(spec, "InputPath", self.where, reference=False)
         self.output_path = _path_field(spec, "OutputPath", self.where, reference=False)
+        self.context_paths = isinstance(self.input_path, ContextPath) or isinstance(
+            self.output_path, ContextPath
+        )
 
     def run(self, lane: Lane, value: Any, text: str) -> tuple[str | None, Any, str]:
         variables = lane.variables
@@ -99,6 +136,11 @@ class State:
         entered = lane.emit(
             self.entered_type, {"name": self.name, "input": text, "inputDetails": _NOT_TRUNCATED}
         )
+        if self.context_paths:
+            return self._run_with_context(lane, value, entered)
+        return self._finish(lane, value, entered)
+
+    def _finish(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any, str]:
         try:
             next_, output = self.body(lane, value, entered)
             out_text = dumps(output)
@@ -117,10 +159,22 @@ class State:
         lane.emit(self.exited_type, exited)
         return next_, output, out_text
 
+    def _run_with_context(
+        self, lane: Lane, value: Any, entered: int
+    ) -> tuple[str | None, Any, str]:
+        """`run` for a state with a `$$` path: its context is the thread's while it runs (and
+        the enclosing state's again after, should its iterations have run on this thread)."""
+        outer = getattr(_RUNNING, "context", None)
+        _RUNNING.context = self.context_fn(lane, entered, self.retry_count_at_entry)
+        try:
+            return self._finish(lane, value, entered)
+        finally:
+            _RUNNING.context = outer
+
     def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
         raise NotImplementedError
 
-    def context_fn(self, lane: Lane, entered: int, retry_count: int = 0) -> ContextFn:
+    def context_fn(self, lane: Lane, entered: int, retry_count: int | None = None) -> ContextFn:
         """A lazy `$$`: most states never read it, so it is built only on demand."""
         cache: list[Any] = []
 

@@ -2,18 +2,19 @@
 
 Two resource shapes are supported, as Step Functions runs them:
 
-* `arn:aws:states:::lambda:invoke`: calls `invoke(Parameters.FunctionName, Parameters.Payload)`;
-  the raw result is Lambda's Invoke response `{"StatusCode": 200, "Payload": <result>}`, the keys
-  moto 5's executor returns. AWS adds `ExecutedVersion`, `SdkHttpMetadata` and
-  `SdkResponseMetadata`; we follow moto so conformance runs compare equal, and flows (per the
-  data contract) read only `$.Payload`. Events: TaskScheduled/Started/...
+* `arn:aws:states:::lambda:invoke`: calls `invoke(Parameters.FunctionName, Parameters.Payload)`
+  (a string Payload is sent as the raw request body: the function gets the JSON it holds); the
+  raw result is Lambda's whole Invoke response (`lambda_response.py`: ExecutedVersion, LogResult
+  with `"LogType": "Tail"`, Payload, SdkHttpMetadata, SdkResponseMetadata, StatusCode). Flows
+  (per the data contract) read only `$.Payload`. Events: TaskScheduled/Started/...
 * a bare function ARN (or an unresolved `${...}` placeholder): calls `invoke(resource, input)`
   and the result is the payload itself. Events: LambdaFunctionScheduled/Started/...
 
-An invoker raising `LambdaFunctionError` fails the state with its `error_type` and `cause`. Any
-other exception fails it with the exception's class name and `str(exc)`, so a crashing local
-invoker still surfaces through Retry/Catch like a failing function would. `HeartbeatSeconds` is
-accepted and reported, but a `lambda:invoke` task never sends heartbeats, so it cannot trip.
+An invoker raising `LambdaFunctionError` fails the state with its `error_type` and `cause` (an
+error payload re-encoded compactly, as Step Functions does). Any other exception fails it with
+the exception's class name and `str(exc)`, so a crashing local invoker still surfaces through
+Retry/Catch like a failing function would. `HeartbeatSeconds` is accepted and reported, but a
+`lambda:invoke` task never sends heartbeats, so it cannot trip.
 """
 
 from __future__ import annotations
@@ -30,9 +31,17 @@ from .errors import (
 )
 from .fields import in_range, integer, one_of, path
 from .jsonpath import PathNotFound, dumps
+from .lambda_response import (
+    LambdaResponse,
+    compact_cause,
+    invoke_result,
+    platform_log,
+    request_id,
+    unpack,
+)
 from .lane import Lane
 from .retry import RecoverableState
-from .spec import LAMBDA_INVOKE, LOCAL_REGION, TASK_MAX_TIMEOUT_SECONDS
+from .spec import LAMBDA_INVOKE, TASK_MAX_TIMEOUT_SECONDS
 from .state import (
     check_size,
     invalid_path_cause,
@@ -40,10 +49,22 @@ from .state import (
 )
 
 _NOT_TRUNCATED = {"truncated": False}
+# The Invoke parameters of lambda:invoke ("Invoke Lambda with Step Functions"), and those the
+# local engine cannot honour: the invoker is given a function name and a payload only.
+_INVOKE_PARAMETERS = frozenset(
+    {"FunctionName", "Payload", "LogType", "Qualifier", "InvocationType", "ClientContext"}
+)
+_NOT_LOCAL_PARAMETERS = {
+    "Qualifier": "the local invoker runs the function it is given by name",
+    "ClientContext": "the local invoker gets no client context",
+    "InvocationType": "only RequestResponse runs locally (Event and DryRun return no result)",
+}
+_LOG_TYPES = ("None", "Tail")
 
 
 class TaskState(RecoverableState):
     kind = "Task"
+    retry_count_at_entry = 0
     fields = RecoverableState.fields | {
         "Resource",
         "Parameters",
@@ -77,6 +98,8 @@ class TaskState(RecoverableState):
         else:
             raise DefinitionError(f"state {name!r}: unsupported Task resource {resource!r}")
         self.parameters = template_field(spec, "Parameters")
+        if self.integration:
+            _check_invoke_parameters(spec.get("Parameters"), self.where)
         self.result_selector = template_field(spec, "ResultSelector")
         self._parse_timeouts(spec)
 
@@ -134,12 +157,18 @@ class TaskState(RecoverableState):
                 f"The Parameters of {LAMBDA_INVOKE} must be an object with a FunctionName: "
                 f"{dumps(parameters)}",
             )
+        log_type = parameters.get("LogType", "None")
+        if log_type not in _LOG_TYPES:
+            raise StatesError(
+                RUNTIME, f"LogType must be one of {', '.join(_LOG_TYPES)}, got {dumps(log_type)}"
+            )
+        tail = log_type == "Tail"
         text = dumps(parameters)
         check_size(text, self.name, "input")
         scheduled: dict[str, Any] = {
             "resourceType": "lambda",
             "resource": "invoke",
-            "region": LOCAL_REGION,
+            "region": lane.run.region,
             "parameters": text,
         }
         if timeout is not None:
@@ -150,14 +179,20 @@ class TaskState(RecoverableState):
         lane.emit("TaskStarted", {"resourceType": "lambda", "resource": "invoke"})
         # The function gets its own copy, as it would get bytes over the wire: a handler that
         # mutates its event cannot corrupt the state document.
-        payload = json.loads(text).get("Payload")
+        payload = _request_body(json.loads(text).get("Payload"))
         function = parameters["FunctionName"]
-        payload_text = self._call(
-            lane, "Task", function, {} if payload is None else payload, timeout
-        )
-        output = f'{{"StatusCode":200,"Payload":{payload_text}}}'
+        started = lane.run.clock.now() if tail else None
+        response, payload_text = self._call(lane, "Task", function, payload, timeout)
+        request = request_id(response)
+        log = None
+        if started is not None:
+            log = response.log_result
+            if log is None:
+                took = (lane.run.clock.now() - started).total_seconds()
+                log = platform_log(request, response.executed_version, took)
+        result, output = invoke_result(response, payload_text, request, lane.run.clock.now(), log)
         self._succeeded(lane, "TaskSucceeded", output)
-        return {"StatusCode": 200, "Payload": json.loads(payload_text)}
+        return result
 
     def _invoke_function(self, lane: Lane, effective: Any, timeout: int | None) -> Any:
         text = dumps(effective)
@@ -171,13 +206,17 @@ class TaskState(RecoverableState):
             scheduled["timeoutInSeconds"] = timeout
         lane.emit("LambdaFunctionScheduled", scheduled)
         lane.emit("LambdaFunctionStarted", {})
-        payload_text = self._call(lane, "LambdaFunction", self.resource, json.loads(text), timeout)
+        _, payload_text = self._call(
+            lane, "LambdaFunction", self.resource, json.loads(text), timeout
+        )
         self._succeeded(lane, "LambdaFunctionSucceeded", payload_text)
         return json.loads(payload_text)
 
     def _succeeded(self, lane: Lane, event: str, output: str) -> None:
         try:
-            check_size(output, self.name)
+            # AWS names the resource, not the state: 'lambda' for lambda:invoke, the function's
+            # ARN otherwise (LocalStack's test_states_errors snapshots, recorded against AWS).
+            check_size(output, "lambda" if self.integration else self.resource)
         except StatesError as exc:
             self._failed(lane, event.replace("Succeeded", "Failed"), exc.error, exc.cause)
             raise
@@ -194,23 +233,63 @@ class TaskState(RecoverableState):
 
     def _call(
         self, lane: Lane, prefix: str, function: str, payload: Any, timeout: int | None
-    ) -> str:
-        """Invoke and return the result as JSON text; failures become StatesError + event."""
+    ) -> tuple[LambdaResponse, str]:
+        """Invoke; the response and its payload as JSON text. Failures become StatesError and
+        an event."""
         invoke = lane.run.invoke
         try:
-            result = lane.call(lambda: invoke(function, payload), timeout)
-            return dumps(result)
+            response = unpack(lane.call(lambda: invoke(function, payload), timeout))
+            return response, dumps(response.payload)
         except StatesError as exc:
             if exc.error != TIMEOUT:
                 raise
             self._failed(lane, f"{prefix}TimedOut", TIMEOUT, exc.cause)
             raise
         except LambdaFunctionError as exc:
-            self._failed(lane, f"{prefix}Failed", exc.error_type, exc.cause)
-            raise StatesError(exc.error_type, exc.cause) from exc
+            cause = compact_cause(exc.cause)
+            self._failed(lane, f"{prefix}Failed", exc.error_type, cause)
+            raise StatesError(exc.error_type, cause) from exc
         except Exception as exc:
             if type(exc).__module__.startswith("orchestrator.engine"):
                 raise  # our own control flow (aborts, execution timeout)
             error, cause = type(exc).__name__, str(exc)
             self._failed(lane, f"{prefix}Failed", error, cause)
             raise StatesError(error, cause) from exc
+
+
+def _check_invoke_parameters(parameters: Any, where: str) -> None:
+    """The Invoke parameters a lambda:invoke Task names: known ones, each honoured locally."""
+    if not isinstance(parameters, dict):
+        return  # a Parameters that is not an object fails when the state runs
+    for key, value in parameters.items():
+        name = key[:-2] if key.endswith(".$") else key
+        if name not in _INVOKE_PARAMETERS:
+            raise DefinitionError(
+                f"{where}: {name!r} is not a parameter of {LAMBDA_INVOKE} "
+                f"(it takes {', '.join(sorted(_INVOKE_PARAMETERS))})"
+            )
+        if name == "InvocationType" and value == "RequestResponse":
+            continue
+        if name in _NOT_LOCAL_PARAMETERS:
+            raise DefinitionError(
+                f"{where}: {name} is not supported locally ({_NOT_LOCAL_PARAMETERS[name]})"
+            )
+        if name == "LogType" and key == name and value not in _LOG_TYPES:
+            raise DefinitionError(
+                f"{where}: LogType must be one of {', '.join(_LOG_TYPES)}, got {dumps(value)}"
+            )
+
+
+def _request_body(payload: Any) -> Any:
+    """What the function receives for the Payload parameter (a private copy). A string holding
+    JSON is sent as the raw request body, so the function gets the JSON it holds; any other
+    string is sent JSON-encoded (LocalStack's `to_payload_type`, whose lambda:invoke snapshots
+    were recorded against AWS: a Payload "null" reaches the function as null)."""
+    if payload is None:
+        return {}
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return payload
+    return payload

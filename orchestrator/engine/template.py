@@ -61,7 +61,7 @@ def _compile_expression(text: str, field: str) -> tuple[Any, ...]:
     if text.startswith("$"):
         return (_PATH, compile_path(text), field, text)
     if is_intrinsic(text):
-        return (_CALL, parse_intrinsic(text), field)
+        return (_CALL, parse_intrinsic(text), field, text)
     raise DefinitionError(f"the value of the field '{field}' must be a JSONPath or an intrinsic")
 
 
@@ -89,7 +89,7 @@ def _eval(node: tuple[Any, ...], document: Any, context: ContextFn) -> Any:
     if kind == _CTX:
         return _lookup(node[1], context(), node[2], node[3])
     if kind == _CALL:
-        return _call(node[1], document, context, node[2])
+        return _call(node[1], document, context, node[3])
     return [_eval(child, document, context) for child in node[1]]
 
 
@@ -100,11 +100,22 @@ def _lookup(path: Path, document: Any, field: str, text: str) -> Any:
         raise StatesError(RUNTIME, not_found_cause(text, field, document)) from None
 
 
-def _call(call: Call, document: Any, context: ContextFn, field: str) -> Any:
+def _call(call: Call, document: Any, context: ContextFn, text: str) -> Any:
     try:
         return evaluate(call, document, context)
     except PathNotFound as exc:
-        raise StatesError(RUNTIME, not_found_cause(exc.path, field, document)) from None
+        raise StatesError(RUNTIME, argument_not_found_cause(text, exc.path, document)) from None
+
+
+def argument_not_found_cause(function: str, path: str, document: Any) -> str:
+    """An intrinsic whose path argument selects nothing: AWS names the whole expression, not
+    the inner call that took the argument (AWS's texts, as floci's
+    StepFunctionsIntrinsicMissingArgumentIntegrationTest and the developer community quote
+    them)."""
+    return (
+        f"The function '{function}' had the following error: The JsonPath argument for the "
+        f"field '{path}' could not be found in the input '{dumps(document)}'"
+    )
 
 
 def not_found_cause(path: str, field: str, document: Any) -> str:

@@ -11,6 +11,7 @@ stands for — and the result is read back into a `FlowRun`: state, the flow's r
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,7 @@ from orchestrator.engine.errors import LambdaFunctionError
 from orchestrator.engine.execution import Execution
 from orchestrator.engine.history import HistoryEvent, StateAttribution
 from orchestrator.engine.interpreter import execute
+from orchestrator.engine.lambda_response import LambdaResponse
 from orchestrator.errors import ParameterError
 from orchestrator.graph import FlowGraph, value_of
 from orchestrator.local.recorder import Recorder
@@ -152,12 +154,14 @@ def invoker(machine: LocalMachine) -> Callable[[str, Any], Any]:
                 "Lambda.ResourceNotFoundException",
                 f"no task of flow {flow!r} is deployed as {function_name}",
             )
+        request = str(uuid.uuid4())  # the invocation's Lambda request id
         try:
-            return execute_task(fn, payload)
+            return LambdaResponse(execute_task(fn, payload), request_id=request)
         except Exception as exc:  # a task's exception is its Lambda's unhandled error
-            raise LambdaFunctionError(type(exc).__name__, error_cause(error_payload(exc))) from exc
+            cause = error_cause(error_payload(exc, request))
+            raise LambdaFunctionError(type(exc).__name__, cause) from exc
         except SystemExit as exc:  # on Lambda, an exiting handler fails its invocation
-            details = error_payload(exc)
+            details = error_payload(exc, request)
             details["errorMessage"] = (
                 f"the task called sys.exit({exc.code!r}); a task ends by returning or raising"
             )

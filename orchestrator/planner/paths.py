@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 def path(base: str, steps: Sequence[str | int] = ()) -> str:
@@ -39,12 +40,13 @@ def intrinsic_literal(value: Any) -> str | None:
     and the grammar moto uses (LocalStack's, recorded against AWS) agree on — a string, a whole
     number, a boolean — else None, and the planner puts the constant in the document instead:
     that grammar has no `null` literal and no exponent (`1e-09`), moto's parser fails on a float
-    argument, and an object or a list would need escaped braces."""
+    argument, and an object or a list would need escaped braces. Nor a string holding a control
+    character (a newline): the grammar's string literal holds none raw, and `quote` escapes none."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, str):
+    if isinstance(value, str) and not _CONTROL.search(value):
         return quote(value)
     return None
 

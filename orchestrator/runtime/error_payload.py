@@ -13,18 +13,21 @@ import traceback
 from typing import Any
 
 
-def error_payload(exc: BaseException) -> dict[str, Any]:
-    """Lambda's unhandled-error payload for `exc` (`errorMessage`, `errorType`, `stackTrace`)."""
+def error_payload(exc: BaseException, request_id: str | None = None) -> dict[str, Any]:
+    """Lambda's unhandled-error payload for `exc`: `errorMessage`, `errorType`, `requestId`
+    (the invocation's, when known: Lambda's Python runtime writes it) and `stackTrace`, in the
+    Python runtime's order."""
     frames = traceback.format_tb(exc.__traceback__) if exc.__traceback__ else []
-    return {
-        "errorMessage": str(exc),
-        "errorType": type(exc).__name__,
-        "stackTrace": [line.rstrip("\n") for line in frames],
-    }
+    payload: dict[str, Any] = {"errorMessage": str(exc), "errorType": type(exc).__name__}
+    if request_id is not None:
+        payload["requestId"] = request_id
+    payload["stackTrace"] = [line.rstrip("\n") for line in frames]
+    return payload
 
 
 def error_cause(payload: dict[str, Any]) -> str:
-    """The `Cause` string Step Functions records for an error payload."""
+    """An error payload as Lambda's response body carries it (the Python runtime's
+    `json.dumps`); Step Functions re-encodes it compactly as the state's `Cause`."""
     return json.dumps(payload, ensure_ascii=False)
 
 

@@ -43,6 +43,7 @@ import os
 import sys
 import threading
 import time
+import uuid
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -430,7 +431,9 @@ class MotoStepFunctions:
                     result = handler(event)
             except Exception as exc:  # every handler failure is Lambda's "Unhandled"
                 response_headers["x-amz-function-error"] = "Unhandled"
-                return json.dumps(error_payload(exc)).encode("utf-8")
+                # Lambda's Python runtime names the invocation's request id in the payload.
+                payload = error_payload(exc, str(uuid.uuid4()))
+                return json.dumps(payload).encode("utf-8")
             return json.dumps(result).encode("utf-8")
 
         return invoke
@@ -468,6 +471,7 @@ class MotoStepFunctions:
         definition: dict[str, Any],
         functions: dict[str, Handler],
         name: str = "test",
+        type: str = "STANDARD",
     ) -> StateMachine:
         """Create one Lambda per ``functions`` key and a state machine running ``definition``.
 
@@ -475,7 +479,7 @@ class MotoStepFunctions:
         plain function name used verbatim in the ASL; every ``${Key}`` is replaced by the ARN of
         that key's Lambda, except ``${ResultsBucketName}``, which is `results_bucket`. A
         placeholder with no function raises ``ValueError``. A name already used in this harness
-        gets a numeric suffix, so cases can share one moto account.
+        gets a numeric suffix, so cases can share one moto account. `type`: STANDARD or EXPRESS.
         """
         text = json.dumps(definition)
         if '"ItemBatcher"' in text:
@@ -501,7 +505,7 @@ class MotoStepFunctions:
             sm_name = f"{name}-{next(self._counter)}"
         self._names.add(sm_name)
         resp = self.sfn.create_state_machine(
-            name=sm_name, definition=text, roleArn=self._role_arn, type="STANDARD"
+            name=sm_name, definition=text, roleArn=self._role_arn, type=type
         )
         return StateMachine(resp["stateMachineArn"], sm_name, json.loads(text), arns)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from typing import Any
 
 import pytest
@@ -34,7 +35,10 @@ def evaluate(expression: str, input: Any = DOC) -> Any:
         ("States.Format('{} {}', $.obj, States.Array('x', 2))", "{a=1} [x, 2]"),
         ("States.StringToJson($.s)", {"x": 1}),
         ("States.JsonToString($.obj)", '{"a":1}'),
-        ("States.Array($.n, 'x', 1.5, true, null)", [3, "x", 1.5, True, None]),
+        (
+            "States.Array($.n, 'x', 1.5, true, -2, 1e-9, 2.5E+3)",
+            [3, "x", 1.5, True, -2, 1e-9, 2500.0],
+        ),
         ("States.ArrayPartition($.list, 3)", [[1, 2, 2], [3]]),
         ("States.ArrayContains($.list, 3)", True),
         ("States.ArrayContains($.list, 9)", False),
@@ -84,7 +88,12 @@ def test_bad_arguments_fail_with_runtime() -> None:
         DOC,
     )
     assert ex.error == "States.Runtime"
-    assert "The JSONPath '$.nope' specified for the field 'v.$'" in ex.cause
+    # AWS names the whole intrinsic and the argument's path.
+    compact = json.dumps(DOC, separators=(",", ":"))
+    assert ex.cause.endswith(
+        "The function 'States.Format('{}', $.nope)' had the following error: The JsonPath "
+        f"argument for the field '$.nope' could not be found in the input '{compact}'"
+    )
 
 
 def test_math_random_draws_from_start_inclusive_to_end_exclusive() -> None:
@@ -129,3 +138,34 @@ def test_string_to_json_of_a_blank_string_is_null() -> None:
 def test_a_bracket_key_with_an_escaped_quote_is_one_path_argument() -> None:
     # What the planner emits for a parameter key holding a quote (planner/paths.py `path`).
     assert evaluate("States.Array($.a['q\\'k'], 1)", {"a": {"q'k": 7}}) == [7, 1]
+
+
+@pytest.mark.parametrize(
+    "argument",
+    [
+        "null",  # the grammar has no null literal
+        "1e-09",  # an exponent's digits are an INT: no leading zero (Python's repr of 1e-9)
+        "01",
+        '"double"',  # strings are single-quoted
+        "{}",
+        "[1]",
+        "1.",
+        "'a\nb'",  # a raw control character in a string literal
+        "$.a-b",  # a dot step is [0-9A-Za-z_] (brackets for anything else)
+        "$.a['b'",
+    ],
+)
+def test_arguments_the_aws_grammar_refuses_are_definition_errors(argument: str) -> None:
+    """The definition check refuses what AWS's intrinsic grammar does (LocalStack's
+    ASLIntrinsicLexer/Parser, recorded against AWS), so a machine that runs locally is one
+    CreateStateMachine accepts."""
+    from orchestrator.engine import DefinitionError
+
+    spec = {"Type": "Pass", "Parameters": {"v.$": f"States.Array({argument})"}, "End": True}
+    with pytest.raises(DefinitionError, match="intrinsic"):
+        run(machine(P=spec), DOC)
+
+
+def test_arguments_the_grammar_accepts() -> None:
+    text = "States.Array('it\\'s', $$.State.Name, $.obj['a'], $.list[0], $['name'], false)"
+    assert evaluate(text) == ["it's", "A", 1, 1, "Ada", False]

@@ -54,7 +54,8 @@ def test_a_result_over_256_kib_reaches_the_next_task_by_reference() -> None:
     assert run.state == "SUCCEEDED", run.cause
     assert run.result == {"produce": "x" * BIG, "measure": BIG}
     produced = [e for e in run.events if e.type == "TaskSucceeded"][0]
-    assert REF_KEY in produced.details["output"] and len(produced.details["output"]) < 1000
+    # The reference, in Lambda's Invoke response (about 1 KB with its HTTP metadata).
+    assert REF_KEY in produced.details["output"] and len(produced.details["output"]) < 2000
 
 
 def test_the_same_flow_runs_in_moto(tmp_path: Any) -> None:

@@ -62,6 +62,15 @@ def test_constants_without_an_intrinsic_literal_travel_in_the_document() -> None
     assert local.result["echo"] == remote.result["echo"] == [*values, 7]
 
 
+def test_a_string_with_a_control_character_travels_in_the_document() -> None:
+    flow = values_flow(["line\nbreak", "tab\there"])
+    assert "\n" not in intrinsic_argument(flow) and "\t" not in intrinsic_argument(flow)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        local = run_flow(flow.local_machine(), {}, clock="virtual", store=False)
+    assert local.result["echo"] == ["line\nbreak", "tab\there", 7]
+
+
 def test_any_error_in_retry_on_is_states_all_alone() -> None:
     for retry_on in ([BadInput, Exception], [Exception], ["States.ALL", "BadInput"]):
         t = task(retry_on=retry_on)(lambda: 1)
