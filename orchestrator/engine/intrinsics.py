@@ -214,11 +214,17 @@ class _Parser:
 _INT = r"-?(?:0|[1-9][0-9]*)"
 _LITERAL = re.compile(rf"true|false|{_INT}(?:\.[0-9]+)?(?:[eE][+-]?{_INT})?")
 _IDENTIFIER = re.compile(r"[0-9A-Za-z_]+")
+# A variable's name after `$` (variables.py holds the naming rule; this is only the lexing).
+_VARIABLE_NAME = re.compile(r"[^\W\d]\w*")
 
 
 def _grammar_path(raw: str) -> bool:
-    """Whether `raw` lexes as the grammar's JSON_PATH_STRING or CONTEXT_PATH_STRING."""
+    """Whether `raw` lexes as the grammar's JSON_PATH_STRING, CONTEXT_PATH_STRING or (a
+    workflow variable, `$name.field`) STRING_VARIABLE."""
     pos = 2 if raw.startswith("$$") else 1
+    variable = _VARIABLE_NAME.match(raw, pos) if pos == 1 else None
+    if variable:
+        pos = variable.end()
     pos = _brackets(raw, pos)
     while pos < len(raw):
         if raw[pos] != ".":

@@ -147,6 +147,7 @@ class State:
             check_size(out_text, self.name)
             exited = {"name": self.name, "output": out_text, "outputDetails": _NOT_TRUNCATED}
             assigned = lane.assigned
+            variables = lane.variables
             if assigned is not None and variables is not None:
                 # The state's Assign takes effect as it exits (variables.py).
                 exited["assignedVariables"] = commit(variables, assigned, self.name)
