@@ -40,7 +40,7 @@ def test_exponential_delays_are_exact_on_the_virtual_clock() -> None:
         {"a": 1},
         flaky,
     )
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 60  # 1,860 s of backoff, recorded not slept
     assert ex.status == "SUCCEEDED" and ex.output == {"a": 1}
     assert ex.delays() == [("T", 60), ("T", 120), ("T", 240), ("T", 480), ("T", 960)]
     assert ex.attempts_by_state() == {"T": 6}
@@ -183,7 +183,7 @@ def test_bare_function_arn_and_placeholder() -> None:
 
 def test_task_timeout_in_real_time_is_caught() -> None:
     def slow(name: str, payload: Any) -> Any:
-        time.sleep(5)
+        time.sleep(60)
         return payload
 
     started = time.monotonic()
@@ -198,7 +198,7 @@ def test_task_timeout_in_real_time_is_caught() -> None:
         {},
         slow,
     )
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 30  # the 60 s call was abandoned at 1 s
     assert ex.status == "SUCCEEDED"
     assert ex.output["e"]["Error"] == "States.Timeout"
     assert "TaskTimedOut" in [e.type for e in ex.events]
@@ -206,12 +206,12 @@ def test_task_timeout_in_real_time_is_caught() -> None:
 
 def test_timeout_seconds_path() -> None:
     def slow(name: str, payload: Any) -> Any:
-        time.sleep(2)
+        time.sleep(60)
         return payload
 
     started = time.monotonic()
     ex = run(machine(T=task(TimeoutSecondsPath="$.t")), {"t": 1}, slow, clock=RealClock())
-    assert ex.error == "States.Timeout" and time.monotonic() - started < 1.9
+    assert ex.error == "States.Timeout" and time.monotonic() - started < 30
 
 
 def test_machine_timeout_times_out_execution() -> None:
@@ -230,12 +230,12 @@ def test_machine_timeout_times_out_execution() -> None:
 
 def test_machine_timeout_interrupts_a_slow_task() -> None:
     def slow(name: str, payload: Any) -> Any:
-        time.sleep(3)
+        time.sleep(60)
         return payload
 
     started = time.monotonic()
     ex = run({"TimeoutSeconds": 1, **machine(T=task())}, {}, slow)
-    assert ex.status == "TIMED_OUT" and time.monotonic() - started < 2.5
+    assert ex.status == "TIMED_OUT" and time.monotonic() - started < 30
 
 
 def test_data_limit_exceeded_on_task_result() -> None:

@@ -17,12 +17,15 @@ from pathlib import Path
 import pytest
 
 from orchestrator import flow, task
+from orchestrator.engine.history import HistoryEvent
 from orchestrator.errors import ParameterError
 from orchestrator.local import (
+    FlowRun,
     RedriveUsesRecordedDefinition,
     RunNotRedrivable,
     RunStore,
     redrive_run,
+    run_flow,
 )
 from orchestrator.local.store import PROCESS_EXITED
 
@@ -31,6 +34,9 @@ SUCCEEDED: list[int] = []
 BROKEN: set[object] = set()
 LOCK = threading.Lock()
 FAILING = {3, 17, 42}
+# Set when the `right` branch's task state has exited: the broken `left` fails only then, so
+# the first run always ends with `right` done and a redrive must not run it again.
+RIGHT_DONE = threading.Event()
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +46,7 @@ def _fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     CALLS.clear()
     SUCCEEDED.clear()
     BROKEN.clear()
+    RIGHT_DONE.clear()
 
 
 @task
@@ -78,9 +85,7 @@ def mapped(n: int = 50):
 def left(n: int) -> int:
     CALLS.append("left")
     if "left" in BROKEN:
-        deadline = time.monotonic() + 10
-        while "right" not in CALLS and time.monotonic() < deadline:
-            time.sleep(0.005)
+        RIGHT_DONE.wait(timeout=60)
         raise ConnectionError("left is down")
     return n + 1
 
@@ -100,6 +105,16 @@ def both(a: int, b: int) -> int:
 @flow(name="forked")
 def forked(n: int = 1):
     return both(left(n), right(n))
+
+
+def run_forked() -> FlowRun:
+    """`forked.run()`, telling the broken `left` when `right`'s state has exited."""
+
+    def on_event(event: HistoryEvent) -> None:
+        if event.type == "TaskStateExited" and event.details.get("name") == "right":
+            RIGHT_DONE.set()
+
+    return run_flow(forked.local_machine(), {}, on_event=on_event)
 
 
 def test_a_map_failing_on_3_of_50_items_redrives_only_those_and_what_follows() -> None:
@@ -139,7 +154,7 @@ def test_a_map_failing_on_3_of_50_items_redrives_only_those_and_what_follows() -
 
 def test_a_parallel_with_one_failed_branch_redrives_only_that_branch() -> None:
     BROKEN.add("left")
-    failed = forked.run()
+    failed = run_forked()
     assert failed.state == "FAILED" and failed.error == "ConnectionError"
     assert sorted(CALLS) == ["left", "right"]
 
@@ -155,7 +170,7 @@ def test_a_parallel_with_one_failed_branch_redrives_only_that_branch() -> None:
 
 def test_a_run_fails_again_and_is_redriven_again_from_the_store() -> None:
     BROKEN.add("left")
-    failed = forked.run()
+    failed = run_forked()
     again = redrive_run(None, failed.run_id, forked.local_machine())
     assert again.state == "FAILED" and again.execution.redrive_count == 1
     BROKEN.clear()
@@ -172,7 +187,7 @@ def test_a_redrive_runs_the_definition_the_run_started_with() -> None:
     # DG: "Redriven executions use the same state machine definition [...] you must start a new
     # execution if you update your state machine definition."
     BROKEN.add("left")
-    failed = forked.run()
+    failed = run_forked()
     BROKEN.clear()
     machine = forked.local_machine()
     changed = replace(machine, definition={**machine.definition, "Comment": "changed"})
@@ -183,7 +198,7 @@ def test_a_redrive_runs_the_definition_the_run_started_with() -> None:
 
 def test_unknown_runs_and_other_flows_runs_are_refused() -> None:
     BROKEN.add("left")
-    failed = forked.run()
+    failed = run_forked()
     with pytest.raises(ParameterError, match="no execution matches 'nope'"):
         redrive_run(None, "nope", forked.local_machine())
     with pytest.raises(ParameterError, match="not of flow 'mapped'"):
@@ -277,7 +292,7 @@ def test_a_run_whose_process_died_is_redriven_from_where_it_was_last_recorded() 
     # A redrive records, while it runs, where it started from: if its process dies (os._exit,
     # kill -9), the run reads as FAILED with ProcessExited and can be redriven again.
     BROKEN.add("left")
-    failed = forked.run()
+    failed = run_forked()
     store = RunStore(Path("runs.sqlite"))
     running = replace(store.get(failed.run_id), status="RUNNING")
     store.record(running)
