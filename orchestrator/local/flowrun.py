@@ -43,6 +43,9 @@ class LocalMachine:
     #: A Task state's `FunctionName` as the ASL holds it (`${CleanFunctionArn}`) → the task's
     #: function, which the runtime handler calls as the Lambda would.
     handlers: Mapping[str, Callable[..., Any]]
+    #: `definition` as JSON text, when the caller has it already (the planner's): a run then
+    #: hands the engine this text instead of serialising a large definition again.
+    text: str | None = None
 
 
 @dataclass
@@ -180,7 +183,7 @@ def run_flow(
     recorder = Recorder(store)
     try:
         execution = execute(
-            local_definition(machine.definition),
+            local_definition(machine.definition if machine.text is None else machine.text),
             execution_input,
             invoke=invoker(machine),
             objects=local_store(),  # the results bucket of a Distributed Map's reader/writer
@@ -200,13 +203,16 @@ def run_flow(
     return summarise(graph, execution, execution_input)
 
 
-def local_definition(definition: dict[str, Any]) -> dict[str, Any] | str:
-    """The definition as a local run executes it: the results bucket's placeholder is the local
-    results bucket, as DefinitionSubstitutions makes it the real one when deployed (function
-    placeholders stay: the invoker resolves them). The engine never mutates the definition."""
+def local_definition(definition: dict[str, Any] | str) -> dict[str, Any] | str:
+    """The definition (a dict, or its JSON text) as a local run executes it: the results
+    bucket's placeholder is the local results bucket, as DefinitionSubstitutions makes it the
+    real one when deployed (function placeholders stay: the invoker resolves them). The engine
+    never mutates the definition."""
     marker = f"${{{RESULTS_BUCKET_SUBSTITUTION}}}"
-    text = json.dumps(definition)
-    return text.replace(marker, LOCAL_RESULTS_BUCKET) if marker in text else definition
+    text = definition if isinstance(definition, str) else json.dumps(definition)
+    if marker in text:
+        return text.replace(marker, LOCAL_RESULTS_BUCKET)
+    return definition
 
 
 def summarise(graph: FlowGraph, execution: Execution, params: dict[str, Any]) -> FlowRun:
