@@ -182,25 +182,27 @@ def run_flow(
     execution_input = check_params(graph, params)
     recorder = Recorder(store)
     try:
-        execution = execute(
-            local_definition(machine.definition if machine.text is None else machine.text),
-            execution_input,
-            invoke=invoker(machine),
-            objects=local_store(),  # the results bucket of a Distributed Map's reader/writer
-            clock=make_clock(clock),
-            state_machine_name=graph.resource_name,
-            state_machine_type=graph.type,
-            on_record=recorder.record,
-            on_event=on_event,
-        )
-    except KeyboardInterrupt as interrupt:
-        aborted = recorder.aborted(graph.name)
-        if aborted is None:
-            raise
-        raise aborted from interrupt
+        try:
+            execution = execute(
+                local_definition(machine.definition if machine.text is None else machine.text),
+                execution_input,
+                invoke=invoker(machine),
+                objects=local_store(),  # the results bucket of a Distributed Map's reader/writer
+                clock=make_clock(clock),
+                state_machine_name=graph.resource_name,
+                state_machine_type=graph.type,
+                on_record=recorder.record,
+                on_event=on_event,
+            )
+        except KeyboardInterrupt as interrupt:
+            aborted = recorder.aborted(graph.name)
+            if aborted is None:
+                raise
+            raise aborted from interrupt
+        # Summarised while the store's thread writes the end of the run.
+        return summarise(graph, execution, execution_input)
     finally:
         recorder.close()
-    return summarise(graph, execution, execution_input)
 
 
 def local_definition(definition: dict[str, Any] | str) -> dict[str, Any] | str:

@@ -21,9 +21,9 @@ class RunStoreUnavailable(UserWarning):
     """The run store cannot be opened or written: the run goes on, but is not kept."""
 
 
-#: While a run is going, the events recorded since the last write are added this often (one
-#: transaction each): a quick run is written twice (when it starts and when it stops), a long
-#: one stays visible as it goes, and a process that dies loses at most this much history.
+#: While a run is going, the events recorded since the last write are added this often: a
+#: quick run is written when it starts and when it stops, a long one stays visible as it goes,
+#: and a process that dies loses at most this much of its history.
 FLUSH_SECONDS = 1.0
 
 
@@ -34,19 +34,22 @@ class Recorder:
     losing the history of one run is better than losing the run. The last execution recorded
     is kept, so an interrupted run can be closed with its cause.
 
-    The engine records the execution when it starts and when it stops; in between, a daemon
-    thread adds the new events every FLUSH_SECONDS, so the engine never waits for SQLite while
-    it runs and each event is encoded and written once.
+    Writes are the store's thread's (write-behind): the engine records the execution when it
+    starts and when it stops without waiting for SQLite, and the thread writes it at once, then
+    the new events every FLUSH_SECONDS, each event encoded and written once, one transaction per
+    write. `close()` waits for the last write, so a run is stored when `flow.run()` returns.
     """
 
     def __init__(self, store: RunStore | None | bool) -> None:
         self.owned = store is True
         self.store: RunStore | None = None
         self.last: Execution | None = None
-        self._written = 0  # events of `last` already in the store
-        self._write = threading.Lock()
-        self._stop: threading.Event | None = None  # set: the flushing thread ends
-        self._closed = False
+        self._recorded: Execution | None = None  # the execution the store holds, as of:
+        self._written = 0  # how many of its events are stored
+        self._changed = False  # record() was called since the last write
+        self._wake = threading.Event()
+        self._closing = False
+        self._writer: threading.Thread | None = None
         if isinstance(store, RunStore):
             self.store = store
         elif store is True:
@@ -56,51 +59,40 @@ class Recorder:
                 self._disable(err)
 
     def record(self, execution: Execution) -> None:
-        with self._write:
-            same = self.last is execution
-            self.last = execution
-            if self.store is None:
-                return
-            try:
-                self._written = self.store.record(execution, self._written if same else 0)
-            except StoreError as err:
-                self._disable(err)
-                return
-        if execution.status == "RUNNING":
-            self._start_flushing()
-        else:
-            self._stop_flushing()
-
-    def flush(self) -> None:
-        """Add the events recorded since the last write to the store."""
-        with self._write:
-            execution, store = self.last, self.store
-            if execution is None or store is None or self._closed:
-                return
-            count = len(execution.events)
-            if count <= self._written:
-                return
-            try:
-                store.append(execution.execution_arn, execution.events[self._written : count])
-                self._written = count
-            except StoreError as err:
-                self._disable(err)
-
-    def _start_flushing(self) -> None:
-        if self._stop is not None:
+        """Keep `execution` as it is now (written by the store's thread, at once)."""
+        self.last = execution
+        if self.store is None:
             return
-        stop = self._stop = threading.Event()
+        self._changed = True
+        if self._writer is None:
+            self._writer = threading.Thread(
+                target=self._write_behind, daemon=True, name="orchestrator-store"
+            )
+            self._writer.start()
+        self._wake.set()
 
-        def flush_until_stopped() -> None:
-            while not stop.wait(FLUSH_SECONDS):
-                self.flush()
+    def _write_behind(self) -> None:
+        while True:
+            self._wake.wait(FLUSH_SECONDS)
+            self._wake.clear()
+            closing = self._closing
+            self._write()
+            if closing or self.store is None:
+                return
 
-        threading.Thread(target=flush_until_stopped, daemon=True, name="orchestrator-store").start()
-
-    def _stop_flushing(self) -> None:
-        if self._stop is not None:
-            self._stop.set()
-            self._stop = None
+    def _write(self) -> None:
+        execution, store = self.last, self.store
+        if execution is None or store is None:
+            return
+        same = execution is self._recorded
+        if same and not self._changed and len(execution.events) <= self._written:
+            return  # nothing new (a long task is running)
+        self._changed = False
+        try:
+            self._written = store.record(execution, self._written if same else 0)
+            self._recorded = execution
+        except StoreError as err:
+            self._disable(err)
 
     def aborted(self, flow: str) -> RunAborted | None:
         """After Ctrl-C: the run recorded as ABORTED with its cause, and the error to raise."""
@@ -123,11 +115,13 @@ class Recorder:
         return RunAborted(flow, execution.name, where)
 
     def close(self) -> None:
-        self._stop_flushing()
-        with self._write:
-            self._closed = True
-            if self.store is not None and self.owned:
-                self.store.close()
+        """Wait for the last write; then close the store if this recorder opened it."""
+        self._closing = True
+        if self._writer is not None:
+            self._wake.set()
+            self._writer.join()
+        if self.store is not None and self.owned:
+            self.store.close()
 
     def _disable(self, err: StoreError) -> None:
         if self.owned and self.store is not None:
