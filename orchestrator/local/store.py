@@ -25,9 +25,11 @@ import os
 import socket
 import sqlite3
 import threading
+from _json import make_encoder as c_make_encoder
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +51,18 @@ _Rows = list[tuple[Any, ...]]  # (`list` is a method name inside RunStore)
 PROCESS_EXITED = "ProcessExited"
 
 _OTHER_FILE = f", or set {STORE_ENV} to another file"
-# One encoder for every event's details: `json.dumps` with options builds one per call.
-_DETAILS = json.JSONEncoder(ensure_ascii=False)
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# One C encoder for every event's details, made once (`json.dumps` with options builds a
+# JSONEncoder, and that a C encoder, per call: as much as encoding the event); no markers, so
+# that the threads writing runs can share it (details are trees).
+_ENCODE_DETAILS = c_make_encoder(
+    None, _not_json, encode_basestring, None, ": ", ", ", False, False, True
+)
 
 
 @dataclass(frozen=True)
@@ -355,9 +367,16 @@ def _process_exited(execution: Execution, pid: int) -> Execution:
 
 
 def _event_rows(arn: str, events: Sequence[HistoryEvent]) -> list[tuple[Any, ...]]:
-    encode = _DETAILS.encode
+    encode = _ENCODE_DETAILS
     return [
-        (arn, e.id, e.previous_event_id, e.timestamp.isoformat(), e.type, encode(e.details))
+        (
+            arn,
+            e.id,
+            e.previous_event_id,
+            e.timestamp.isoformat(),
+            e.type,
+            "".join(encode(e.details, 0)),
+        )
         for e in events
     ]
 
