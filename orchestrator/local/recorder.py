@@ -21,10 +21,14 @@ class RunStoreUnavailable(UserWarning):
     """The run store cannot be opened or written: the run goes on, but is not kept."""
 
 
-#: While a run is going, the events recorded since the last write are added this often: a
-#: quick run is written when it starts and when it stops, a long one stays visible as it goes,
-#: and a process that dies loses at most this much of its history.
+#: While a run is going, the events recorded since the last write are added this often, or as
+#: soon as there are BATCH_EVENTS of them (looked at every POLL_SECONDS): a quick run is
+#: written when it starts and when it stops, a long one stays visible as it goes (a process
+#: that dies loses at most this much of its history), and a large history is mostly written
+#: while the run goes on instead of after it.
 FLUSH_SECONDS = 1.0
+BATCH_EVENTS = 1000
+POLL_SECONDS = 0.05
 
 
 class Recorder:
@@ -36,8 +40,9 @@ class Recorder:
 
     Writes are the store's thread's (write-behind): the engine records the execution when it
     starts and when it stops without waiting for SQLite, and the thread writes it at once, then
-    the new events every FLUSH_SECONDS, each event encoded and written once, one transaction per
-    write. `close()` waits for the last write, so a run is stored when `flow.run()` returns.
+    the new events in batches (BATCH_EVENTS, FLUSH_SECONDS), each event encoded and written
+    once, one transaction per write. `close()` waits for the last write, so a run is stored when
+    `flow.run()` returns.
     """
 
     def __init__(self, store: RunStore | None | bool) -> None:
@@ -72,11 +77,17 @@ class Recorder:
         self._wake.set()
 
     def _write_behind(self) -> None:
+        waited = 0.0
         while True:
-            self._wake.wait(FLUSH_SECONDS)
+            woken = self._wake.wait(POLL_SECONDS)
             self._wake.clear()
+            waited += POLL_SECONDS
             closing = self._closing
-            self._write()
+            execution = self.last
+            pending = 0 if execution is None else len(execution.events) - self._written
+            if woken or pending >= BATCH_EVENTS or (pending > 0 and waited >= FLUSH_SECONDS):
+                self._write()
+                waited = 0.0
             if closing or self.store is None:
                 return
 
