@@ -11,6 +11,7 @@ from orchestrator import Flow
 from orchestrator import task as sdk_task
 from orchestrator.contract import STORE_ENV
 from orchestrator.engine import HistoryEvent
+from orchestrator.errors import StoreError
 from orchestrator.local import store as store_module
 from orchestrator.local.store import RunStore
 from tests.engine.conftest import machine, run, task
@@ -93,8 +94,12 @@ def test_a_running_flow_is_visible_with_its_history_and_each_event_is_written_on
         seen = None
         for _ in range(600):  # the flushing thread writes within FLUSH_SECONDS; wait up to 60 s
             reader = RunStore(tmp_path / "runs.sqlite", readonly=True)
-            if reader.list():
-                seen = reader.get(reader.list()[0].name)
+            try:
+                listed = reader.list()
+            except StoreError:  # the file exists, its tables do not yet
+                listed = []
+            if listed:
+                seen = reader.get(listed[0].name)
                 if seen.events and seen.events[-1].type == "TaskStarted":
                     break
             reader.close()
