@@ -32,6 +32,7 @@ from orchestrator.runtime.results import local_store, resolve_refs
 from orchestrator.runtime.upstream import marker_state, strip_markers
 
 _TERMINAL_FAILURES = {"TaskFailed": "FAILED", "TaskTimedOut": "TIMED_OUT"}
+_ENTERED, _EXITED, _OTHER = "entered", "exited", "other"  # what an event type says of its state
 
 
 @dataclass(frozen=True)
@@ -267,12 +268,24 @@ def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, Task
     # a redrive runs again is counted once.
     item_of: dict[int, int] = {}
     items_seen: set[tuple[str, int]] = set()
+    outcome_of: dict[str | None, str | None] = {}  # _outcome_node, once per state name
+    kinds: dict[str, str] = {}  # event type → _ENTERED, _EXITED or _OTHER, once per type
     for event in events:
         state = state_of(event)
         if event.type == "MapIterationStarted":
             item_of[event.id] = int(event.details.get("index", -1))
-        outcome = _outcome_node(state, outcome_of_state)
-        if outcome is not None and event.type.endswith("StateExited"):
+        if state in outcome_of:
+            outcome = outcome_of[state]
+        else:
+            outcome = outcome_of[state] = _outcome_node(state, outcome_of_state)
+        kind = kinds.get(event.type)
+        if kind is None:
+            kind = kinds[event.type] = (
+                _ENTERED
+                if event.type.endswith("StateEntered")
+                else (_EXITED if event.type.endswith("StateExited") else _OTHER)
+            )
+        if outcome is not None and kind is _EXITED:
             _record(runs[outcome], event, outcome, mapped)
             continue
         node = node_of_state.get(state or "")
@@ -280,9 +293,9 @@ def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, Task
             continue
         run = runs[node]
         top_level = state == node
-        if event.type.endswith("StateEntered") and top_level:
+        if kind is _ENTERED and top_level:
             run.started = run.started or event.timestamp
-        elif event.type.endswith("StateExited") and top_level:
+        elif kind is _EXITED and top_level:
             _record(run, event, node, mapped)
         elif event.type in ("TaskScheduled", "LambdaFunctionScheduled"):
             run.attempts += 1
