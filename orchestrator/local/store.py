@@ -130,9 +130,9 @@ class RunStore:
         """Insert or replace the execution and its history (and who is running it), in one
         transaction; returns how many of its events are stored.
 
-        With `since`, the first `since` events are stored already (by an earlier `record` or
-        `append` of the same execution) and only the rest are written: each event is encoded
-        and written once however often a running execution is recorded.
+        With `since`, the first `since` events are stored already (by an earlier `record` of
+        the same execution) and only the rest are written: each event is encoded and written
+        once however often a running execution is recorded.
         """
         definition = execution.definition if since == 0 else None
         digest = hashlib.sha256(definition.encode()).hexdigest() if definition else None
@@ -171,12 +171,6 @@ class RunStore:
             else:
                 db.execute("DELETE FROM owners WHERE execution = ?", (arn,))
         return len(events)
-
-    def append(self, arn: str, events: Sequence[HistoryEvent]) -> None:
-        """Add events to the history of a recorded, running execution (one transaction)."""
-        rows = _event_rows(arn, events)
-        with self._errors(), self._lock, self._writable() as db:
-            db.executemany(INSERT_EVENT, rows)
 
     def list(self, limit: int = 20) -> list[ExecutionSummary]:
         """The most recent executions first."""
