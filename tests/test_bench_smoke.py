@@ -65,3 +65,37 @@ def test_planner_bench_runs_at_a_tiny_size() -> None:
     rows = module.main([30], repeats=1)
     assert [(name, n) for name, n, _, _ in rows] == [("chain", 30), ("fan", 30), ("layered", 30)]
     assert all(seconds >= 0 for _, _, seconds, _ in rows)
+
+
+@pytest.fixture(scope="module")
+def overhead() -> ModuleType:
+    path = BENCH.parent / "engine_overhead.py"
+    spec = importlib.util.spec_from_file_location("bench_engine_overhead", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("workload", ["chain", "map"])
+def test_overhead_figures(overhead: ModuleType, workload: str) -> None:
+    res = overhead.measure(workload, 6, repeats=2)
+    assert res.events > 6
+    for samples in (res.baseline, res.execute, res.flow_run):
+        assert len(samples.values) == 2 and all(v > 0 for v in samples.values)
+    text = overhead.table(
+        "t", ["", "best", "median", "overhead", "ratio", "target"], overhead.overhead_rows(res)
+    )
+    assert f"{workload} 6: flow.run() with the run store" in text
+
+
+def test_overhead_baseline_is_the_flows_result(overhead: ModuleType) -> None:
+    """The plain loop computes what the flows compute, through the same handlers."""
+    assert overhead.loop_chain(7, "f") == 7
+    assert overhead.loop_map(4, "f") == [0, 1, 4, 9]
+
+
+def test_startup_figures(overhead: ModuleType) -> None:
+    st = overhead.measure_startup(runs=1)
+    assert [len(s.values) for s in (st.bare, st.imported, st.first_plan)] == [1, 1, 1]

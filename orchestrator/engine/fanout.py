@@ -40,11 +40,13 @@ def run_all(
         return results
     # A failed job's worker waits for the verdict (tolerated, or abort) before it takes another
     # job: otherwise it could start a sibling that Step Functions would never have started.
-    done: queue.SimpleQueue[tuple[int, BaseException | None, threading.Event | None]] = (
-        queue.SimpleQueue()
-    )
+    failures: queue.SimpleQueue[tuple[int, BaseException, threading.Event]] = queue.SimpleQueue()
+    # Set on a failure and when the last job finishes: a job that succeeds does not wake the
+    # waiting thread (a wake-up per Map item cost more than a quick item itself).
+    wake = threading.Event()
     lock = threading.Lock()
     cursor = [0]
+    finished = [0]
 
     def work() -> None:
         while True:
@@ -55,11 +57,16 @@ def run_all(
                 return
             try:
                 results[index] = jobs[index]()
-                done.put((index, None, None))
             except BaseException as exc:  # reported to the waiting thread
                 verdict = threading.Event()
-                done.put((index, exc, verdict))
+                failures.put((index, exc, verdict))
+                wake.set()
                 verdict.wait()
+            with lock:
+                finished[0] += 1
+                last = finished[0] == count
+            if last:
+                wake.set()
 
     limit = min(workers, count)
     started = 0
@@ -71,27 +78,31 @@ def run_all(
             started += 1
 
     spawn(1)
-    finished = 0
-    while finished < count:
-        try:
-            item = done.get(timeout=RAMP_INTERVAL) if started < limit else done.get()
-        except queue.Empty:
-            spawn(started)
-            continue
-        finished += 1
-        index, error, verdict = item
-        if error is None or verdict is None:
-            continue
-        try:
-            if isinstance(error, StatesError) and on_failure is not None:
-                try:
-                    results[index] = on_failure(index, error)
-                    continue
-                except BaseException:
-                    scope.abort()
-                    raise
-            scope.abort()
-            raise error
-        finally:
-            verdict.set()
-    return results
+    seen = 0
+    while True:
+        woken = wake.wait(RAMP_INTERVAL if started < limit else None)
+        wake.clear()
+        while True:
+            try:
+                index, error, verdict = failures.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                if isinstance(error, StatesError) and on_failure is not None:
+                    try:
+                        results[index] = on_failure(index, error)
+                        continue
+                    except BaseException:
+                        scope.abort()
+                        raise
+                scope.abort()
+                raise error
+            finally:
+                verdict.set()
+        with lock:
+            progress = finished[0]
+        if progress == count:
+            return results
+        if not woken and progress == seen:
+            spawn(started)  # a whole RAMP_INTERVAL with every thread busy and no job done
+        seen = progress

@@ -10,9 +10,10 @@ parser, whose results follow Jayway's (AWS's) convention: an indefinite path yie
 
 from __future__ import annotations
 
-import json
 import re
+from _json import make_encoder as c_make_encoder
 from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import Any
 
 from jsonpath_ng.exceptions import JsonPathParserError
@@ -42,13 +43,20 @@ class PathNotFound(Exception):
         self.path = path
 
 
-# One encoder for the process: `json.dumps` with options builds a new encoder on every call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# One C encoder for the process, made once: `json.dumps` with options builds a JSONEncoder per
+# call, and `JSONEncoder.encode` a C encoder per call, which cost as much as encoding a small
+# document. No circular-reference markers: a shared marker table would be raced by the lanes
+# encoding shared values at once (JSON values here are trees).
+_ENCODE = c_make_encoder(None, _not_json, encode_basestring, None, ":", ",", False, False, True)
 
 
 def dumps(value: Any) -> str:
     """Compact JSON as Step Functions prints documents in events and error causes."""
-    return _ENCODER.encode(value)
+    return "".join(_ENCODE(value, 0))
 
 
 class Path:

@@ -1,7 +1,7 @@
 """The flow graph: nodes, edges and options, validated — the one input of everything downstream.
 
 `build_graph` turns the plain data of a traced flow (a `FlowDraft`, which the SDK lowers its
-references into) into a `FlowGraph` of pydantic models, every task's options settled. The
+references into) into a `FlowGraph` of frozen dataclasses, every task's options settled. The
 planner, the deploy step and the visualiser read only this model; the graph imports nothing of
 the SDK.
 """

@@ -1,21 +1,36 @@
-"""The FlowGraph model: nodes, inputs, options — pydantic, frozen, the single input downstream."""
+"""The FlowGraph model: nodes, inputs, options — frozen dataclasses, the single input downstream.
+
+Plain dataclasses, not pydantic models: the graph is built from data the SDK has checked
+already (`build.py` validates the whole), and the first plan in a fresh process should not pay
+for importing pydantic and building validators it never runs. The pydantic spellings the code
+and its tests use are kept: `model_copy(update=...)`, `model_dump()`,
+`FlowGraph.model_validate(data)`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from orchestrator.options import TaskOptions
+from orchestrator.options import RetryDelay, TaskOptions
 
 PathStep = str | int
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+@dataclass(frozen=True, kw_only=True)
+class _Model:
+    def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Self:
+        """A copy with `update`'s fields replaced (not validated, as in pydantic)."""
+        return dataclasses.replace(self, **(update or {}))
+
+    def model_dump(self) -> dict[str, Any]:
+        """The model as plain data (nested models and options as dicts, tuples kept)."""
+        return dataclasses.asdict(self)
 
 
+@dataclass(frozen=True, kw_only=True)
 class ResultInput(_Model):
     """The result of another task run (or part of it, via `path`)."""
 
@@ -24,6 +39,7 @@ class ResultInput(_Model):
     path: tuple[PathStep, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
 class ParamInput(_Model):
     """A flow parameter (or part of it)."""
 
@@ -32,6 +48,7 @@ class ParamInput(_Model):
     path: tuple[PathStep, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
 class ConstInput(_Model):
     """A JSON constant written into the state machine."""
 
@@ -39,6 +56,7 @@ class ConstInput(_Model):
     value: Any
 
 
+@dataclass(frozen=True, kw_only=True)
 class ListInput(_Model):
     """A list holding at least one reference (compiled to `States.Array`)."""
 
@@ -46,6 +64,7 @@ class ListInput(_Model):
     items: tuple[Input, ...]
 
 
+@dataclass(frozen=True, kw_only=True)
 class DictInput(_Model):
     """A dict holding at least one reference (compiled to a nested template)."""
 
@@ -53,11 +72,10 @@ class DictInput(_Model):
     items: dict[str, Input]
 
 
-Input = Annotated[
-    ResultInput | ParamInput | ConstInput | ListInput | DictInput, Field(discriminator="kind")
-]
+Input = ResultInput | ParamInput | ConstInput | ListInput | DictInput
 
 
+@dataclass(frozen=True, kw_only=True)
 class CaseCondition(_Model):
     """`with case(on, value):` around a task call: the task runs only when `on` equals `value`
     (a JSON scalar), and ends SKIPPED otherwise — Prefect 1.x's `case`, compiled to a Choice."""
@@ -66,6 +84,7 @@ class CaseCondition(_Model):
     value: str | bool | int | float | None
 
 
+@dataclass(frozen=True, kw_only=True)
 class TaskNode(_Model):
     """One task run of the flow: a Task state, or a Map state when `mapped` is non-empty.
 
@@ -78,7 +97,7 @@ class TaskNode(_Model):
     function_id: str
     options: TaskOptions
     inputs: dict[str, Input]
-    mapped: dict[str, Input] = {}
+    mapped: dict[str, Input] = field(default_factory=dict)
     upstream: tuple[str, ...] = ()
     cases: tuple[CaseCondition, ...] = ()
     #: Why a mapped node runs as an inline or a Distributed Map (`graph/map_mode.py`).
@@ -126,17 +145,20 @@ class TaskNode(_Model):
         )
 
 
+@dataclass(frozen=True, kw_only=True)
 class ParameterSpec(_Model):
     name: str
     required: bool
     default: Any = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class ScheduleSpec(_Model):
     expression: str
     timezone: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class FlowGraph(_Model):
     """A validated flow: the single input of the planner, deploy and viz."""
 
@@ -177,6 +199,70 @@ class FlowGraph(_Model):
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.parameters if not p.required}
+
+    @classmethod
+    def model_validate(cls, data: Mapping[str, Any]) -> FlowGraph:
+        """A graph from `model_dump()`'s plain data (lists read as tuples)."""
+        output = data.get("output")
+        schedule = data.get("schedule")
+        reference = data.get("reference_tasks")
+        return cls(
+            name=data["name"],
+            resource_name=data["resource_name"],
+            description=data.get("description"),
+            parameters=tuple(ParameterSpec(**p) for p in data.get("parameters", ())),
+            nodes=tuple(_node(n) for n in data["nodes"]),
+            output=None if output is None else _input(output),
+            schedule=None if schedule is None else ScheduleSpec(**schedule),
+            type=data.get("type", "STANDARD"),
+            timeout_seconds=data.get("timeout_seconds"),
+            source=data.get("source"),
+            reference_tasks=None if reference is None else tuple(reference),
+        )
+
+
+def _node(data: Mapping[str, Any]) -> TaskNode:
+    options = dict(data["options"])
+    options["retry_delay"] = RetryDelay(**options.get("retry_delay", {}))
+    for key, value in options.items():
+        if isinstance(value, list):
+            options[key] = tuple(value)
+    return TaskNode(
+        id=data["id"],
+        task_key=data["task_key"],
+        function_id=data["function_id"],
+        options=TaskOptions(**options),
+        inputs={k: _input(v) for k, v in data["inputs"].items()},
+        mapped={k: _input(v) for k, v in data.get("mapped", {}).items()},
+        upstream=tuple(data.get("upstream", ())),
+        cases=tuple(
+            CaseCondition(on=_reference(c["on"]), value=c["value"]) for c in data.get("cases", ())
+        ),
+        map_reason=data.get("map_reason", ""),
+    )
+
+
+def _reference(data: Mapping[str, Any]) -> ResultInput | ParamInput:
+    found = _input(data)
+    if not isinstance(found, ResultInput | ParamInput):
+        raise ValueError(f"a case condition is on a task result or a parameter, not {data!r}")
+    return found
+
+
+def _input(data: Mapping[str, Any]) -> Input:
+    """An input from its plain data, told apart by `kind` (pydantic's discriminator)."""
+    kind = data.get("kind")
+    if kind == "result":
+        return ResultInput(node=data["node"], path=tuple(data.get("path", ())))
+    if kind == "param":
+        return ParamInput(name=data["name"], path=tuple(data.get("path", ())))
+    if kind == "const":
+        return ConstInput(value=data["value"])
+    if kind == "list":
+        return ListInput(items=tuple(_input(v) for v in data["items"]))
+    if kind == "dict":
+        return DictInput(items={k: _input(v) for k, v in data["items"].items()})
+    raise ValueError(f"an input's kind is result, param, const, list or dict, not {kind!r}")
 
 
 def references(value: Input) -> Iterator[ResultInput | ParamInput]:

@@ -34,6 +34,7 @@ from orchestrator.runtime.results import local_store, resolve_refs
 from orchestrator.runtime.upstream import marker_state, strip_markers
 
 _TERMINAL_FAILURES = {"TaskFailed": "FAILED", "TaskTimedOut": "TIMED_OUT"}
+_ENTERED, _EXITED, _OTHER = "entered", "exited", "other"  # what an event type says of its state
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class LocalMachine:
     #: A Task state's `FunctionName` as the ASL holds it (`${CleanFunctionArn}`) → the task's
     #: function, which the runtime handler calls as the Lambda would.
     handlers: Mapping[str, Callable[..., Any]]
+    #: `definition` as JSON text, when the caller has it already (the planner's): a run then
+    #: hands the engine this text instead of serialising a large definition again.
+    text: str | None = None
 
 
 @dataclass
@@ -183,34 +187,39 @@ def run_flow(
     execution_input = check_params(graph, params)
     recorder = Recorder(store)
     try:
-        execution = execute(
-            local_definition(machine.definition),
-            execution_input,
-            invoke=invoker(machine),
-            objects=local_store(),  # the results bucket of a Distributed Map's reader/writer
-            clock=make_clock(clock),
-            state_machine_name=graph.resource_name,
-            state_machine_type=graph.type,
-            on_record=recorder.record,
-            on_event=on_event,
-        )
-    except KeyboardInterrupt as interrupt:
-        aborted = recorder.aborted(graph.name)
-        if aborted is None:
-            raise
-        raise aborted from interrupt
+        try:
+            execution = execute(
+                local_definition(machine.definition if machine.text is None else machine.text),
+                execution_input,
+                invoke=invoker(machine),
+                objects=local_store(),  # the results bucket of a Distributed Map's reader/writer
+                clock=make_clock(clock),
+                state_machine_name=graph.resource_name,
+                state_machine_type=graph.type,
+                on_record=recorder.record,
+                on_event=on_event,
+            )
+        except KeyboardInterrupt as interrupt:
+            aborted = recorder.aborted(graph.name)
+            if aborted is None:
+                raise
+            raise aborted from interrupt
+        # Summarised while the store's thread writes the end of the run.
+        return summarise(graph, execution, execution_input)
     finally:
         recorder.close()
-    return summarise(graph, execution, execution_input)
 
 
-def local_definition(definition: dict[str, Any]) -> dict[str, Any] | str:
-    """The definition as a local run executes it: the results bucket's placeholder is the local
-    results bucket, as DefinitionSubstitutions makes it the real one when deployed (function
-    placeholders stay: the invoker resolves them). The engine never mutates the definition."""
+def local_definition(definition: dict[str, Any] | str) -> dict[str, Any] | str:
+    """The definition (a dict, or its JSON text) as a local run executes it: the results
+    bucket's placeholder is the local results bucket, as DefinitionSubstitutions makes it the
+    real one when deployed (function placeholders stay: the invoker resolves them). The engine
+    never mutates the definition."""
     marker = f"${{{RESULTS_BUCKET_SUBSTITUTION}}}"
-    text = json.dumps(definition)
-    return text.replace(marker, LOCAL_RESULTS_BUCKET) if marker in text else definition
+    text = definition if isinstance(definition, str) else json.dumps(definition)
+    if marker in text:
+        return text.replace(marker, LOCAL_RESULTS_BUCKET)
+    return definition
 
 
 def summarise(graph: FlowGraph, execution: Execution, params: dict[str, Any]) -> FlowRun:
@@ -263,12 +272,24 @@ def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, Task
     # a redrive runs again is counted once.
     item_of: dict[int, int] = {}
     items_seen: set[tuple[str, int]] = set()
+    outcome_of: dict[str | None, str | None] = {}  # _outcome_node, once per state name
+    kinds: dict[str, str] = {}  # event type → _ENTERED, _EXITED or _OTHER, once per type
     for event in events:
         state = state_of(event)
         if event.type == "MapIterationStarted":
             item_of[event.id] = int(event.details.get("index", -1))
-        outcome = _outcome_node(state, outcome_of_state)
-        if outcome is not None and event.type.endswith("StateExited"):
+        if state in outcome_of:
+            outcome = outcome_of[state]
+        else:
+            outcome = outcome_of[state] = _outcome_node(state, outcome_of_state)
+        kind = kinds.get(event.type)
+        if kind is None:
+            kind = kinds[event.type] = (
+                _ENTERED
+                if event.type.endswith("StateEntered")
+                else (_EXITED if event.type.endswith("StateExited") else _OTHER)
+            )
+        if outcome is not None and kind is _EXITED:
             _record(runs[outcome], event, outcome, mapped)
             continue
         node = node_of_state.get(state or "")
@@ -276,9 +297,9 @@ def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, Task
             continue
         run = runs[node]
         top_level = state == node
-        if event.type.endswith("StateEntered") and top_level:
+        if kind is _ENTERED and top_level:
             run.started = run.started or event.timestamp
-        elif event.type.endswith("StateExited") and top_level:
+        elif kind is _EXITED and top_level:
             _record(run, event, node, mapped)
         elif event.type in ("TaskScheduled", "LambdaFunctionScheduled"):
             run.attempts += 1

@@ -54,6 +54,16 @@ INSERT_EXECUTION = (
     f"INSERT OR REPLACE INTO executions ({', '.join(COLUMNS)}) "  # noqa: S608 (our own names)
     f"VALUES ({','.join('?' * len(COLUMNS))})"
 )
+#: A recorded execution's row again, as it runs and stops: every column but its identity (arn,
+#: name, state machine) and the definition it runs.
+UPDATED_COLUMNS = tuple(
+    c for c in COLUMNS if c not in ("arn", "name", "state_machine", "definition")
+)
+UPDATE_EXECUTION = (
+    f"UPDATE executions SET {', '.join(f'{c} = ?' for c in UPDATED_COLUMNS)} "  # noqa: S608
+    "WHERE arn = ?"
+)
+INSERT_EVENT = "INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)"
 
 
 def migrate(db: sqlite3.Connection) -> None:

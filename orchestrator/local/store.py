@@ -25,8 +25,11 @@ import os
 import socket
 import sqlite3
 import threading
+from _json import make_encoder as c_make_encoder
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +37,32 @@ from orchestrator.contract import STORE_ENV
 from orchestrator.engine.execution import Execution
 from orchestrator.engine.history import HistoryEvent
 from orchestrator.errors import StoreError
-from orchestrator.local.schema import COLUMNS, INSERT_EXECUTION, SCHEMA, migrate
+from orchestrator.local.schema import (
+    COLUMNS,
+    INSERT_EVENT,
+    INSERT_EXECUTION,
+    SCHEMA,
+    UPDATE_EXECUTION,
+    migrate,
+)
 
 BUSY_TIMEOUT_SECONDS = 30.0
 _Rows = list[tuple[Any, ...]]  # (`list` is a method name inside RunStore)
 PROCESS_EXITED = "ProcessExited"
 
 _OTHER_FILE = f", or set {STORE_ENV} to another file"
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# One C encoder for every event's details, made once (`json.dumps` with options builds a
+# JSONEncoder, and that a C encoder, per call: as much as encoding the event); no markers, so
+# that the threads writing runs can share it (details are trees).
+_ENCODE_DETAILS = c_make_encoder(
+    None, _not_json, encode_basestring, None, ": ", ", ", False, False, True
+)
 
 
 @dataclass(frozen=True)
@@ -104,9 +126,15 @@ class RunStore:
             if self._db is not None:
                 self._db.close()
 
-    def record(self, execution: Execution) -> None:
-        """Insert or replace the execution and its full history (and who is running it)."""
-        definition = execution.definition
+    def record(self, execution: Execution, since: int = 0) -> int:
+        """Insert or replace the execution and its history (and who is running it), in one
+        transaction; returns how many of its events are stored.
+
+        With `since`, the first `since` events are stored already (by an earlier `record` of
+        the same execution) and only the rest are written: each event is encoded and written
+        once however often a running execution is recorded.
+        """
+        definition = execution.definition if since == 0 else None
         digest = hashlib.sha256(definition.encode()).hexdigest() if definition else None
         row = (
             execution.execution_arn,
@@ -125,29 +153,24 @@ class RunStore:
             execution.redrive_count,
             None if execution.redrive_date is None else execution.redrive_date.isoformat(),
         )
-        events = [
-            (
-                execution.execution_arn,
-                e.id,
-                e.previous_event_id,
-                e.timestamp.isoformat(),
-                e.type,
-                json.dumps(e.details, ensure_ascii=False),
-            )
-            for e in list(execution.events)
-        ]
         arn = execution.execution_arn
+        events = list(execution.events)  # a snapshot: other lanes may still be appending
+        rows = _event_rows(arn, events[since:])
         with self._errors(), self._lock, self._writable() as db:
             if digest is not None:
                 db.execute("INSERT OR IGNORE INTO definitions VALUES (?,?)", (digest, definition))
-            db.execute(INSERT_EXECUTION, row)
-            db.execute("DELETE FROM events WHERE execution = ?", (arn,))
-            db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", events)
+            if since == 0:
+                db.execute(INSERT_EXECUTION, row)
+                db.execute("DELETE FROM events WHERE execution = ?", (arn,))
+            else:  # the definition column keeps the digest written with the first record
+                db.execute(UPDATE_EXECUTION, row[3:11] + row[12:] + (arn,))
+            db.executemany(INSERT_EVENT, rows)
             if execution.status == "RUNNING":
                 owner = (arn, socket.gethostname(), os.getpid())
                 db.execute("INSERT OR REPLACE INTO owners VALUES (?,?,?)", owner)
             else:
                 db.execute("DELETE FROM owners WHERE execution = ?", (arn,))
+        return len(events)
 
     def list(self, limit: int = 20) -> list[ExecutionSummary]:
         """The most recent executions first."""
@@ -335,6 +358,21 @@ def _process_exited(execution: Execution, pid: int) -> Execution:
             "recorded"
         ),
     )
+
+
+def _event_rows(arn: str, events: Sequence[HistoryEvent]) -> list[tuple[Any, ...]]:
+    encode = _ENCODE_DETAILS
+    return [
+        (
+            arn,
+            e.id,
+            e.previous_event_id,
+            e.timestamp.isoformat(),
+            e.type,
+            "".join(encode(e.details, 0)),
+        )
+        for e in events
+    ]
 
 
 def _when(text: str | None) -> datetime | None:

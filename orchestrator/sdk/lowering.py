@@ -4,7 +4,7 @@ What a flow body records is made of SDK objects — task calls, `TaskRef`s, `Par
 `unmapped(...)` wrappers, constants. Here each becomes a graph `Input`, each call a `TaskNode`
 with a stable id, each distinct task function one Lambda id; errors name the flow, the task and
 the argument. Imported when a flow's graph is first needed, not when a task module is: it loads
-the pydantic graph model, which a task Lambda never needs.
+the graph model and the planner, which a task Lambda never needs.
 """
 
 from __future__ import annotations

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
+from orchestrator import Flow
+from orchestrator import task as sdk_task
+from orchestrator.contract import STORE_ENV
 from orchestrator.engine import HistoryEvent
+from orchestrator.errors import StoreError
+from orchestrator.local import store as store_module
 from orchestrator.local.store import RunStore
 from tests.engine.conftest import machine, run, task
 
@@ -50,3 +56,65 @@ def test_prefix_must_be_unique(tmp_path: Path) -> None:
         machine(F={"Type": "Fail", "Error": "E", "Cause": "C"}), on_record=store.record, name="f"
     )
     assert (store.get("f").error, store.get("f").cause) == (failed.error, failed.cause)
+
+
+def test_a_running_flow_is_visible_with_its_history_and_each_event_is_written_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store is written when the run starts, as it goes (the events since the last write,
+    every FLUSH_SECONDS) and when it stops: never one transaction per event, never an event
+    twice; a reader sees the run RUNNING with the history so far."""
+    written: list[int] = []
+    encode_rows = store_module._event_rows
+
+    def spy(arn: str, events: list[HistoryEvent]) -> list[tuple[object, ...]]:
+        written.extend(e.id for e in events)
+        return encode_rows(arn, events)
+
+    monkeypatch.setattr(store_module, "_event_rows", spy)
+    monkeypatch.setenv(STORE_ENV, str(tmp_path / "runs.sqlite"))
+    release = threading.Event()
+
+    @sdk_task
+    def quick(x: int) -> int:
+        return x + 1
+
+    @sdk_task
+    def blocked(x: int) -> int:
+        assert release.wait(60), "the test never released the task"
+        return x
+
+    with Flow("visible while running") as flow:
+        blocked(quick(quick(0)))
+
+    runs: list[object] = []
+    runner = threading.Thread(target=lambda: runs.append(flow.run()))
+    runner.start()
+    try:
+        seen = None
+        for _ in range(600):  # the flushing thread writes within FLUSH_SECONDS; wait up to 60 s
+            reader = RunStore(tmp_path / "runs.sqlite", readonly=True)
+            try:
+                listed = reader.list()
+            except StoreError:  # the file exists, its tables do not yet
+                listed = []
+            if listed:
+                seen = reader.get(listed[0].name)
+                if seen.events and seen.events[-1].type == "TaskStarted":
+                    break
+            reader.close()
+            threading.Event().wait(0.1)
+        assert seen is not None and seen.status == "RUNNING"
+        assert [e.type for e in seen.events][:2] == ["ExecutionStarted", "PassStateEntered"]
+        assert seen.events[-1].type == "TaskStarted"  # blocked's: its Lambda is running
+    finally:
+        release.set()
+        runner.join(60)
+    (done,) = runs
+    stored = RunStore(tmp_path / "runs.sqlite").get(done.run_id)  # type: ignore[attr-defined]
+    assert stored.status == "SUCCEEDED"
+    assert [(e.id, e.type, e.details) for e in stored.events] == [
+        (e.id, e.type, e.details)
+        for e in done.events  # type: ignore[attr-defined]
+    ]
+    assert sorted(written) == [e.id for e in stored.events]  # each event written once

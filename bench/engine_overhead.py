@@ -1,0 +1,325 @@
+"""The engine's own cost per task state, against the same handlers called in a plain loop.
+
+    .venv/bin/python bench/engine_overhead.py [--repeats N] [--startup-runs N]
+
+For a chain of 500 task states and a map over 1,000 items, in one process:
+
+* baseline: the same task functions called through the runtime handler
+  (`orchestrator.runtime.handler.execute_task`, what the Lambda runs) in a Python loop, with the
+  payloads the state machine would send them;
+* `execute()`: the engine alone, running the planned ASL (no run store);
+* `flow.run()`: what a user's local run costs, with the default SQLite run store (in a
+  temporary file): the engine *including* the run history.
+
+Each is printed as the overhead per task state (or per Map item) over the baseline, in µs and as
+a ratio of run time to the baseline's, best and median of N runs. Then the start-up of a fresh
+interpreter: `import orchestrator` and building + planning a 10-task flow, minus bare Python.
+The machine's load average is printed with the figures: on a shared machine, trust the best
+figures of a quiet run, and compare ratios measured in the same run. Targets: <= 50 µs per task
+state including the history, <= 100 ms for import + first plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+for where in (ROOT, BENCH):  # run as a script from anywhere, or loaded by the smoke test
+    if str(where) not in sys.path:
+        sys.path.insert(0, str(where))
+
+from engine_vs_prefect import build_chain, build_map, inc, items, square  # noqa: E402
+
+from orchestrator import Flow  # noqa: E402
+from orchestrator.contract import STORE_ENV  # noqa: E402
+from orchestrator.engine.interpreter import execute  # noqa: E402
+from orchestrator.local.flowrun import invoker  # noqa: E402
+from orchestrator.runtime.handler import execute_task  # noqa: E402
+
+TARGET_OVERHEAD_US = 50.0
+TARGET_STARTUP_MS = 100.0
+EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:bench:baseline"
+
+
+@dataclass
+class Samples:
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def best(self) -> float:
+        return min(self.values)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+# -- the plain loop: the same handlers, through the runtime handler ---------------------------
+def _context(flow: str, state: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "flow": flow,
+        "execution_id": EXECUTION_ID,
+        "state": state,
+        "retry_count": 0,
+        **extra,
+    }
+
+
+def loop_chain(n: int, flow: str) -> Any:
+    """inc(inc(...inc(0))): what the chain's n Task states send the handler, in a loop."""
+    value = 0
+    for i in range(n):
+        state = "inc" if i == 0 else f"inc_{i + 1}"
+        event = {"task": state, "inputs": {"x": value}, "context": _context(flow, state)}
+        value = execute_task(inc.fn, event)
+    assert value == n
+    return value
+
+
+def loop_map(n: int, flow: str) -> Any:
+    """items(n), then square(x) for each item, as the Map's iterations send them."""
+    listed = execute_task(
+        items.fn,
+        {"task": "items", "inputs": {"n": n}, "context": _context(flow, "items"), "offload": False},
+    )
+    out = [
+        execute_task(
+            square.fn,
+            {
+                "task": "square",
+                "inputs": {"x": x},
+                "context": _context(flow, "square item", map_index=i, map_size=n),
+            },
+        )
+        for i, x in enumerate(listed)
+    ]
+    assert len(out) == n
+    return out
+
+
+WORKLOADS: dict[str, tuple[Callable[[int], Flow], Callable[[int, str], Any]]] = {
+    "chain": (build_chain, loop_chain),
+    "map": (build_map, loop_map),
+}
+
+
+@dataclass
+class Overhead:
+    workload: str
+    n: int  # task states (chain) or Map items (map): the divisor
+    baseline: Samples
+    execute: Samples
+    flow_run: Samples  # flow.run() with the default run store
+    events: int = 0
+
+    def per_state_us(self, samples: Samples, median: bool = False) -> float:
+        value = samples.median if median else samples.best
+        return (value - self.baseline.best) / self.n * 1e6
+
+    def ratio(self, samples: Samples, median: bool = False) -> float:
+        value = samples.median if median else samples.best
+        return value / self.baseline.best
+
+
+def measure(workload: str, n: int, repeats: int = 5) -> Overhead:
+    """Baseline, execute() and flow.run() with the store, interleaved `repeats` times."""
+    build, loop = WORKLOADS[workload]
+    built = build(n)
+    machine = built.local_machine()
+    flow_name = built.graph.resource_name
+    invoke = invoker(machine)
+    res = Overhead(workload, n, Samples(), Samples(), Samples())
+    with tempfile.TemporaryDirectory() as tmp:
+        previous = os.environ.get(STORE_ENV)
+        os.environ[STORE_ENV] = str(Path(tmp) / "runs.sqlite")
+        try:
+            built.run()  # warm-up: first-use imports, the store's schema
+            for _ in range(repeats):
+                seconds, _ = timed(lambda: loop(n, flow_name))
+                res.baseline.values.append(seconds)
+                seconds, execution = timed(
+                    lambda: execute(machine.definition, {}, invoke=invoke, on_record=None)
+                )
+                res.execute.values.append(seconds)
+                if execution.status != "SUCCEEDED":
+                    raise RuntimeError(f"{workload} {n}: {execution.status} {execution.error}")
+                res.events = len(execution.events)
+                seconds, run = timed(built.run)
+                res.flow_run.values.append(seconds)
+                if not run.succeeded:
+                    raise RuntimeError(f"{workload} {n}: flow.run() {run.state}")
+        finally:
+            if previous is None:
+                os.environ.pop(STORE_ENV, None)
+            else:
+                os.environ[STORE_ENV] = previous
+    return res
+
+
+# -- start-up in a fresh interpreter ----------------------------------------------------------
+FIRST_PLAN = """\
+from orchestrator import Flow, task
+@task
+def inc(x: int) -> int:
+    return x + 1
+with Flow("ten") as ten:
+    value = inc(0)
+    for _ in range(9):
+        value = inc(value)
+assert len(ten.asl()["States"]) >= 10
+"""
+
+
+@dataclass
+class Startup:
+    bare: Samples
+    imported: Samples
+    first_plan: Samples
+
+
+def measure_startup(runs: int = 7) -> Startup:
+    """Interleaved fresh interpreters: bare Python, `import orchestrator`, import + 10-task plan."""
+    py = sys.executable
+    out = Startup(Samples(), Samples(), Samples())
+    for _ in range(runs):
+        for samples, code in (
+            (out.bare, "pass"),
+            (out.imported, "import orchestrator"),
+            (out.first_plan, FIRST_PLAN),
+        ):
+            seconds, _ = timed(
+                lambda: subprocess.run([py, "-c", code], cwd=ROOT, check=True, capture_output=True)  # noqa: B023
+            )
+            samples.values.append(seconds)
+    return out
+
+
+# -- printing ---------------------------------------------------------------------------------
+def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    line = "  ".join("-" * w for w in widths)
+    out = [title, line]
+    for k, row in enumerate(cells):
+        out.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+        if k == 0:
+            out.append(line)
+    out.append(line)
+    return "\n".join(out)
+
+
+def overhead_rows(res: Overhead) -> list[list[str]]:
+    unit = "task state" if res.workload == "chain" else "item"
+    label = f"{res.workload} {res.n:,}"
+    rows = [
+        [
+            f"{label}: plain loop through execute_task",
+            f"{res.baseline.best * 1e3:,.1f} ms",
+            f"{res.baseline.median * 1e3:,.1f} ms",
+            "",
+            "",
+            "",
+        ]
+    ]
+    for what, samples, target in (
+        ("execute() (engine, no store)", res.execute, False),
+        ("flow.run() with the run store", res.flow_run, True),
+    ):
+        best = res.per_state_us(samples)
+        rows.append(
+            [
+                f"{label}: {what}",
+                f"{samples.best * 1e3:,.1f} ms",
+                f"{samples.median * 1e3:,.1f} ms",
+                f"{best:,.1f} / {res.per_state_us(samples, median=True):,.1f} us per {unit}",
+                f"x{res.ratio(samples):,.1f} / x{res.ratio(samples, median=True):,.1f}",
+                ("OK" if best <= TARGET_OVERHEAD_US else "MISSED") if target else "",
+            ]
+        )
+    return rows
+
+
+def conditions() -> str:
+    one, five, _ = os.getloadavg()
+    return (
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"load average {one:.2f} (1 min) {five:.2f} (5 min)"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--startup-runs", type=int, default=7)
+    parser.add_argument("--chain", type=int, default=500)
+    parser.add_argument("--map", type=int, default=1000)
+    args = parser.parse_args(argv)
+
+    print(f"Engine overhead - {conditions()}, best / median of {args.repeats}\n", flush=True)
+    rows: list[list[str]] = []
+    for workload, n in (("chain", args.chain), ("map", args.map)):
+        rows += overhead_rows(measure(workload, n, args.repeats))
+    print(
+        table(
+            "Per task state over the plain loop (overhead: best / median; ratio: run time / "
+            "baseline's best)",
+            ["", "best", "median", "overhead", "ratio", f"<= {TARGET_OVERHEAD_US:.0f} us"],
+            rows,
+        ),
+        "\n",
+        flush=True,
+    )
+    st = measure_startup(args.startup_runs)
+    net = st.first_plan.best - st.bare.best
+    print(
+        table(
+            f"Fresh interpreter, best / median of {args.startup_runs} (interleaved)",
+            ["", "best", "median", "minus bare (best)", f"<= {TARGET_STARTUP_MS:.0f} ms"],
+            [
+                ["python -c pass", f"{st.bare.best * 1e3:,.1f} ms", "", "", ""],
+                [
+                    "import orchestrator",
+                    f"{st.imported.best * 1e3:,.1f} ms",
+                    f"{st.imported.median * 1e3:,.1f} ms",
+                    f"{(st.imported.best - st.bare.best) * 1e3:,.1f} ms",
+                    "",
+                ],
+                [
+                    "import + first 10-task plan",
+                    f"{st.first_plan.best * 1e3:,.1f} ms",
+                    f"{st.first_plan.median * 1e3:,.1f} ms",
+                    f"{net * 1e3:,.1f} ms",
+                    "OK" if net * 1e3 <= TARGET_STARTUP_MS else "MISSED",
+                ],
+            ],
+        ),
+        flush=True,
+    )
+    print(f"\nafter the run: {conditions()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
