@@ -53,6 +53,7 @@ class Recorder:
         self._written = 0  # how many of its events are stored
         self._changed = False  # record() was called since the last write
         self._wake = threading.Event()
+        self._lock = threading.Lock()  # one write at a time: the run's thread or the store's
         self._closing = False
         self._writer: threading.Thread | None = None
         if isinstance(store, RunStore):
@@ -69,6 +70,11 @@ class Recorder:
         if self.store is None:
             return
         self._changed = True
+        if execution is not self._recorded:
+            # A run is in the store before its first task runs, written on this thread: a
+            # process that then dies (os._exit, a kill) still leaves the run, which the next
+            # reader marks as exited. Only the events that follow are written behind.
+            self._write()
         if self._writer is None:
             self._writer = threading.Thread(
                 target=self._write_behind, daemon=True, name="orchestrator-store"
@@ -92,6 +98,10 @@ class Recorder:
                 return
 
     def _write(self) -> None:
+        with self._lock:
+            self._write_locked()
+
+    def _write_locked(self) -> None:
         execution, store = self.last, self.store
         if execution is None or store is None:
             return
