@@ -38,11 +38,11 @@ class Recorder:
     losing the history of one run is better than losing the run. The last execution recorded
     is kept, so an interrupted run can be closed with its cause.
 
-    Writes are the store's thread's (write-behind): the engine records the execution when it
-    starts and when it stops without waiting for SQLite, and the thread writes it at once, then
-    the new events in batches (BATCH_EVENTS, FLUSH_SECONDS), each event encoded and written
-    once, one transaction per write. `close()` waits for the last write, so a run is stored when
-    `flow.run()` returns.
+    The execution is written when the engine first records it (it starts); after that, writes
+    are the store's thread's (write-behind): the new events in batches (BATCH_EVENTS,
+    FLUSH_SECONDS) while it runs and its end when the engine records it again, without the
+    engine waiting for SQLite; each event encoded and written once, one transaction per write.
+    `close()` waits for the last write, so a run is stored when `flow.run()` returns.
     """
 
     def __init__(self, store: RunStore | None | bool) -> None:
@@ -65,7 +65,8 @@ class Recorder:
                 self._disable(err)
 
     def record(self, execution: Execution) -> None:
-        """Keep `execution` as it is now (written by the store's thread, at once)."""
+        """Keep `execution` as it is now: the first time before returning, then by the store's
+        thread, at once."""
         self.last = execution
         if self.store is None:
             return
@@ -76,10 +77,14 @@ class Recorder:
             # reader marks as exited. Only the events that follow are written behind.
             self._write()
         if self._writer is None:
+            # The run is in the store before its first task runs: a task that ends the process
+            # (os._exit) leaves a RUNNING run, read as ProcessExited, not a half-written one.
+            self._write()
             self._writer = threading.Thread(
                 target=self._write_behind, daemon=True, name="orchestrator-store"
             )
             self._writer.start()
+            return
         self._wake.set()
 
     def _write_behind(self) -> None:
