@@ -71,11 +71,6 @@ class Recorder:
         if self.store is None:
             return
         self._changed = True
-        if execution is not self._recorded:
-            # A run is in the store before its first task runs, written on this thread: a
-            # process that then dies (os._exit, a kill) still leaves the run, which the next
-            # reader marks as exited. Only the events that follow are written behind.
-            self._write()
         if self._writer is None:
             # The run is in the store before its first task runs: a task that ends the process
             # (os._exit) leaves a RUNNING run, read as ProcessExited, not a half-written one.
