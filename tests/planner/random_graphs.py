@@ -14,8 +14,8 @@ from orchestrator.graph import (
     ConstInput,
     FlowGraph,
     Input,
-    ParamInput,
     ParameterSpec,
+    ParamInput,
     ResultInput,
     TaskNode,
 )
