@@ -6,6 +6,7 @@ compiles to byte-identical JSON.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,7 +60,8 @@ from orchestrator.planner.paths import (
     result_path,
 )
 from orchestrator.planner.steps import Sequence, Step, link
-from orchestrator.planner.structure import Leaf, Parallel, Series, Tree, leaves
+from orchestrator.planner.structure import Leaf, Parallel, Series, Tree
+from orchestrator.planner.tree_index import TreeIndex
 
 # Lambda's own transient failures, retried on every task as the Step Functions guide recommends.
 LAMBDA_TRANSIENT_ERRORS = (
@@ -108,6 +110,7 @@ class AslWriter:
         # The paths into each task's result the flow's own result reads: checked by the task
         # (RESULT_READS_KEY), as only the caller reads the execution's output.
         self.output_reads: dict[str, list[list[str | int]]] = {}
+
         for ref in references(graph.output) if graph.output is not None else ():
             if isinstance(ref, ResultInput) and ref.path:
                 self.output_reads.setdefault(ref.node, []).append(list(ref.path))
@@ -125,6 +128,7 @@ class AslWriter:
 
     def machine(self, tree: Tree) -> dict[str, Any]:
         seeds = self.control.seeds(self.graph)
+        self.index = TreeIndex(tree, self.data_deps)
         body, _ = self.sequence(tree, known=set(seeds), live=self.final_results())
         start = self.start_states(seeds)
         seq = Sequence()
@@ -187,24 +191,37 @@ class AslWriter:
         if isinstance(tree, Leaf):
             return self.leaf(self.nodes[tree.node], known, live)
         if isinstance(tree, Series):
-            # last[k]: the last part that reads result k. Part i must keep the results that
-            # exist (known, or produced so far) and are read by a later part: `pending`.
-            reads = [self.reads(p) for p in tree.parts]
-            last = {k: i for i, keys in enumerate(reads) for k in keys}
-            pending = {k for k in known if k in last}
-            seq = Sequence()
-            for i, part in enumerate(tree.parts):
-                produced = {k for k in leaves(part) if last.get(k, -1) > i}
-                pending = {k for k in pending if last[k] > i} | produced
-                part_seq, known = self.sequence(part, known, live | pending)
-                seq.extend(part_seq)
-            return seq, known
+            return self.series(tree, known, live)
         name, state, exists = self.parallel(tree, known, live)
         return Sequence([Step(name, state)]), exists
 
-    def reads(self, tree: Tree) -> set[str]:
-        """Result keys the tasks of `tree` read."""
-        return {r for n in leaves(tree) for r in self.data_deps[n]}
+    def series(self, tree: Series, known: set[str], live: set[str]) -> tuple[Sequence, set[str]]:
+        # last(k): the last part that reads result k. Part i must keep the results that exist
+        # (known, or produced so far) and are read by a later part: `pending`. The largest part
+        # is never scanned — whether it reads k is asked of the index — so a deep tree is not
+        # rescanned at every level.
+        parts, index = tree.parts, self.index
+        heavy = max(range(len(parts)), key=lambda i: index.size(parts[i]))
+        light_last: dict[str, int] = {}
+        for i, part in enumerate(parts):
+            if i != heavy:
+                light_last.update(dict.fromkeys(index.read_keys(part), i))
+
+        def last(key: str) -> int:
+            i = light_last.get(key, -1)
+            return heavy if i < heavy and index.reads(parts[heavy], key) else i
+
+        pending = {k for k in known if last(k) >= 0}
+        seq = Sequence()
+        for i, part in enumerate(parts):
+            if i == heavy:
+                produced = {k for k, j in light_last.items() if j > i and index.holds(part, k)}
+            else:
+                produced = {k for k in index.tasks(part) if last(k) > i}
+            pending = {k for k in pending if last(k) > i} | produced
+            part_seq, known = self.sequence(part, known, live | pending)
+            seq.extend(part_seq)
+        return seq, known
 
     def parallel(
         self, tree: Parallel, known: set[str], live: set[str]
@@ -212,11 +229,12 @@ class AslWriter:
         self.parallel_count += 1
         name = f"Parallel {self.parallel_count}"
         source: dict[str, int] = {k: 0 for k in known & live}  # pre-fork results: from branch 0
-        produced = [set(leaves(b)) for b in tree.branches]
-        for i, mine in enumerate(produced):
-            source.update({k: i for k in mine & live})
+        starts = [self.index.spans[id(b)][0] for b in tree.branches]
+        for k in live:  # a result a branch produces comes from that branch
+            if self.index.holds(tree, k):
+                source[k] = bisect_right(starts, self.index.position[k]) - 1
         if not source:  # nothing is read after the join: keep what the branches produced
-            source = {k: i for i, mine in enumerate(produced) for k in mine}
+            source = {k: i for i, b in enumerate(tree.branches) for k in self.index.tasks(b)}
         kept_by: list[set[str]] = [set() for _ in tree.branches]  # each branch keeps its own
         for key, branch_index in source.items():
             kept_by[branch_index].add(key)
