@@ -98,11 +98,14 @@ class AslWriter:
         self.parallel_count = 0
         # The results a task's states read: its inputs, its case conditions, and the values of
         # its order-only upstream tasks (sent under "after", for their markers).
+        self.after = {n.id: n.order_only_dependencies() for n in graph.nodes}
         self.data_deps = {
-            n.id: {*n.data_dependencies(), *n.case_dependencies(), *n.order_only_dependencies()}
+            n.id: {*n.data_dependencies(), *n.case_dependencies(), *self.after[n.id]}
             for n in graph.nodes
         }
         self.map_io = plan_map_io(graph, self.control.controlled)
+        # `path(base, [k])` is `base + key_steps[k]`: a Parallel's ResultSelector names many.
+        self.key_steps = {n.id: path("", [n.id]) for n in graph.nodes}
         self.most_results = 1  # the most task results one state document holds at once
         self.added: dict[str, int] = {}  # control-flow states and Catches added, by reason
         self.added_types: dict[str, int] = {}  # control-flow states added, by state type
@@ -230,9 +233,12 @@ class AslWriter:
         name = f"Parallel {self.parallel_count}"
         source: dict[str, int] = {k: 0 for k in known & live}  # pre-fork results: from branch 0
         starts = [self.index.spans[id(b)][0] for b in tree.branches]
+        start, end = self.index.spans[id(tree)]
+        position = self.index.position
         for k in live:  # a result a branch produces comes from that branch
-            if self.index.holds(tree, k):
-                source[k] = bisect_right(starts, self.index.position[k]) - 1
+            at = position.get(k, -1)
+            if start <= at < end:
+                source[k] = bisect_right(starts, at) - 1
         if not source:  # nothing is read after the join: keep what the branches produced
             source = {k: i for i, b in enumerate(tree.branches) for k in self.index.tasks(b)}
         kept_by: list[set[str]] = [set() for _ in tree.branches]  # each branch keeps its own
@@ -244,7 +250,8 @@ class AslWriter:
             branches.append(link(seq))
         keys = sorted(source, key=self.order.__getitem__)
         # Only `results` is rebuilt: ResultPath keeps the input's params and consts as they were.
-        selector = {k + ".$": path(f"$[{source[k]}].results", [k]) for k in keys}
+        steps = self.key_steps
+        selector = {k + ".$": f"$[{source[k]}].results{steps[k]}" for k in keys}
         state = {
             "Type": "Parallel",
             "Branches": branches,
@@ -311,7 +318,7 @@ class AslWriter:
         """The Lambda payload: task id, inputs, context; and whether a large result may be
         stored by reference (not when the state machine itself reads into the result)."""
         payload = {"task": node.id, **body}
-        after = node.order_only_dependencies()
+        after = self.after[node.id]
         if after:  # order-only upstream tasks: their values, for the markers they may hold
             payload[AFTER_KEY] = {f"{u}.$": result_path(u) for u in after}
         if node.options.trigger != DEFAULT_TRIGGER:
@@ -528,13 +535,20 @@ def comment(graph: FlowGraph) -> str:
 
 
 def walk_states(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every state of a definition, inside Parallel branches and Map processors too."""
-    for state in definition.get("States", {}).values():
+    """Every state of a definition, inside Parallel branches and Map processors too: each state,
+    then its branches' and its item processor's (a stack rather than nested generators, which
+    would pass each state up through every level of a deeply nested machine)."""
+    stack = [iter(definition.get("States", {}).values())]
+    while stack:
+        state = next(stack[-1], None)
+        if state is None:
+            stack.pop()
+            continue
         yield state
-        for branch in state.get("Branches", []):
-            yield from walk_states(branch)
+        inner = [*state.get("Branches", [])]
         if "ItemProcessor" in state:
-            yield from walk_states(state["ItemProcessor"])
+            inner.append(state["ItemProcessor"])
+        stack.extend(iter(machine.get("States", {}).values()) for machine in reversed(inner))
 
 
 def _check_const_keys(value: Any, flow: str, task: str) -> None:
