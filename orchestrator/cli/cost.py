@@ -20,6 +20,7 @@ from orchestrator.deploy.cost import (
 from orchestrator.deploy.pricing import PRICES_ENV, load_prices
 from orchestrator.deploy.schedule_runs import HOURS_PER_MONTH, runs_per_month
 from orchestrator.graph import FlowGraph
+from orchestrator.planner.asl import walk_states
 from orchestrator.settings import ProjectSettings, project_of
 
 ItemsOption = Annotated[
@@ -103,6 +104,8 @@ def cost(
     ]
     if item_note:
         lines.append(f"  maps: {item_note}")
+    if any(state["Type"] == "Choice" for state in walk_states(plan.asl)):
+        lines.append("  the path depends on data (Choice states): the longest successful one")
     lines += _table(result, monthly is not None)
     lines.append(
         f"  prices: {prices.describe()}; before free tiers. Express memory "
