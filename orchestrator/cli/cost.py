@@ -19,6 +19,7 @@ from orchestrator.deploy.cost import (
 )
 from orchestrator.deploy.pricing import PRICES_ENV, load_prices
 from orchestrator.deploy.schedule_runs import HOURS_PER_MONTH, runs_per_month
+from orchestrator.errors import ScheduleError
 from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import walk_states
 from orchestrator.settings import ProjectSettings, project_of
@@ -141,7 +142,10 @@ def _runs(graph: FlowGraph, schedule: str | None, runs: float | None) -> tuple[f
     expression = schedule or (graph.schedule.expression if graph.schedule else None)
     if expression is None:
         return None, "no schedule: per month needs --runs-per-month N or --schedule EXPR"
-    count = runs_per_month(expression)
+    try:
+        count = runs_per_month(expression)
+    except ScheduleError as err:
+        raise err.in_flow(graph.name) from None
     if count is None:
         return 1.0, f"{expression} starts one run, once"
     return count, f"{expression} → {count:,.6g} runs in {month}"

@@ -13,6 +13,7 @@ import re
 from datetime import date, timedelta
 
 from orchestrator.errors import ScheduleError
+from orchestrator.sdk.schedules import validate_expression
 
 HOURS_PER_MONTH = 730
 _REFERENCE_YEAR = 2027  # not a leap year
@@ -24,6 +25,7 @@ _DAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
 
 def runs_per_month(expression: str) -> float | None:
     """Executions per 730-hour month; None for a one-time `at(...)` schedule."""
+    validate_expression(expression)
     text = expression.strip()
     if text.startswith("at("):
         return None

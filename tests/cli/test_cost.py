@@ -50,3 +50,10 @@ def test_a_bad_prices_file_is_one_error_line(tmp_path: Path) -> None:
     assert result.exit_code == USER_ERROR_EXIT
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "prices.json" in errors[0]
+
+
+def test_a_bad_schedule_is_one_error_line_naming_the_flow() -> None:
+    result = CliRunner().invoke(app, ["cost", PROMO, "--schedule", "rate(0 hours)"])
+    assert result.exit_code == USER_ERROR_EXIT
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "大促监控" in errors[0] and "rate(0 hours)" in errors[0]
