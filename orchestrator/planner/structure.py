@@ -219,7 +219,7 @@ class _Decomposer:
             )
             order = self.order
             for i in sorted([i for inner in component.above for i in inner.sources]):
-                preds = self.preds[i]
+                preds = set(self.preds[i])
                 self.added += [(order[j], order[i]) for j in sources if j not in preds]
             if len(component.above) > 1:
                 parts.append(Parallel(tuple([self.walk(c, sinks) for c in component.above])))
