@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from orchestrator.cli import (
     build,
+    cost,
     deploy,
     exec_machine,
     graph,
@@ -38,6 +39,7 @@ COMMANDS = (
     exec_machine,
     build,
     deploy,
+    cost,
 )
 
 for _command in COMMANDS:

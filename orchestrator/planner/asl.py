@@ -6,6 +6,7 @@ compiles to byte-identical JSON.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,7 +60,8 @@ from orchestrator.planner.paths import (
     result_path,
 )
 from orchestrator.planner.steps import Sequence, Step, link
-from orchestrator.planner.structure import Leaf, Parallel, Series, Tree, leaves
+from orchestrator.planner.structure import Leaf, Parallel, Series, Tree
+from orchestrator.planner.tree_index import TreeIndex
 
 # Lambda's own transient failures, retried on every task as the Step Functions guide recommends.
 LAMBDA_TRANSIENT_ERRORS = (
@@ -96,11 +98,14 @@ class AslWriter:
         self.parallel_count = 0
         # The results a task's states read: its inputs, its case conditions, and the values of
         # its order-only upstream tasks (sent under "after", for their markers).
+        self.after = {n.id: n.order_only_dependencies() for n in graph.nodes}
         self.data_deps = {
-            n.id: {*n.data_dependencies(), *n.case_dependencies(), *n.order_only_dependencies()}
+            n.id: {*n.data_dependencies(), *n.case_dependencies(), *self.after[n.id]}
             for n in graph.nodes
         }
         self.map_io = plan_map_io(graph, self.control.controlled)
+        # `path(base, [k])` is `base + key_steps[k]`: a Parallel's ResultSelector names many.
+        self.key_steps = {n.id: path("", [n.id]) for n in graph.nodes}
         self.most_results = 1  # the most task results one state document holds at once
         self.added: dict[str, int] = {}  # control-flow states and Catches added, by reason
         self.added_types: dict[str, int] = {}  # control-flow states added, by state type
@@ -108,6 +113,7 @@ class AslWriter:
         # The paths into each task's result the flow's own result reads: checked by the task
         # (RESULT_READS_KEY), as only the caller reads the execution's output.
         self.output_reads: dict[str, list[list[str | int]]] = {}
+
         for ref in references(graph.output) if graph.output is not None else ():
             if isinstance(ref, ResultInput) and ref.path:
                 self.output_reads.setdefault(ref.node, []).append(list(ref.path))
@@ -125,6 +131,7 @@ class AslWriter:
 
     def machine(self, tree: Tree) -> dict[str, Any]:
         seeds = self.control.seeds(self.graph)
+        self.index = TreeIndex(tree, self.data_deps)
         body, _ = self.sequence(tree, known=set(seeds), live=self.final_results())
         start = self.start_states(seeds)
         seq = Sequence()
@@ -187,24 +194,37 @@ class AslWriter:
         if isinstance(tree, Leaf):
             return self.leaf(self.nodes[tree.node], known, live)
         if isinstance(tree, Series):
-            # last[k]: the last part that reads result k. Part i must keep the results that
-            # exist (known, or produced so far) and are read by a later part: `pending`.
-            reads = [self.reads(p) for p in tree.parts]
-            last = {k: i for i, keys in enumerate(reads) for k in keys}
-            pending = {k for k in known if k in last}
-            seq = Sequence()
-            for i, part in enumerate(tree.parts):
-                produced = {k for k in leaves(part) if last.get(k, -1) > i}
-                pending = {k for k in pending if last[k] > i} | produced
-                part_seq, known = self.sequence(part, known, live | pending)
-                seq.extend(part_seq)
-            return seq, known
+            return self.series(tree, known, live)
         name, state, exists = self.parallel(tree, known, live)
         return Sequence([Step(name, state)]), exists
 
-    def reads(self, tree: Tree) -> set[str]:
-        """Result keys the tasks of `tree` read."""
-        return {r for n in leaves(tree) for r in self.data_deps[n]}
+    def series(self, tree: Series, known: set[str], live: set[str]) -> tuple[Sequence, set[str]]:
+        # last(k): the last part that reads result k. Part i must keep the results that exist
+        # (known, or produced so far) and are read by a later part: `pending`. The largest part
+        # is never scanned — whether it reads k is asked of the index — so a deep tree is not
+        # rescanned at every level.
+        parts, index = tree.parts, self.index
+        heavy = max(range(len(parts)), key=lambda i: index.size(parts[i]))
+        light_last: dict[str, int] = {}
+        for i, part in enumerate(parts):
+            if i != heavy:
+                light_last.update(dict.fromkeys(index.read_keys(part), i))
+
+        def last(key: str) -> int:
+            i = light_last.get(key, -1)
+            return heavy if i < heavy and index.reads(parts[heavy], key) else i
+
+        pending = {k for k in known if last(k) >= 0}
+        seq = Sequence()
+        for i, part in enumerate(parts):
+            if i == heavy:
+                produced = {k for k, j in light_last.items() if j > i and index.holds(part, k)}
+            else:
+                produced = {k for k in index.tasks(part) if last(k) > i}
+            pending = {k for k in pending if last(k) > i} | produced
+            part_seq, known = self.sequence(part, known, live | pending)
+            seq.extend(part_seq)
+        return seq, known
 
     def parallel(
         self, tree: Parallel, known: set[str], live: set[str]
@@ -212,11 +232,15 @@ class AslWriter:
         self.parallel_count += 1
         name = f"Parallel {self.parallel_count}"
         source: dict[str, int] = {k: 0 for k in known & live}  # pre-fork results: from branch 0
-        produced = [set(leaves(b)) for b in tree.branches]
-        for i, mine in enumerate(produced):
-            source.update({k: i for k in mine & live})
+        starts = [self.index.spans[id(b)][0] for b in tree.branches]
+        start, end = self.index.spans[id(tree)]
+        position = self.index.position
+        for k in live:  # a result a branch produces comes from that branch
+            at = position.get(k, -1)
+            if start <= at < end:
+                source[k] = bisect_right(starts, at) - 1
         if not source:  # nothing is read after the join: keep what the branches produced
-            source = {k: i for i, mine in enumerate(produced) for k in mine}
+            source = {k: i for i, b in enumerate(tree.branches) for k in self.index.tasks(b)}
         kept_by: list[set[str]] = [set() for _ in tree.branches]  # each branch keeps its own
         for key, branch_index in source.items():
             kept_by[branch_index].add(key)
@@ -226,7 +250,8 @@ class AslWriter:
             branches.append(link(seq))
         keys = sorted(source, key=self.order.__getitem__)
         # Only `results` is rebuilt: ResultPath keeps the input's params and consts as they were.
-        selector = {k + ".$": path(f"$[{source[k]}].results", [k]) for k in keys}
+        steps = self.key_steps
+        selector = {k + ".$": f"$[{source[k]}].results{steps[k]}" for k in keys}
         state = {
             "Type": "Parallel",
             "Branches": branches,
@@ -293,7 +318,7 @@ class AslWriter:
         """The Lambda payload: task id, inputs, context; and whether a large result may be
         stored by reference (not when the state machine itself reads into the result)."""
         payload = {"task": node.id, **body}
-        after = node.order_only_dependencies()
+        after = self.after[node.id]
         if after:  # order-only upstream tasks: their values, for the markers they may hold
             payload[AFTER_KEY] = {f"{u}.$": result_path(u) for u in after}
         if node.options.trigger != DEFAULT_TRIGGER:
@@ -510,13 +535,20 @@ def comment(graph: FlowGraph) -> str:
 
 
 def walk_states(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every state of a definition, inside Parallel branches and Map processors too."""
-    for state in definition.get("States", {}).values():
+    """Every state of a definition, inside Parallel branches and Map processors too: each state,
+    then its branches' and its item processor's (a stack rather than nested generators, which
+    would pass each state up through every level of a deeply nested machine)."""
+    stack = [iter(definition.get("States", {}).values())]
+    while stack:
+        state = next(stack[-1], None)
+        if state is None:
+            stack.pop()
+            continue
         yield state
-        for branch in state.get("Branches", []):
-            yield from walk_states(branch)
+        inner = [*state.get("Branches", [])]
         if "ItemProcessor" in state:
-            yield from walk_states(state["ItemProcessor"])
+            inner.append(state["ItemProcessor"])
+        stack.extend(iter(machine.get("States", {}).values()) for machine in reversed(inner))
 
 
 def _check_const_keys(value: Any, flow: str, task: str) -> None:

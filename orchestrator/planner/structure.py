@@ -12,12 +12,20 @@ The algorithm, on a set of nodes S (kept in a topological order):
    into a Series of segments without adding any dependency;
 4. no clean cut (S is not SP at this level): cut S by longest-path level into P = levels ≤ L and
    Q = the rest, choosing L to minimise critical_path(P) + critical_path(Q) (unit task weights);
-   Q's sources now wait for all of P, and those added dependencies are reported.
+   Q's sources now wait for all of P, and those added dependencies are reported. With unit
+   weights every L scores the same — critical_path(P) = L + 1 and critical_path(Q) = the longest
+   path from a node of level > L, which is the critical path of S minus L + 1 — so the first
+   (least) L wins: P is S's sources. Q's levels are S's levels minus one, so a run of such cuts
+   is walked level by level in one pass over S (`_Decomposer.peel`) rather than recomputed per
+   cut: that keeps a 10,000-task DAG of 1,000 levels linear-time rather than quadratic.
+
+Every set the recursion meets is convex (a path between two of its nodes stays inside it), so
+"reaches" can be read from the whole DAG's descendant sets, kept as bit masks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -74,19 +82,19 @@ def enforced_order(tree: Tree) -> set[tuple[str, str]]:
 class _Decomposer:
     def __init__(self, nodes: list[str], deps: Mapping[str, Sequence[str]]) -> None:
         self.order = _topological(nodes, deps)
-        self.index = {n: i for i, n in enumerate(self.order)}
-        self.preds = [[self.index[d] for d in deps.get(n, ())] for n in self.order]
+        index = {n: i for i, n in enumerate(self.order)}
+        self.preds = [sorted({index[d] for d in deps.get(n, ())}) for n in self.order]
         self.succs: list[list[int]] = [[] for _ in self.order]
         for i, ps in enumerate(self.preds):
             for p in ps:
                 self.succs[p].append(i)
-        # anc[i]: bitmask of every ancestor of node i (indices are a topological order).
-        self.anc = [0] * len(self.order)
-        for i, ps in enumerate(self.preds):
+        # desc[i]: bit mask of every descendant of node i (indices are a topological order).
+        self.desc = [0] * len(self.order)
+        for i in range(len(self.order) - 1, -1, -1):
             mask = 0
-            for p in ps:
-                mask |= self.anc[p] | (1 << p)
-            self.anc[i] = mask
+            for c in self.succs[i]:
+                mask |= self.desc[c] | (1 << c)
+            self.desc[i] = mask
         self.added: list[tuple[str, str]] = []
 
     def run(self) -> Decomposition:
@@ -94,18 +102,18 @@ class _Decomposer:
         return Decomposition(tree, self.added)
 
     def split(self, s: list[int]) -> Tree:
+        """The tree of `s`: node indices in increasing (so topological) order."""
         if len(s) == 1:
             return Leaf(self.order[s[0]])
         components = self.components(s)
         if len(components) > 1:
-            return Parallel(tuple(self.split(c) for c in components))
+            return Parallel(tuple([self.split(c) for c in components]))
         cuts = self.clean_cuts(s)
         if cuts:
             bounds = [0, *cuts, len(s)]
             parts = [self.split(s[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
             return _series(parts)
-        p, q = self.forced_cut(s)
-        return _series([self.split(p), self.split(q)])
+        return self.peel(s)
 
     def components(self, s: list[int]) -> list[list[int]]:
         members = set(s)
@@ -127,67 +135,140 @@ class _Decomposer:
         return sorted(groups.values(), key=lambda g: g[0])
 
     def clean_cuts(self, s: list[int]) -> list[int]:
-        """Positions k where every node of s[:k] is an ancestor of every node of s[k:].
-
-        It is enough to check the sources of s[k:] (nodes with no predecessor there): every
-        other node of s[k:] descends from one of them and so has at least their ancestors.
-        """
-        members = set(s)
-        preds_in_q = {i: sum(1 for p in self.preds[i] if p in members) for i in s}
-        sources = {i for i in s if preds_in_q[i] == 0}
+        """Positions k where every node of s[:k] is an ancestor of every node of s[k:]."""
         cuts: list[int] = []
-        prefix = 0
+        rest = _mask(s)
+        common = -1  # the descendants every node of the prefix has: all ones to begin with
+        sinks = _mask(i for i in s if not self.desc[i] & rest)
         for k in range(1, len(s)):
             moved = s[k - 1]
-            prefix |= 1 << moved
-            sources.discard(moved)
-            for succ in self.succs[moved]:
-                if succ in members:
-                    preds_in_q[succ] -= 1
-                    if preds_in_q[succ] == 0:
-                        sources.add(succ)
-            if all(self.anc[q] & prefix == prefix for q in sources):
+            common &= self.desc[moved]
+            rest ^= 1 << moved
+            if common & sinks != sinks:
+                break  # the rest always holds the sinks: no later prefix reaches them all
+            if not rest & ~common:
                 cuts.append(k)
         return cuts
 
-    def forced_cut(self, s: list[int]) -> tuple[list[int], list[int]]:
-        """Cut `s` between two longest-path levels, where critical_path(P) + critical_path(Q) is
-        least. P (levels ≤ L) is closed under predecessors and Q under successors, so their
-        critical paths are a prefix maximum of the longest path *ending* at each node and a
-        suffix maximum of the longest path *starting* at each: every candidate cut is scored in
-        O(1) after two passes over `s`, instead of two critical-path computations per cut."""
+    def peel(self, s: list[int]) -> Tree:
+        """The forced cut of a connected `s` with no clean cut: its sources (level 0) run first
+        and the rest waits for all of them (the module's docstring says why level 0).
+
+        The rest is S's levels ≥ 1, and the components of S's levels ≥ L are nested in those of
+        its levels ≥ L - 1; one pass from the top level down builds that forest of components
+        (`_Level`), and the cuts are then walked down it (`walk`) instead of recomputing levels,
+        components and cuts for every cut."""
         members = set(s)
         level: dict[int, int] = {}
-        ending: dict[int, int] = {}  # longest path (in tasks) within s that ends at i
+        layers: list[list[int]] = []  # each level's nodes, in order
         for i in s:
-            preds = [p for p in self.preds[i] if p in members]
-            level[i] = 1 + max((level[p] for p in preds), default=-1)
-            ending[i] = 1 + max((ending[p] for p in preds), default=0)
-        starting: dict[int, int] = {}  # longest path within s that starts at i
-        for i in reversed(s):
-            succs = [c for c in self.succs[i] if c in members]
-            starting[i] = 1 + max((starting[c] for c in succs), default=0)
-        top = max(level.values())
-        up_to = [0] * (top + 1)  # critical path of the levels ≤ L
-        from_ = [0] * (top + 2)  # critical path of the levels ≥ L
-        for i in s:
-            up_to[level[i]] = max(up_to[level[i]], ending[i])
-            from_[level[i]] = max(from_[level[i]], starting[i])
-        for lv in range(1, top + 1):
-            up_to[lv] = max(up_to[lv], up_to[lv - 1])
-        for lv in range(top - 1, -1, -1):
-            from_[lv] = max(from_[lv], from_[lv + 1])
-        cut = min(range(top), key=lambda c: (up_to[c] + from_[c + 1], c))
-        p = [i for i in s if level[i] <= cut]
-        q = [i for i in s if level[i] > cut]
-        p_mask = sum(1 << i for i in p)
-        q_set = set(q)
-        for i in q:
-            missing = p_mask & ~self.anc[i]
-            has_pred_in_q = any(x in q_set for x in self.preds[i])
-            if missing and not has_pred_in_q:
-                self.added.extend((self.order[j], self.order[i]) for j in p if missing >> j & 1)
-        return p, q
+            lv = 1 + max((level[p] for p in self.preds[i] if p in members), default=-1)
+            level[i] = lv
+            if lv == len(layers):
+                layers.append([])
+            layers[lv].append(i)
+        parent: dict[int, int] = {}
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        above: list[_Level] = []  # the components of the levels above lv
+        for lv in range(len(layers) - 1, -1, -1):
+            for i in layers[lv]:
+                parent[i] = i
+                for c in self.succs[i]:  # every successor is on a higher level
+                    if c in members:
+                        parent[find(i)] = find(c)
+            grown: dict[int, _Level] = {}
+            for i in layers[lv]:  # every component of levels ≥ lv has a node on level lv
+                grown.setdefault(find(i), _Level(sources=[])).sources.append(i)
+            for component in above:
+                grown[find(component.sources[0])].above.append(component)
+            for component in grown.values():
+                component.mask = _mask(component.sources)
+                component.size = len(component.sources)
+                for inner in component.above:
+                    component.mask |= inner.mask
+                    component.size += inner.size
+            above = sorted(grown.values(), key=lambda c: c.sources[0])
+        whole = _mask(s)
+        sinks = _mask(i for i in s if not self.desc[i] & whole)
+        (root,) = above
+        return self.walk(root, sinks, cut=True)
+
+    def walk(self, component: _Level, sinks: int, cut: bool = False) -> Tree:
+        """The tree of one component of a peeled set: `split`'s steps, with its components
+        and levels read from the forest (`cut`: it is known to have no clean cut)."""
+        parts: list[Tree] = []
+        while True:
+            if component.size == 1:
+                parts.append(Leaf(self.order[component.sources[0]]))
+                break
+            if not cut and self.has_clean_cut(component.mask, sinks & component.mask):
+                parts.append(self.split(_indices(component.mask)))
+                break
+            cut = False
+            sources = component.sources
+            parts.append(
+                Leaf(self.order[sources[0]])
+                if len(sources) == 1
+                else Parallel(tuple([Leaf(self.order[i]) for i in sources]))
+            )
+            order = self.order
+            for i in sorted([i for inner in component.above for i in inner.sources]):
+                preds = set(self.preds[i])
+                self.added += [(order[j], order[i]) for j in sources if j not in preds]
+            if len(component.above) > 1:
+                parts.append(Parallel(tuple([self.walk(c, sinks) for c in component.above])))
+                break
+            (component,) = component.above
+        return _series(parts)
+
+    def has_clean_cut(self, rest: int, sinks: int) -> bool:
+        """Whether the nodes of the mask `rest` have a clean cut: `clean_cuts`' sweep, stopped as
+        soon as no later cut can be clean."""
+        common = -1
+        remaining = rest
+        while remaining:
+            low = remaining & -remaining
+            remaining ^= low
+            common &= self.desc[low.bit_length() - 1]
+            rest ^= low
+            if common & sinks != sinks:
+                return False
+            if not rest & ~common:
+                return rest != 0
+        return False
+
+
+@dataclass
+class _Level:
+    """A weakly connected component of the levels ≥ L of a peeled set: its nodes on level L,
+    the components of the levels ≥ L + 1 it holds (by first node), and all its nodes."""
+
+    sources: list[int]
+    above: list[_Level] = field(default_factory=list)
+    mask: int = 0
+    size: int = 0
+
+
+def _indices(mask: int) -> list[int]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def _mask(indices: Iterable[int]) -> int:
+    mask = 0
+    for i in indices:
+        mask |= 1 << i
+    return mask
 
 
 def _series(parts: list[Tree]) -> Tree:
@@ -202,6 +283,8 @@ def _topological(nodes: list[str], deps: Mapping[str, Sequence[str]]) -> list[st
     import heapq
 
     position = {n: i for i, n in enumerate(nodes)}
+    if all(position[d] < i for i, n in enumerate(nodes) for d in deps.get(n, ())):
+        return list(nodes)  # already topological: Kahn's algorithm would return it unchanged
     indegree = {n: len(set(deps.get(n, ()))) for n in nodes}
     children: dict[str, list[str]] = {n: [] for n in nodes}
     for n in nodes:

@@ -8,8 +8,8 @@ module — what a Lambda imports — loads neither pydantic nor the planner.
 
 from __future__ import annotations
 
-import copy
 import inspect
+import json
 import sys
 import warnings
 from collections.abc import Callable
@@ -203,7 +203,9 @@ class Flow:
         plan = self.plan()
         for note in plan.notes:
             warnings.warn(note, SynchronisationAdded, stacklevel=2)
-        return copy.deepcopy(plan.asl)
+        # A copy, so the caller may change it without changing the plan the flow runs; through
+        # JSON, which is what the ASL is, at a third of deepcopy's cost (its memo of every object).
+        return json.loads(json.dumps(plan.asl))
 
     def run(
         self, clock: Any = "real", committed: bool = False, executor: Any = None, **params: Any

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -114,3 +116,32 @@ def test_independent_tasks_run_in_parallel_and_diamond_keeps_its_shape() -> None
     diamond = decompose(["s", "l", "r", "j"], {"l": ["s"], "r": ["s"], "j": ["l", "r"]})
     assert diamond.tree == Series((Leaf("s"), Parallel((Leaf("l"), Leaf("r"))), Leaf("j")))
     assert diamond.added == []
+
+
+def test_a_forced_cut_peels_the_sources_level_by_level() -> None:
+    # Two crossing N shapes in a row: each level waits for all of the level before, and only
+    # the dependencies the DAG lacks are reported.
+    deps = {"c": ["a", "b"], "d": ["b"], "e": ["c", "d"], "f": ["d"]}
+    result = decompose(["a", "b", "c", "d", "e", "f"], deps)
+    assert result.tree == Series(
+        (
+            Parallel((Leaf("a"), Leaf("b"))),
+            Parallel((Leaf("c"), Leaf("d"))),
+            Parallel((Leaf("e"), Leaf("f"))),
+        )
+    )
+    assert result.added == [("a", "d"), ("c", "f")]
+
+
+def test_a_deeply_nested_dag_compiles() -> None:
+    # 10,000 tasks in layers of 10, each on 2 random tasks of the layer before: the machine
+    # nests about 1,750 Parallel states (the recursive planner hit Python's recursion limit).
+    from orchestrator.planner import plan_flow
+    from orchestrator.planner.asl import walk_states
+    from tests.planner.random_graphs import graph_of, layered_deps
+
+    plan = plan_flow(graph_of(layered_deps(random.Random(1), 10_000, 10, 2)))
+    tasks = [s for s in walk_states(plan.asl) if s["Type"] == "Task"]
+    assert sorted(t["Parameters"]["Payload"]["task"] for t in tasks) == sorted(
+        f"t{i}" for i in range(10_000)
+    )
