@@ -158,14 +158,14 @@ def invoker(machine: LocalMachine) -> Callable[[str, Any], Any]:
                 "Lambda.ResourceNotFoundException",
                 f"no task of flow {flow!r} is deployed as {function_name}",
             )
-        request = str(uuid.uuid4())  # the invocation's Lambda request id
         try:
-            return LambdaResponse(execute_task(fn, payload), request_id=request)
+            # The engine makes up the request id of a successful invocation (a cheap PRNG).
+            return LambdaResponse(execute_task(fn, payload))
         except Exception as exc:  # a task's exception is its Lambda's unhandled error
-            cause = error_cause(error_payload(exc, request))
+            cause = error_cause(error_payload(exc, str(uuid.uuid4())))
             raise LambdaFunctionError(type(exc).__name__, cause) from exc
         except SystemExit as exc:  # on Lambda, an exiting handler fails its invocation
-            details = error_payload(exc, request)
+            details = error_payload(exc, str(uuid.uuid4()))
             details["errorMessage"] = (
                 f"the task called sys.exit({exc.code!r}); a task ends by returning or raising"
             )
