@@ -5,9 +5,17 @@ from __future__ import annotations
 import hashlib
 import re
 
-from anyascii import anyascii
-
 MAX_RESOURCE_NAME = 80
+
+
+def to_ascii(text: str) -> str:
+    """`text` transliterated to ASCII; anyascii (and the data it loads, ~10 ms) only for text
+    that needs it, so planning ASCII-named flows does not pay for it."""
+    if text.isascii():
+        return text
+    from anyascii import anyascii
+
+    return anyascii(text)
 
 
 def resource_name(display_name: str) -> str:
@@ -16,7 +24,7 @@ def resource_name(display_name: str) -> str:
     Non-Latin names are transliterated ("推荐系统" → "TuiJianXiTong"); a hash of the display name
     is appended when transliteration changed it, so two names never collide on one slug.
     """
-    ascii_name = anyascii(display_name)
+    ascii_name = to_ascii(display_name)
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_name).strip("-_") or "flow"
     if ascii_name != display_name or slug != display_name:
         digest = hashlib.sha256(display_name.encode()).hexdigest()[:6]
@@ -26,7 +34,7 @@ def resource_name(display_name: str) -> str:
 
 def node_id(task_name: str) -> str:
     """A state-name-safe id for a task: ASCII letters, digits and underscores."""
-    ident = re.sub(r"[^A-Za-z0-9_]+", "_", anyascii(task_name)).strip("_") or "task"
+    ident = re.sub(r"[^A-Za-z0-9_]+", "_", to_ascii(task_name)).strip("_") or "task"
     if ident[0].isdigit():
         ident = "t_" + ident
     return ident[:60]
@@ -34,7 +42,7 @@ def node_id(task_name: str) -> str:
 
 def function_id(task_name: str) -> str:
     """CamelCase ASCII id for the task's Lambda (a CloudFormation logical id prefix)."""
-    words = re.split(r"[^A-Za-z0-9]+", anyascii(task_name))
+    words = re.split(r"[^A-Za-z0-9]+", to_ascii(task_name))
     camel = "".join(w[:1].upper() + w[1:] for w in words if w) or "Task"
     if camel[0].isdigit():
         camel = "T" + camel

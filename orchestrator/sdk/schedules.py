@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from orchestrator.errors import ScheduleError
 
@@ -148,6 +147,9 @@ def validate_expression(expression: str) -> None:
 
 
 def validate_timezone(timezone: str) -> None:
+    # Imported here: zoneinfo costs ~10 ms at import, and only flows with a timezone need it.
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
