@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +37,16 @@ for where in (ROOT, BENCH):  # run as a script from anywhere, or loaded by the s
     if str(where) not in sys.path:
         sys.path.insert(0, str(where))
 
-from engine_vs_prefect import build_chain, build_map, inc, items, square  # noqa: E402
+from engine_vs_prefect import (  # noqa: E402
+    Samples,
+    build_chain,
+    build_map,
+    inc,
+    items,
+    square,
+    table,
+    timed,
+)
 
 from orchestrator import Flow  # noqa: E402
 from orchestrator.contract import STORE_ENV  # noqa: E402
@@ -50,25 +57,6 @@ from orchestrator.runtime.handler import execute_task  # noqa: E402
 TARGET_OVERHEAD_US = 50.0
 TARGET_STARTUP_MS = 100.0
 EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:bench:baseline"
-
-
-@dataclass
-class Samples:
-    values: list[float] = field(default_factory=list)
-
-    @property
-    def best(self) -> float:
-        return min(self.values)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.values)
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - start, out
 
 
 # -- the plain loop: the same handlers, through the runtime handler ---------------------------
@@ -212,24 +200,6 @@ def measure_startup(runs: int = 7) -> Startup:
 
 
 # -- printing ---------------------------------------------------------------------------------
-def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    line = "  ".join("-" * w for w in widths)
-    out = [title, line]
-    for k, row in enumerate(cells):
-        out.append(
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
-        if k == 0:
-            out.append(line)
-    out.append(line)
-    return "\n".join(out)
-
-
 def overhead_rows(res: Overhead) -> list[list[str]]:
     unit = "task state" if res.workload == "chain" else "item"
     label = f"{res.workload} {res.n:,}"

@@ -15,14 +15,19 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "engine_vs_prefect.py"
 
 
-@pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_engine_vs_prefect", BENCH)
+def load(name: str, path: Path) -> ModuleType:
+    """A bench script imported as a module (registered, for its dataclasses)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    return load("bench_engine_vs_prefect", BENCH)
 
 
 @pytest.mark.parametrize("workload", ["chain", "map"])
@@ -58,10 +63,7 @@ def test_chain_result_is_right(bench: ModuleType) -> None:
 
 
 def test_planner_bench_runs_at_a_tiny_size() -> None:
-    spec = importlib.util.spec_from_file_location("bench_planner", BENCH.parent / "planner.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load("bench_planner", BENCH.parent / "planner.py")
     rows = module.main([30], repeats=1)
     assert [(name, n) for name, n, _, _ in rows] == [("chain", 30), ("fan", 30), ("layered", 30)]
     assert all(seconds >= 0 for _, _, seconds, _ in rows)
@@ -69,13 +71,7 @@ def test_planner_bench_runs_at_a_tiny_size() -> None:
 
 @pytest.fixture(scope="module")
 def overhead() -> ModuleType:
-    path = BENCH.parent / "engine_overhead.py"
-    spec = importlib.util.spec_from_file_location("bench_engine_overhead", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load("bench_engine_overhead", BENCH.parent / "engine_overhead.py")
 
 
 @pytest.mark.parametrize("workload", ["chain", "map"])
