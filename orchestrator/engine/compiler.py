@@ -24,7 +24,9 @@ from .program import Program, Runnable
 from .query import JSONATA, machine_language, state_language
 from .task import TaskState
 
-_SIMPLE: dict[str, Any] = {
+_STATE_CLASSES: dict[str, Any] = {
+    "Parallel": ParallelState,
+    "Map": MapState,
     "Task": TaskState,
     "Pass": PassState,
     "Choice": ChoiceState,
@@ -108,19 +110,19 @@ def _compile_nested(document: dict[str, Any], where: str, language: str) -> Prog
 def _compile_state(name: str, spec: Any, machine: str, nested: Any) -> Runnable:
     if not isinstance(spec, dict):
         raise DefinitionError(f"state {name!r} must be an object")
+    classes = _STATE_CLASSES
     if state_language(spec, machine, f"state {name!r}") == JSONATA:
-        from .jsonata_execution import compile_jsonata_state
+        from .jsonata_execution import STATE_CLASSES  # the JSONata library only when used
 
-        return compile_jsonata_state(name, spec, nested)
+        classes = STATE_CLASSES
     kind = spec.get("Type")
-    if kind == "Parallel":
-        return ParallelState(name, spec, nested)
-    if kind == "Map":
-        return MapState(name, spec, nested)
-    state_class = _SIMPLE.get(str(kind))
+    state_class = classes.get(str(kind))
     if state_class is None:
         raise DefinitionError(f"state {name!r}: unknown Type {kind!r}")
-    state: Runnable = state_class(name, spec)
+    if kind in ("Parallel", "Map"):  # they compile their branches / item processor
+        state: Runnable = state_class(name, spec, nested)
+    else:
+        state = state_class(name, spec)
     return state
 
 

@@ -43,7 +43,7 @@ from .jsonpath import dumps
 from .lane import Lane
 from .map_state import MapState
 from .parallel import ParallelState
-from .program import Program, Runnable
+from .program import Program
 from .query import JsonataTemplate, states_of
 from .retry import Catcher, RecoverableState
 from .spec import MAP_MAX_TOLERATED_FAILURE_PERCENTAGE, TASK_MAX_TIMEOUT_SECONDS
@@ -292,25 +292,14 @@ class JsonataMap(_JsonataRecoverable, MapState):
         ]
 
 
-_CLASSES: dict[str, Any] = {
+#: The JSONata-mode class of each state Type (the compiler instantiates them).
+STATE_CLASSES: dict[str, Any] = {
     "Pass": JsonataPass,
     "Succeed": JsonataSucceed,
     "Fail": JsonataFail,
     "Wait": JsonataWait,
     "Choice": JsonataChoice,
     "Task": JsonataTask,
+    "Parallel": JsonataParallel,
+    "Map": JsonataMap,
 }
-
-
-def compile_jsonata_state(name: str, spec: dict[str, Any], nested: Compile) -> Runnable:
-    """The JSONata-mode state of `spec`'s Type."""
-    kind = spec.get("Type")
-    if kind == "Parallel":
-        return JsonataParallel(name, spec, nested)
-    if kind == "Map":
-        return JsonataMap(name, spec, nested)
-    state_class = _CLASSES.get(str(kind))
-    if state_class is None:
-        raise DefinitionError(f"state {name!r}: unknown Type {kind!r}")
-    state: Runnable = state_class(name, spec)
-    return state
