@@ -10,7 +10,7 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, RealClock
 from .compiler import Machine, compile_definition
@@ -32,6 +32,9 @@ from .spec import (
 from .state import check_size
 from .variables import Scope
 
+if TYPE_CHECKING:
+    from .child_execution import StateMachines
+
 OnRecord = Callable[[Execution], None]
 
 
@@ -50,6 +53,7 @@ def execute(
     on_record: OnRecord | None = None,
     on_event: Callable[[HistoryEvent], None] | None = None,
     objects: ObjectStore | None = None,
+    machines: StateMachines | None = None,
 ) -> Execution:
     """Run `definition` on `input` and return the finished execution.
 
@@ -60,6 +64,7 @@ def execute(
     keeps it); `on_event` with every history event as it is recorded. `objects` is the store
     Distributed Maps' ItemReader and ResultWriter read and write (S3's place); without one, a Map
     that reads or exports through S3 fails with States.ItemReaderFailed/ResultWriterFailed.
+    `machines` are those a startExecution.sync:2 Task may start, by ARN (child_execution.py).
     """
     if state_machine_type not in STATE_MACHINE_TYPES:
         raise DefinitionError(
@@ -102,6 +107,7 @@ def execute(
         objects=objects,
         on_event=on_event,
         role_arn=role_arn,
+        machines=machines,
     )
     if on_record is not None:
         on_record(execution)
@@ -124,6 +130,7 @@ def start_lane(
     on_event: Callable[[HistoryEvent], None] | None,
     role_arn: str,
     redriven: datetime | None = None,
+    machines: StateMachines | None = None,
 ) -> Lane:
     """The runtime state of `execution` (whose `events` the recorder appends to, and whose
     delays it continues) and its top-level lane. The machine's TimeoutSeconds counts from now:
@@ -163,6 +170,7 @@ def start_lane(
         # workflows is one year and five minutes respectively" (Wait state).
         max_wait=EXPRESS_MAX_SECONDS if kind == "express" else EXECUTION_MAX_OPEN_DAYS * 86_400,
         region=region,
+        machines=machines,
     )
     variables = Scope() if machine.uses_variables else None
     return Lane(run, len(recorder.events), run.root, variables=variables)

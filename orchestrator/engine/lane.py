@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
 from .errors import TIMEOUT, BranchAborted, ExecutionTimedOut, StatesError
@@ -20,6 +20,9 @@ from .objects import ObjectStore
 from .progress import LaneTrack
 from .variables import Scope
 from .worker import CallTimedOut, call_with_timeout
+
+if TYPE_CHECKING:
+    from .child_execution import StateMachines
 
 LambdaInvoker = Callable[[str, Any], Any]
 
@@ -46,6 +49,8 @@ class Run:
     region: str = ""
     #: The longest Wait the execution may take, in seconds (its type's maximum duration).
     max_wait: float = float("inf")
+    #: The machines its startExecution.sync:2 Tasks may start (child_execution.py).
+    machines: StateMachines | None = None
     root: AbortScope = field(default_factory=AbortScope)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

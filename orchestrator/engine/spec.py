@@ -16,6 +16,11 @@ S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
 S3_LIST_OBJECTS_V2 = "arn:aws:states:::s3:listObjectsV2"
 #: Its ResultWriter exports the child executions' results with s3:putObject ("ResultWriter (Map)").
 S3_PUT_OBJECT = "arn:aws:states:::s3:putObject"
+#: Start another state machine's execution and wait for it to finish ("Start a new AWS Step
+#: Functions state machine from a running execution"): the Task's result is DescribeExecution's
+#: response, whose Input and Output the `:2` suffix gives as JSON rather than as strings. A
+#: failed child fails the Task with States.TaskFailed and that response, as JSON, for Cause.
+START_EXECUTION_SYNC2 = "arn:aws:states:::states:startExecution.sync:2"
 
 # -- quotas ------------------------------------------------------------------------------------
 #: A state's input or output, an execution's input or output: 256 KiB of UTF-8 JSON.
@@ -27,6 +32,9 @@ DISTRIBUTED_MAP_MAX_CONCURRENCY = 10_000
 #: A Standard execution's history holds at most 25,000 events (an inline Map's iterations
 #: are in it; a Distributed Map's children each have their own).
 STANDARD_HISTORY_EVENTS = 25_000
+#: "Maximum size of state machine definition: 1 MB", a hard quota ("Quotas related to
+#: accounts"). The page does not say whether a MB is 10^6 or 2^20 bytes: the smaller, to be safe.
+MAX_DEFINITION_BYTES = 1_000_000
 #: A Lambda function runs at most 15 minutes.
 LAMBDA_MAX_TIMEOUT_SECONDS = 900
 LAMBDA_MEMORY_MB = (128, 10_240)

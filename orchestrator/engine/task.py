@@ -41,7 +41,7 @@ from .lambda_response import (
 )
 from .lane import Lane
 from .retry import RecoverableState
-from .spec import LAMBDA_INVOKE, TASK_MAX_TIMEOUT_SECONDS
+from .spec import LAMBDA_INVOKE, START_EXECUTION_SYNC2, TASK_MAX_TIMEOUT_SECONDS
 from .state import (
     check_size,
     invalid_path_cause,
@@ -65,6 +65,7 @@ _LOG_TYPES = ("None", "Tail")
 class TaskState(RecoverableState):
     kind = "Task"
     retry_count_at_entry = 0
+    child = False  # a startExecution.sync:2 Task: runs a child execution (child_execution.py)
     fields = RecoverableState.fields | {
         "Resource",
         "Parameters",
@@ -85,7 +86,12 @@ class TaskState(RecoverableState):
                 f"state {name!r}: Credentials (cross-account roles) is not supported locally"
             )
         self.resource = resource
-        if resource.startswith(LAMBDA_INVOKE):
+        if resource == START_EXECUTION_SYNC2:
+            from .child_execution import check_parameters
+
+            check_parameters(spec.get("Parameters"), self.where)
+            self.child, self.integration = True, False
+        elif resource.startswith(LAMBDA_INVOKE):
             if resource != LAMBDA_INVOKE:
                 raise DefinitionError(
                     f"state {name!r}: {resource} is not supported locally (only "
@@ -142,7 +148,11 @@ class TaskState(RecoverableState):
         if self.parameters is not None:
             effective = self.parameters.evaluate(effective, context)
         timeout = self._timeout(value)
-        if self.integration:
+        if self.child:
+            from .child_execution import run_child
+
+            raw = run_child(lane, effective, timeout)
+        elif self.integration:
             raw = self._invoke_api(lane, effective, timeout)
         else:
             raw = self._invoke_function(lane, effective, timeout)
