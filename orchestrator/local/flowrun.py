@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from orchestrator.contract import LOCAL_RESULTS_BUCKET, RESULTS_BUCKET_SUBSTITUTION
+from orchestrator.engine.child_execution import StateMachines
 from orchestrator.engine.clock import Clock, RealClock, VirtualClock
 from orchestrator.engine.errors import LambdaFunctionError
 from orchestrator.engine.execution import Execution
@@ -26,6 +27,7 @@ from orchestrator.engine.interpreter import execute
 from orchestrator.engine.lambda_response import LambdaResponse
 from orchestrator.errors import ParameterError
 from orchestrator.graph import FlowGraph, value_of
+from orchestrator.local.children import child_machines
 from orchestrator.local.recorder import Recorder
 from orchestrator.local.store import RunStore
 from orchestrator.runtime.error_payload import error_cause, error_payload
@@ -49,6 +51,8 @@ class LocalMachine:
     #: `definition` as JSON text, when the caller has it already (the planner's): a run then
     #: hands the engine this text instead of serialising a large definition again.
     text: str | None = None
+    #: A split flow's child machines: the parent's placeholder key of each child's ARN → its ASL.
+    children: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -186,10 +190,12 @@ def run_flow(
     graph = machine.graph
     execution_input = check_params(graph, params)
     recorder = Recorder(store)
+    definition = local_definition(machine.definition if machine.text is None else machine.text)
+    definition, machines = child_machines(definition, machine.children, graph.resource_name)
     try:
         try:
             execution = execute(
-                local_definition(machine.definition if machine.text is None else machine.text),
+                definition,
                 execution_input,
                 invoke=invoker(machine),
                 objects=local_store(),  # the results bucket of a Distributed Map's reader/writer
@@ -198,6 +204,7 @@ def run_flow(
                 state_machine_type=graph.type,
                 on_record=recorder.record,
                 on_event=on_event,
+                machines=machines,
             )
         except KeyboardInterrupt as interrupt:
             aborted = recorder.aborted(graph.name)
@@ -205,7 +212,7 @@ def run_flow(
                 raise
             raise aborted from interrupt
         # Summarised while the store's thread writes the end of the run.
-        return summarise(graph, execution, execution_input)
+        return summarise(graph, execution, execution_input, machines)
     finally:
         recorder.close()
 
@@ -222,9 +229,18 @@ def local_definition(definition: dict[str, Any] | str) -> dict[str, Any] | str:
     return definition
 
 
-def summarise(graph: FlowGraph, execution: Execution, params: dict[str, Any]) -> FlowRun:
+def summarise(
+    graph: FlowGraph,
+    execution: Execution,
+    params: dict[str, Any],
+    machines: StateMachines | None = None,
+) -> FlowRun:
     run = FlowRun(flow=graph.name, execution=execution, params=params)
     run.task_runs = task_runs(graph, execution)
+    for child in machines.executions if machines is not None else ():
+        # A split flow's tasks ran in child executions, each with a history of its own.
+        ran = task_runs_of(graph, child.events)
+        run.task_runs.update({k: r for k, r in ran.items() if r.state != "NOT_RUN"})
     run.result = flow_result(graph, execution.status, execution.output, run.task_runs)
     return run
 

@@ -7,15 +7,17 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 from orchestrator.contract import DEFAULT_OFFLOAD_BYTES, MAX_PAYLOAD_BYTES, placeholder_key
+from orchestrator.engine.spec import MAX_DEFINITION_BYTES
 from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import AslWriter
 from orchestrator.planner.control import plan_control
 from orchestrator.planner.maps import map_lines
+from orchestrator.planner.split import Child, definition_bytes, split_machine
 from orchestrator.planner.structure import decompose
 
 
@@ -39,6 +41,19 @@ class Plan:
     #: what bounds the largest state document, with the run's parameters.
     most_results: int = 1
     consts_bytes: int = 0
+    #: Over the definition size quota: the child machines `asl` (then their parent) starts.
+    children: tuple[Child, ...] = ()
+    unsplit_bytes: int = 0
+
+    def split_summary(self) -> str | None:
+        """One line when the machine was split into child machines (None otherwise)."""
+        if not self.children:
+            return None
+        return (
+            f"definition of {self.unsplit_bytes:,} B is over Step Functions' "
+            f"{MAX_DEFINITION_BYTES:,}-byte limit: split into {len(self.children)} child state "
+            "machines that the flow's machine starts in turn (startExecution.sync:2)"
+        )
 
     def state_size_summary(self) -> str:
         """One line: the bound on the largest state document this machine can produce."""
@@ -69,10 +84,20 @@ def asl_text(asl: dict[str, Any]) -> str:
     return json.dumps(asl, indent=2, ensure_ascii=False) + "\n"
 
 
-def plan_flow(graph: FlowGraph) -> Plan:
-    """Compile a flow graph to its state machine, with notes on what the planner had to add."""
+def plan_flow(graph: FlowGraph, max_definition_bytes: int = MAX_DEFINITION_BYTES) -> Plan:
+    """Compile a flow graph to its state machine, with notes on what the planner had to add.
+
+    A machine over `max_definition_bytes` (Step Functions' quota unless lowered, for tests) is
+    split into child machines that its parent starts one after the other (`planner/split.py`).
+    """
     with _compiling(len(graph.nodes)):
-        return _plan(graph)
+        plan = _plan(graph)
+        if definition_bytes(plan.text) <= max_definition_bytes:
+            return plan
+        parent, children = split_machine(graph, plan.asl, max_definition_bytes)
+        return replace(
+            plan, asl=parent, children=children, unsplit_bytes=definition_bytes(plan.text)
+        )
 
 
 @contextmanager

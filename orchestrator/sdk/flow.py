@@ -260,7 +260,8 @@ class Flow:
         note = stale_note(graph, plan.text, root)
         if note is not None:
             warnings.warn(note, StaleStateMachine, stacklevel=3)
-        return LocalMachine(graph, plan.asl, handlers, text=plan.text)
+        children = {child.arn_key: child.asl for child in plan.children}
+        return LocalMachine(graph, plan.asl, handlers, text=plan.text, children=children)
 
     def visualize(self, filename: str | None = None, *, flow_state: FlowRun | None = None) -> str:
         """Draw the task graph: DOT text, or a file (.dot, .mmd, .svg, .png).

@@ -1,0 +1,238 @@
+"""A machine over Step Functions' definition size quota, split into child state machines.
+
+"Maximum size of state machine definition: 1 MB" is a hard quota (`spec.MAX_DEFINITION_BYTES`).
+A flow whose compiled machine exceeds it is cut along its top-level chain of states into
+consecutive chunks, each under the quota and each a machine of its own; the parent machine is a
+chain of `startExecution.sync:2` Task states, one per chunk. A chunk's input is the state
+document (parameters, constants, the results so far) and its output the document after it, so
+the tasks inside run exactly as in the unsplit machine. The parent passes each child's `Output`
+on (`.sync:2` gives it as JSON), and a child that failed makes the parent fail with the child's
+own Error and Cause: StartExecution's .sync pattern fails the Task with States.TaskFailed and
+DescribeExecution's response as Cause, which the parent parses to re-raise what it holds.
+
+A cut is made only where it leaves the machine's behaviour alone: between two top-level states
+such that no transition (Next, a Choice rule or Default, a Catch) crosses it except into the
+first state after it. A side state (a gate's outcome, a length-mismatch Fail) stays in the chunk
+of the state that leads to it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.contract import PLACEHOLDER
+from orchestrator.engine.spec import START_EXECUTION_SYNC2
+from orchestrator.errors import FlowDefinitionError
+from orchestrator.graph import FlowGraph, function_id
+
+#: A placeholder's text is replaced at deploy time by an ARN: a Lambda function version's
+#: (`arn:<partition>:lambda:<region>:<account>:function:<name ≤ 64>:<version>`) or a state
+#: machine's (`…:stateMachine:<name ≤ 80>`), at most this many bytes.
+ARN_ALLOWANCE = 160
+CHILD_FAILED = "Child failed"
+#: Where a chunk's Choice rule or Catch that led into the next chunk goes instead (no task state
+#: is named with a space and no suffix, so no state of the flow has this name).
+CHUNK_END = "Chunk end"
+#: The StartExecution retry the developer guide recommends ("Start workflow executions from a
+#: task state": `StepFunctions.ExecutionLimitExceeded` in Retry, so the execution starts).
+START_RETRY = {
+    "ErrorEquals": ["StepFunctions.ExecutionLimitExceeded"],
+    "IntervalSeconds": 1,
+    "MaxAttempts": 3,
+    "BackoffRate": 2.0,
+}
+
+
+@dataclass(frozen=True)
+class Child:
+    """One chunk of a split flow: its own state machine."""
+
+    part: str  # "part1", …: names its ASL file (`<flow>.part1.asl.json`) and its resources
+    asl: dict[str, Any]
+    #: DefinitionSubstitutions key of the child's ARN in the parent (`ETLPart1StateMachineArn`).
+    arn_key: str
+
+
+def definition_bytes(asl: dict[str, Any] | str) -> int:
+    """The size of `asl` (or its text) as deployed: its committed text, each placeholder
+    counted as a full ARN."""
+    text = asl if isinstance(asl, str) else json.dumps(asl, indent=2, ensure_ascii=False)
+    return len(text.encode()) + ARN_ALLOWANCE * len(PLACEHOLDER.findall(text))
+
+
+def child_arn_key(graph: FlowGraph, part: str) -> str:
+    return f"{function_id(graph.resource_name)}{part.capitalize()}StateMachineArn"
+
+
+def split_machine(
+    graph: FlowGraph, asl: dict[str, Any], limit: int
+) -> tuple[dict[str, Any], tuple[Child, ...]]:
+    """The parent machine of `asl`, over `limit` bytes, and its children (each under it)."""
+    states: dict[str, Any] = asl["States"]
+    chunks = _chunks(graph, asl, limit)
+    head = {k: v for k, v in asl.items() if k not in ("StartAt", "States", "TimeoutSeconds")}
+    children = []
+    for i, names in enumerate(chunks, 1):
+        part = f"part{i}"
+        entry_after = chunks[i][0] if i < len(chunks) else None
+        child_states = {n: _end_at(states[n], entry_after) for n in names}
+        if any(CHUNK_END in _targets(st) for st in child_states.values()):
+            child_states[CHUNK_END] = {"Type": "Succeed"}
+        child = {**head, "Comment": f"{asl.get('Comment', '')} ({part} of {len(chunks)})"}
+        child.update({"StartAt": names[0], "States": child_states})
+        children.append(Child(part, child, child_arn_key(graph, part)))
+    return _parent(asl, children), tuple(children)
+
+
+def _parent(asl: dict[str, Any], children: list[Child]) -> dict[str, Any]:
+    parent: dict[str, Any] = {k: asl[k] for k in ("Comment", "QueryLanguage") if k in asl}
+    if "TimeoutSeconds" in asl:  # the whole run's bound stays on the whole run
+        parent["TimeoutSeconds"] = asl["TimeoutSeconds"]
+    states: dict[str, Any] = {}
+    for i, child in enumerate(children):
+        task: dict[str, Any] = {
+            "Type": "Task",
+            "Resource": START_EXECUTION_SYNC2,
+            "Parameters": {"StateMachineArn": "${" + child.arn_key + "}", "Input.$": "$"},
+            "OutputPath": "$.Output",
+            "Retry": [dict(START_RETRY)],
+            "Catch": [{"ErrorEquals": ["States.TaskFailed"], "Next": CHILD_FAILED}],
+        }
+        if i + 1 < len(children):
+            task["Next"] = children[i + 1].part.capitalize()
+        else:
+            task["End"] = True
+        states[child.part.capitalize()] = task
+    # The Catch's result is {"Error": "States.TaskFailed", "Cause": <DescribeExecution JSON>}.
+    states[CHILD_FAILED] = {
+        "Type": "Pass",
+        "Parameters": {"child.$": "States.StringToJson($.Cause)"},
+        "Next": "Child error?",
+    }
+    present = {"Variable": "$.child.Error", "IsPresent": True}
+    states["Child error?"] = {
+        "Type": "Choice",
+        "Choices": [
+            {
+                "And": [present, {"Variable": "$.child.Cause", "IsPresent": True}],
+                "Next": "Child error and cause",
+            },
+            {**present, "Next": "Child error only"},
+        ],
+        "Default": "Child stopped",  # timed out or aborted: no Error of its own
+    }
+    states["Child error and cause"] = {
+        "Type": "Fail",
+        "ErrorPath": "$.child.Error",
+        "CausePath": "$.child.Cause",
+    }
+    states["Child error only"] = {"Type": "Fail", "ErrorPath": "$.child.Error"}
+    states["Child stopped"] = {
+        "Type": "Fail",
+        "Error": "States.TaskFailed",
+        "CausePath": "States.JsonToString($.child)",
+    }
+    parent.update({"StartAt": children[0].part.capitalize(), "States": states})
+    return parent
+
+
+def _targets(state: dict[str, Any]) -> list[str]:
+    out = [state["Next"]] if "Next" in state else []
+    if "Default" in state:
+        out.append(state["Default"])
+    out.extend(rule["Next"] for rule in state.get("Choices", ()))
+    out.extend(rule["Next"] for rule in state.get("Catch", ()))
+    return out
+
+
+def _end_at(state: dict[str, Any], entry: str | None) -> dict[str, Any]:
+    """The state as it stands in its chunk: a transition into the next chunk's entry ends the
+    chunk instead (`End`, or a Choice rule's or Catch's move to a Succeed state)."""
+    if entry is None or entry not in _targets(state):
+        return state
+    out = dict(state)
+    if out.get("Next") == entry:
+        del out["Next"]
+        out["End"] = True
+    if out.get("Default") == entry:
+        out["Default"] = CHUNK_END
+    for key in ("Choices", "Catch"):
+        if key in out:
+            out[key] = [{**r, "Next": CHUNK_END} if r["Next"] == entry else r for r in out[key]]
+    return out
+
+
+def _chunks(graph: FlowGraph, asl: dict[str, Any], limit: int) -> list[list[str]]:
+    """The top-level states in consecutive chunks, each under `limit` as its own machine."""
+    states: dict[str, Any] = asl["States"]
+    names = list(states)
+    # The main chain: link() emits the sequence's states first, in order, then side states.
+    main = [asl["StartAt"]]
+    while True:
+        state, i = states[main[-1]], names.index(main[-1])
+        following = names[i + 1] if i + 1 < len(names) else None
+        if "Next" in state:
+            nxt = state["Next"]
+        elif (
+            following is not None
+            and state.get("Type") == "Choice"
+            and (following in _targets(state))
+        ):
+            nxt = following
+        else:
+            break
+        main.append(nxt)
+    pos = {n: i for i, n in enumerate(main)}
+    side = [n for n in names if n not in pos]
+    for _ in side:  # a side state sits with the first state leading to it
+        for n in side:
+            refs = [pos[r] for r in names if r in pos and r != n and n in _targets(states[r])]
+            if refs:
+                pos[n] = min(refs) if n not in pos else min(pos[n], *refs)
+    # Cut p (1 ≤ p < len(main)) puts main[:p] before it: invalid when a transition crosses it
+    # other than into main[p].
+    bad = [0] * (len(main) + 2)
+    for u in names:
+        for v in _targets(states[u]):
+            a, b = pos[u], pos[v]
+            lo, hi = (a + 1, b - 1 if main[b] == v else b) if a < b else (b + 1, a)
+            if lo <= hi:
+                bad[lo] += 1
+                bad[hi + 1] -= 1
+    valid, running = [], 0
+    for p in range(1, len(main)):
+        running += bad[p]
+        if running == 0:
+            valid.append(p)
+    members: dict[int, list[str]] = {}
+    for n in names:
+        members.setdefault(pos[n], []).append(n)
+    # Each state measured at the depth it has in a machine (inside "States").
+    sizes = [
+        sum(definition_bytes({"States": {n: states[n]}}) for n in members[p])
+        for p in range(len(main))
+    ]
+    overhead = definition_bytes({k: v for k, v in asl.items() if k != "States"}) + 200
+    bounds = [0, *valid, len(main)]
+    chunks: list[list[str]] = []
+    start, total = 0, overhead
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        segment = sum(sizes[lo:hi])
+        if overhead + segment > limit:
+            biggest = max(range(lo, hi), key=sizes.__getitem__)
+            raise FlowDefinitionError(
+                f"its state machine is over Step Functions' {limit:,}-byte definition limit and "
+                f"state {main[biggest]!r} ({sizes[biggest]:,} B with what must stay beside it) "
+                "cannot be split off into a child machine of its own",
+                flow=graph.name,
+                fix="map over fewer, larger items (a Distributed Map keeps each item out of the "
+                "definition), or split the flow into several flows",
+            )
+        if total + segment > limit and lo > start:
+            chunks.append([n for p in range(start, lo) for n in members[p]])
+            start, total = lo, overhead
+        total += segment
+    chunks.append([n for p in range(start, len(main)) for n in members[p]])
+    return chunks
