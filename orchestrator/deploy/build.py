@@ -37,6 +37,7 @@ def generate(root: Path) -> Artifacts:
     config = read_settings(root / PYPROJECT)
     builds = load_builds(config)
     files: dict[Path, str] = {b.asl_path: b.asl_text for b in builds}
+    files.update({c.asl_path: c.asl_text for b in builds for c in b.children})
     files[Path(TEMPLATE_PATH)] = render_template(build_template(builds, config))
     return Artifacts(config, builds, files)
 

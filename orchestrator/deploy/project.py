@@ -8,6 +8,7 @@ planner's `Plan` and the exact ASL text `orchestrator plan` prints — the bytes
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,11 +32,27 @@ class FlowBuild:
     # sha256 of the ASL and of the source of every module the flow's tasks live in: it changes
     # exactly when what the deploy runs changes, and (unlike a git commit) is reproducible.
     code_hash: str
+    #: A child machine of a flow too large for one definition ("part1", …; planner/split.py),
+    #: or "" for the flow's own machine.
+    part: str = ""
 
     @property
     def asl_path(self) -> Path:
-        """Where the ASL goes, relative to the project root."""
-        return statemachine_path(self.graph.resource_name)
+        """Where the ASL goes, relative to the project root (`<flow>.<part>.asl.json` for a
+        child machine)."""
+        name = self.graph.resource_name
+        return statemachine_path(f"{name}.{self.part}" if self.part else name)
+
+    @property
+    def children(self) -> list[FlowBuild]:
+        """The child machines of a split flow, each a build of its own (none otherwise)."""
+        out = []
+        for child in self.plan.children:
+            text = json.dumps(child.asl)
+            used = {k: v for k, v in self.plan.placeholders.items() if "${" + k + "}" in text}
+            plan = Plan(asl=child.asl, placeholders=used)
+            out.append(FlowBuild(self.spec, self.graph, plan, self.code_hash, part=child.part))
+        return out
 
     @property
     def asl_text(self) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from orchestrator.contract import PLACEHOLDER, RESULTS_BUCKET_SUBSTITUTION, results_prefix
+from orchestrator.deploy.children import child_statements, child_substitutions, own_placeholders
 from orchestrator.deploy.errors import DeployError
 from orchestrator.deploy.lambdas import RESULTS_BUCKET, TaskFunction
 from orchestrator.deploy.project import FlowBuild
@@ -50,7 +51,8 @@ FLOW_TAG = "orchestrator:flow"
 
 
 def state_machine_id(build: FlowBuild) -> str:
-    return f"{function_id(build.graph.resource_name)}StateMachine"
+    """`ETLStateMachine`; a split flow's child machines `ETLPart1StateMachine`, …"""
+    return f"{function_id(build.graph.resource_name)}{build.part.capitalize()}StateMachine"
 
 
 def log_group_id(build: FlowBuild) -> str:
@@ -102,8 +104,9 @@ def substitutions(build: FlowBuild, functions: dict[str, TaskFunction]) -> dict[
     """
     subs = {
         key: {"Ref": f"{functions[task_key].logical_id}.Version"}
-        for key, task_key in sorted(build.plan.placeholders.items())
+        for key, task_key in sorted(own_placeholders(build).items())
     }
+    subs.update(child_substitutions(build))
     # Only when used: an unused substitution is refused below.
     if RESULTS_BUCKET_SUBSTITUTION in PLACEHOLDER.findall(build.asl_text):
         subs[RESULTS_BUCKET_SUBSTITUTION] = {"Ref": RESULTS_BUCKET}
@@ -131,7 +134,7 @@ def state_machine_resource(
     build: FlowBuild, functions: dict[str, TaskFunction], config: ProjectSettings
 ) -> dict[str, Any]:
     graph = build.graph
-    invoked = sorted({functions[key].logical_id for key in build.plan.placeholders.values()})
+    invoked = sorted({functions[key].logical_id for key in own_placeholders(build).values()})
     express = graph.type == "EXPRESS"
     props: dict[str, Any] = {
         "Type": graph.type,
@@ -155,14 +158,23 @@ def state_machine_resource(
         "Policies": [
             {
                 "Statement": [
-                    {
-                        # The ASL invokes published versions (`function:name:N`), which a
-                        # grant on the bare function ARN does not cover.
-                        "Sid": "InvokeOwnTasks",
-                        "Effect": "Allow",
-                        "Action": "lambda:InvokeFunction",
-                        "Resource": [arn for fn in invoked for arn in _function_and_versions(fn)],
-                    },
+                    *(
+                        [
+                            {
+                                # The ASL invokes published versions (`function:name:N`), which
+                                # a grant on the bare function ARN does not cover.
+                                "Sid": "InvokeOwnTasks",
+                                "Effect": "Allow",
+                                "Action": "lambda:InvokeFunction",
+                                "Resource": [
+                                    arn for fn in invoked for arn in _function_and_versions(fn)
+                                ],
+                            }
+                        ]
+                        if invoked
+                        else []
+                    ),
+                    *child_statements(build),
                     {
                         "Sid": "ExecutionLogs",
                         "Effect": "Allow",

@@ -70,6 +70,9 @@ def build_template(builds: list[FlowBuild], config: ProjectSettings) -> dict[str
         resources[sm] = state_machine_resource(build, functions, config)
         resources.update(version_resources(build, config))
         resources.update(distributed_map_policy(build))
+        for child in build.children:  # a flow over the definition quota: its child machines
+            resources[state_machine_id(child)] = state_machine_resource(child, functions, config)
+            resources.update(distributed_map_policy(child))
         resources.update(schedule_resources(build, config))
         outputs[f"{sm}Arn"] = {
             "Description": f"Flow {build.graph.name}",
