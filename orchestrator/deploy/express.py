@@ -42,6 +42,17 @@ def check_express(build: FlowBuild) -> None:
     if graph.type != "EXPRESS":
         return
     fix = 'use type="STANDARD" (up to a year per run), or lower the timeouts/retries'
+    if build.plan.children:
+        # "Express Workflows do not support Run a Job (.sync) or Wait for Callback
+        # (.waitForTaskToken)" (developer guide, "Integrating optimized services").
+        raise FlowDefinitionError(
+            f"its state machine is over Step Functions' definition size limit, so it is split "
+            f"into {len(build.plan.children)} child machines started with "
+            f"startExecution.sync:2, which an EXPRESS workflow cannot run (Express workflows "
+            "support no .sync integration)",
+            flow=graph.name,
+            fix='use type="STANDARD", or split the flow into smaller flows',
+        )
     if graph.timeout_seconds and graph.timeout_seconds > EXPRESS_MAX_SECONDS:
         raise FlowDefinitionError(
             f"timeout={graph.timeout_seconds}s is longer than the {EXPRESS_MAX_SECONDS}s an "

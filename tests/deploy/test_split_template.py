@@ -100,3 +100,24 @@ def test_validate_accepts_a_split_project(make_project: MakeProject, split_small
     register(app)
     result = CliRunner().invoke(app, ["validate", "--project", str(root), "--no-sam"])
     assert result.exit_code == 0, result.output
+
+
+def test_an_express_flow_that_would_split_is_refused(
+    make_project: MakeProject, split_small: None
+) -> None:
+    # "Express Workflows do not support Run a Job (.sync) or Wait for Callback
+    # (.waitForTaskToken)" (developer guide, "Integrating optimized services with Step
+    # Functions"): an EXPRESS parent could not start its children with startExecution.sync:2.
+    from orchestrator.errors import FlowDefinitionError
+
+    root = make_project(CHAIN.replace('name="chain"', 'name="chain", type="EXPRESS"'))
+    with pytest.raises(FlowDefinitionError) as err:
+        generate(root)
+    message = str(err.value)
+    assert "flow 'chain'" in message and "startExecution.sync:2" in message
+    assert 'Fix: use type="STANDARD"' in message
+    from orchestrator.cli import app as cli
+
+    result = CliRunner().invoke(cli, ["build", "--project", str(root)], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
