@@ -68,6 +68,8 @@ def load_builds(config: ProjectSettings) -> list[FlowBuild]:
         check_importable(graph)
         check_schedule(graph)
         plan = plan_flow(graph)
+        if plan.oversize is not None:  # over the definition quota, and cannot be split
+            raise plan.oversize
         builds.append(FlowBuild(spec, graph, plan, _code_hash(graph, plan.text)))
     _check_unique_names(builds)
     return builds

@@ -13,6 +13,7 @@ from typing import Any
 
 from orchestrator.contract import DEFAULT_OFFLOAD_BYTES, MAX_PAYLOAD_BYTES, placeholder_key
 from orchestrator.engine.spec import MAX_DEFINITION_BYTES
+from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import AslWriter
 from orchestrator.planner.control import plan_control
@@ -44,6 +45,8 @@ class Plan:
     #: Over the definition size quota: the child machines `asl` (then their parent) starts.
     children: tuple[Child, ...] = ()
     unsplit_bytes: int = 0
+    #: Over the quota and impossible to split: why (what `orchestrator build` raises).
+    oversize: FlowDefinitionError | None = None
 
     def split_summary(self) -> str | None:
         """One line when the machine was split into child machines (None otherwise)."""
@@ -94,10 +97,13 @@ def plan_flow(graph: FlowGraph, max_definition_bytes: int = MAX_DEFINITION_BYTES
         plan = _plan(graph)
         if definition_bytes(plan.text) <= max_definition_bytes:
             return plan
-        parent, children = split_machine(graph, plan.asl, max_definition_bytes)
-        return replace(
-            plan, asl=parent, children=children, unsplit_bytes=definition_bytes(plan.text)
-        )
+        size = definition_bytes(plan.text)
+        try:
+            parent, children = split_machine(graph, plan.asl, max_definition_bytes)
+        except FlowDefinitionError as err:
+            # Still runs locally (and benchmarks plan such flows); `orchestrator build` refuses it.
+            return replace(plan, unsplit_bytes=size, oversize=err)
+        return replace(plan, asl=parent, children=children, unsplit_bytes=size)
 
 
 @contextmanager
