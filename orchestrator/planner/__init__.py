@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,7 +16,10 @@ from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import AslWriter
 from orchestrator.planner.control import plan_control
 from orchestrator.planner.maps import map_lines
-from orchestrator.planner.structure import decompose
+from orchestrator.planner.synchronise import synchronise
+
+#: `orchestrator plan` warns when the estimated makespan exceeds the critical path by more.
+SLOW_SYNCHRONISATION = 1.25
 
 
 class SynchronisationAdded(UserWarning):
@@ -39,6 +42,11 @@ class Plan:
     #: what bounds the largest state document, with the run's parameters.
     most_results: int = 1
     consts_bytes: int = 0
+    #: (upstream, downstream) pairs the planner made wait that the flow does not order.
+    added: list[tuple[str, str]] = field(default_factory=list)
+    #: The machine's estimated makespan ÷ the flow's critical path, tasks taking their
+    #: `estimate=` (else 1 s): 1.0 unless the added synchronisation costs time.
+    makespan_ratio: float = 1.0
 
     def state_size_summary(self) -> str:
         """One line: the bound on the largest state document this machine can produce."""
@@ -48,6 +56,30 @@ class Plan:
             f"({self.most_results} at once, each stored by reference above {share:,} B), "
             f"{self.consts_bytes:,} B of constants, and the run's parameters "
             f"(Step Functions' limit: {MAX_PAYLOAD_BYTES:,} B)"
+        )
+
+    def synchronisation_summary(self) -> str:
+        """One line: the synchronisation the planner added and what it is estimated to cost."""
+        added = (
+            f"{len(self.added)} {'dependency' if len(self.added) == 1 else 'dependencies'} added "
+            f"({', '.join(f'{b} waits for {a}' for a, b in self.added)})"
+            if self.added
+            else "no dependency added"
+        )
+        return (
+            f"synchronisation: {added}; estimated makespan ÷ critical path "
+            f"{self.makespan_ratio:.2f} (each task its estimate=, else 1 s)"
+        )
+
+    def synchronisation_warning(self) -> str | None:
+        """A warning when the added synchronisation makes the flow markedly slower."""
+        if self.makespan_ratio <= SLOW_SYNCHRONISATION:
+            return None
+        return (
+            f"the synchronisation Step Functions needs makes this flow's estimated makespan "
+            f"{self.makespan_ratio:.2f}× its critical path (above {SLOW_SYNCHRONISATION}); "
+            f"give its tasks estimate= if they are unequal, or reshape the flow so that tasks "
+            f"sharing an upstream share all of it"
         )
 
     def control_summary(self) -> str | None:
@@ -69,10 +101,13 @@ def asl_text(asl: dict[str, Any]) -> str:
     return json.dumps(asl, indent=2, ensure_ascii=False) + "\n"
 
 
-def plan_flow(graph: FlowGraph) -> Plan:
-    """Compile a flow graph to its state machine, with notes on what the planner had to add."""
+def plan_flow(graph: FlowGraph, durations: Mapping[str, float] | None = None) -> Plan:
+    """Compile a flow graph to its state machine, with notes on what the planner had to add.
+
+    `durations` (node id → seconds) are what the planner weighs when it must add
+    synchronisation, for the tasks without `estimate=`; any other task counts as 1 s."""
     with _compiling(len(graph.nodes)):
-        return _plan(graph)
+        return _plan(graph, durations or {})
 
 
 @contextmanager
@@ -94,10 +129,11 @@ def _compiling(tasks: int) -> Iterator[None]:
             gc.enable()
 
 
-def _plan(graph: FlowGraph) -> Plan:
+def _plan(graph: FlowGraph, durations: Mapping[str, float]) -> Plan:
     order = [n.id for n in graph.nodes]
     deps = {n.id: n.dependencies() for n in graph.nodes}
-    structure = decompose(order, deps)
+    weights = {**durations, **{n.id: n.options.estimate for n in graph.nodes if n.options.estimate}}
+    structure = synchronise(order, deps, weights)
     writer = AslWriter(graph, plan_control(graph))
     asl = writer.machine(structure.tree)
     notes = []
@@ -117,6 +153,8 @@ def _plan(graph: FlowGraph) -> Plan:
         most_results=writer.most_results,
         consts_bytes=len(json.dumps(writer.consts)) if writer.consts else 0,
         placeholders={placeholder_key(n.function_id): n.task_key for n in graph.nodes},
+        added=structure.added,
+        makespan_ratio=structure.ratio,
     )
 
 
