@@ -16,7 +16,7 @@ from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import AslWriter
 from orchestrator.planner.control import plan_control
 from orchestrator.planner.maps import map_lines
-from orchestrator.planner.synchronise import synchronise
+from orchestrator.planner.synchronisation import synchronise
 
 #: `orchestrator plan` warns when the estimated makespan exceeds the critical path by more.
 SLOW_SYNCHRONISATION = 1.25

@@ -91,7 +91,7 @@ def synchronise(
     if not barrier.added or best.makespan <= cp * (1 + 1e-9):
         return best  # series-parallel, or the barrier already meets the critical path
     weighted = _Weighted(list(nodes), deps, weight)
-    tree = weighted.run()
+    tree = weighted.tree()
     span = makespan(tree, weight)
     if span < best.makespan * (1 - 1e-9):
         return Structure(tree, weighted.added, span, cp)
@@ -118,7 +118,7 @@ class _Weighted(Decomposer):
         self.w = [weight.get(n, 1.0) for n in self.order]
         self.spans: dict[tuple[int, ...], float] = {}
 
-    def run(self) -> Tree:  # type: ignore[override]
+    def tree(self) -> Tree:
         return self.split(list(range(len(self.order))))
 
     def forced(self, s: list[int]) -> Tree:
@@ -179,13 +179,13 @@ class _Weighted(Decomposer):
         out: list[frozenset[int]] = []
         for _, sweep, k in scored:
             if sweep == 0:
-                p = frozenset(ranked[0][:k])
+                cut = frozenset(ranked[0][:k])
             elif sweep == 1:
-                p = frozenset(members.difference(ranked[1][:k]))
+                cut = frozenset(members.difference(ranked[1][:k]))
             else:
-                p = frozenset(first)
-            if p not in out:
-                out.append(p)
+                cut = frozenset(first)
+            if cut not in out:
+                out.append(cut)
                 if len(out) == best:
                     break
         return out
