@@ -102,7 +102,7 @@ def enforced_order(tree: Tree) -> set[tuple[str, str]]:
 
 class Decomposer:
     def __init__(self, nodes: list[str], deps: Mapping[str, Sequence[str]]) -> None:
-        self.order = _topological(nodes, deps)
+        self.order = topological(nodes, deps)
         index = {n: i for i, n in enumerate(self.order)}
         self.preds = [sorted({index[d] for d in deps.get(n, ())}) for n in self.order]
         self.succs: list[list[int]] = [[] for _ in self.order]
@@ -304,7 +304,7 @@ def series(parts: list[Tree]) -> Tree:
     return flat[0] if len(flat) == 1 else Series(tuple(flat))
 
 
-def _topological(nodes: list[str], deps: Mapping[str, Sequence[str]]) -> list[str]:
+def topological(nodes: list[str], deps: Mapping[str, Sequence[str]]) -> list[str]:
     """Kahn's algorithm, ties broken by the given order so the result is deterministic."""
     import heapq
 

@@ -46,6 +46,7 @@ from orchestrator.planner.structure import (
     makespan,
     mask_of,
     series,
+    topological,
 )
 
 #: Sets of at most this many tasks get the exact least makespan (every downset, memoised).
@@ -103,7 +104,7 @@ def critical_path(
 ) -> float:
     """The DAG's longest path, each task taking its duration (else 1)."""
     finish: dict[str, float] = {}
-    for n in Decomposer(list(nodes), deps).order:
+    for n in topological(list(nodes), deps):
         finish[n] = duration.get(n, 1.0) + max((finish[d] for d in deps.get(n, ())), default=0.0)
     return max(finish.values(), default=0.0)
 
