@@ -2,8 +2,9 @@
 
 A `Parallel` state waits for all its branches, so the compiled machine can only express
 series-parallel (SP) graphs. `decompose` finds the SP structure of a task DAG exactly when it
-has one, and otherwise adds the synchronisation that lengthens the critical path least, reporting
-each dependency it added so the planner can say so at compile time.
+has one, and otherwise adds the level barrier: each forced cut runs a set's sources first. That
+is optimal when every task takes as long as any other; `synchronisation.py` weighs the tasks'
+estimates and keeps whichever of its tree and this one is shorter.
 
 The algorithm, on a set of nodes S (kept in a topological order):
 1. one node → a leaf;

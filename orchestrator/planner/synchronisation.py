@@ -29,6 +29,11 @@ score worse now but may split better later. Then:
   each decomposed the greedy way, and the one whose P then Q is shortest wins;
 * a large one takes the best score.
 
+An edge the DAG implies (a→c beside a→b→c) changes nothing: every step reads reachability and
+longest paths, which it leaves alone, so the DAG needs no transitive reduction first. What is
+reported is reduced instead: for each forced cut, P's last tasks × Q's first tasks, less the
+pairs the DAG already orders — every other pair the cut adds follows from those.
+
 Literature: Valdes, Tarjan & Lawler 1982 (recognising SP graphs), González-Escribano, van Gemund
 & Cardeñoso-Payo 2002 (the cost of SP-ization), Salamon & Galpin 2009.
 """
