@@ -62,7 +62,7 @@ LOOKAHEAD = 60
 #: recursion stays O(n log n) deep work rather than peeling one small piece at a time.
 BALANCED = 200
 #: How many of the best-scoring cuts the lookahead compares.
-LOOKAHEAD_CUTS = 6
+LOOKAHEAD_CUTS = 10
 
 
 @dataclass
