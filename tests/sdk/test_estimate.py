@@ -56,3 +56,5 @@ def test_the_estimate_reaches_the_graph() -> None:
         a()
     (node,) = flow.graph.nodes
     assert node.options.estimate == 12.0
+    again = type(flow.graph).model_validate(flow.graph.model_dump())
+    assert again.nodes[0].options.estimate == 12.0
