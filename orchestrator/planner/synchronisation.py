@@ -27,7 +27,9 @@ score worse now but may split better later. Then:
   downset, recursively, memoised by bit mask;
 * a middling one (at most `LOOKAHEAD` tasks) looks ahead: the best few candidates by score are
   each decomposed the greedy way, and the one whose P then Q is shortest wins;
-* a large one takes the best score.
+* a large one takes the best score; above `BALANCED` tasks, the best among the cuts that leave
+  at least a quarter of the set on each side, so the recursion halves large sets (O(n log n))
+  rather than peeling one small piece at a time (quadratic).
 
 An edge the DAG implies (a→c beside a→b→c) changes nothing: every step reads reachability and
 longest paths, which it leaves alone, so the DAG needs no transitive reduction first. What is
@@ -58,8 +60,7 @@ from orchestrator.planner.structure import (
 EXHAUSTIVE = 6
 #: Sets of at most this many tasks compare their best few cuts by decomposing each.
 LOOKAHEAD = 60
-#: Sets of more than this many tasks are cut near their middle (the best such cut), so the
-#: recursion stays O(n log n) deep work rather than peeling one small piece at a time.
+#: Sets of more than this many tasks take the best cut that leaves a quarter on each side.
 BALANCED = 200
 #: How many of the best-scoring cuts the lookahead compares.
 LOOKAHEAD_CUTS = 10
@@ -70,8 +71,8 @@ class Structure:
     """The tree the planner emits, what it added, and how long it is estimated to run."""
 
     tree: Tree
-    #: (upstream, downstream) pairs the tree enforces that the DAG does not imply, fewest first:
-    #: each forced cut's last tasks before it × its first tasks after it.
+    #: (upstream, downstream) pairs the tree enforces that the DAG does not imply: each forced
+    #: cut's last tasks before it × its first tasks after it (the rest follows from those).
     added: list[tuple[str, str]] = field(default_factory=list)
     #: The tree's estimated makespan and the DAG's critical path, in the same seconds.
     makespan: float = 0.0
