@@ -1,6 +1,16 @@
-"""Planner compile time on large DAGs: a chain, a fan and a random layered DAG.
+"""Planner quality and compile time: how long the emitted machine runs against the critical
+path, and how long a large DAG takes to compile.
 
     python bench/planner.py [--sizes 1000,3000,10000] [--repeats 3] [--shapes chain,fan,layered]
+                            [--quality 20,100,1000] [--seeds 30]
+
+Quality: random DAGs (series-parallel, layered of width 10 and fan-in 2, G(n, p) with two
+predecessors per task on average) whose tasks take lognormal durations (μ 0, σ 1), given to the
+planner as `estimate=`. Each plan's ASL is walked independently of the planner — a Task takes its
+true duration, a Parallel its longest branch, states in sequence add up — and its makespan is
+divided by the DAG's critical path (longest path, computed here). The level barrier is the same
+walk over the plan of the same DAG without estimates (the planner then weighs every task 1 s,
+where the level barrier is optimal and is what it emits). Prints the median and p90 of each.
 
 Prints seconds per compile (best of the repeats: wall clock, and the process's CPU time, which a
 busy machine inflates less) and, as a ratio against a baseline measured in the same run, how much
@@ -15,8 +25,12 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
+import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 from orchestrator.graph import FlowGraph, ResultInput, TaskNode
 from orchestrator.options import TaskDefaults, TaskOptions, settle
@@ -25,13 +39,13 @@ from orchestrator.planner import plan_flow
 OPTIONS = settle(TaskOptions(name="t"), TaskDefaults())
 
 
-def graph(deps: list[list[int]]) -> FlowGraph:
+def graph(deps: list[list[int]], estimates: list[float] | None = None) -> FlowGraph:
     nodes = tuple(
         TaskNode(
             id=f"t{i}",
             task_key="bench:t",
             function_id="T",
-            options=OPTIONS,
+            options=OPTIONS if estimates is None else replace(OPTIONS, estimate=estimates[i]),
             inputs={f"x{j}": ResultInput(node=f"t{d}") for j, d in enumerate(ds)},
         )
         for i, ds in enumerate(deps)
@@ -50,13 +64,105 @@ def fan(n: int) -> FlowGraph:
 def layered(n: int, width: int = 10, fan_in: int = 2, seed: int = 1) -> FlowGraph:
     """Layers of `width` tasks, each depending on `fan_in` random tasks of the layer before:
     not series-parallel, so the planner must choose where to synchronise."""
-    rng = random.Random(seed)
+    return graph(layered_deps(random.Random(seed), n, width, fan_in))
+
+
+def layered_deps(rng: random.Random, n: int, width: int = 10, fan_in: int = 2) -> list[list[int]]:
     deps: list[list[int]] = []
     for i in range(n):
         layer = i // width
         previous = list(range((layer - 1) * width, layer * width)) if layer else []
         deps.append(sorted(rng.sample(previous, min(fan_in, len(previous)))))
-    return graph(deps)
+    return deps
+
+
+def gnp_deps(rng: random.Random, n: int, mean_preds: float = 2.0) -> list[list[int]]:
+    """G(n, p) oriented by index, p chosen for `mean_preds` predecessors per task on average."""
+    p = min(1.0, 2 * mean_preds / max(n - 1, 1))
+    return [[j for j in range(i) if rng.random() < p] for i in range(n)]
+
+
+def sp_deps(rng: random.Random, n: int) -> list[list[int]]:
+    """A random series-parallel DAG: nested series and parallel compositions of n tasks."""
+    deps: list[list[int]] = [[] for _ in range(n)]
+
+    def build(lo: int, hi: int) -> tuple[list[int], list[int]]:  # (sources, sinks) of lo..hi
+        if hi - lo == 1:
+            return [lo], [lo]
+        mid = rng.randrange(lo + 1, hi)
+        first, second = build(lo, mid), build(mid, hi)
+        if rng.random() < 0.5:  # series: the second's sources wait for the first's sinks
+            for src in second[0]:
+                deps[src].extend(first[1])
+            return first[0], second[1]
+        return first[0] + second[0], first[1] + second[1]
+
+    build(0, n)
+    return [sorted(set(d)) for d in deps]
+
+
+QUALITY: dict[str, Callable[[random.Random, int], list[list[int]]]] = {
+    "sp": sp_deps,
+    "layered": layered_deps,
+    "gnp": gnp_deps,
+}
+
+
+def critical_path(deps: list[list[int]], durations: list[float]) -> float:
+    finish: list[float] = []
+    for i, ds in enumerate(deps):  # indices are a topological order
+        finish.append(durations[i] + max((finish[d] for d in ds), default=0.0))
+    return max(finish)
+
+
+def asl_makespan(machine: dict[str, Any], durations: dict[str, float]) -> float:
+    """How long a state machine runs when each Task takes its task's duration: states in
+    sequence add up, a Parallel takes its longest branch, any other state no time."""
+    total, name = 0.0, machine["StartAt"]
+    while True:
+        state = machine["States"][name]
+        if state["Type"] == "Task":
+            total += durations[state["Parameters"]["Payload"]["task"]]
+        elif state["Type"] == "Parallel":
+            total += max(asl_makespan(b, durations) for b in state["Branches"])
+        if state.get("End") or "Next" not in state:
+            return total
+        name = state["Next"]
+
+
+def ratios(kind: str, n: int, seeds: int) -> tuple[list[float], list[float]]:
+    """Makespan ÷ critical path of our plan and of the level barrier, one pair per seed."""
+    ours, barrier = [], []
+    for seed in range(seeds):
+        rng = random.Random(seed)
+        deps = QUALITY[kind](rng, n)
+        durations = [rng.lognormvariate(0.0, 1.0) for _ in range(n)]
+        by_id = {f"t{i}": d for i, d in enumerate(durations)}
+        cp = critical_path(deps, durations)
+        ours.append(asl_makespan(plan_flow(graph(deps, durations)).asl, by_id) / cp)
+        barrier.append(asl_makespan(plan_flow(graph(deps)).asl, by_id) / cp)
+    return ours, barrier
+
+
+def quality(sizes: list[int], seeds: int) -> list[tuple[str, int, float, float]]:
+    """Rows (kind, tasks, our median ratio, the level barrier's median ratio), printed."""
+    print(f"makespan ÷ critical path, lognormal durations, {seeds} DAGs each (median / p90):")
+    rows = []
+    for kind in QUALITY:
+        for n in sizes:
+            ours, barrier = ratios(kind, n, seeds)
+            rows.append((kind, n, statistics.median(ours), statistics.median(barrier)))
+            worse = sum(o > b + 1e-9 for o, b in zip(ours, barrier, strict=True))
+            print(
+                f"{kind:8} {n:>6} tasks  ours {_summary(ours)}   level barrier {_summary(barrier)}"
+                f"   worse than the barrier: {worse}"
+            )
+    return rows
+
+
+def _summary(values: list[float]) -> str:
+    p90 = sorted(values)[min(len(values) - 1, int(0.9 * len(values)))]
+    return f"{statistics.median(values):.3f} / {p90:.3f}"
 
 
 SHAPES: dict[str, Callable[[int], FlowGraph]] = {"chain": chain, "fan": fan, "layered": layered}
@@ -107,9 +213,15 @@ def main(
 
 
 if __name__ == "__main__":
+    sys.setrecursionlimit(100_000)  # the ASL walk recurses once per nested Parallel
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,3000,10000")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--shapes", default=",".join(SHAPES), help="e.g. chain,fan")
+    parser.add_argument("--quality", default="20,100,1000", help="DAG sizes ('' for none)")
+    parser.add_argument("--seeds", type=int, default=30, help="DAGs per kind and size")
     args = parser.parse_args()
+    if args.quality:
+        print(load())
+        quality([int(s) for s in args.quality.split(",")], args.seeds)
     main([int(s) for s in args.sizes.split(",")], args.repeats, tuple(args.shapes.split(",")))

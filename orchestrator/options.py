@@ -98,6 +98,9 @@ class TaskOptions:
     tolerated_failure_percentage: float | None = None
     #: A Distributed Map's ItemBatcher MaxItemsPerBatch: items per child execution.
     batch_size: int | None = None
+    #: The task's expected duration in seconds: the planner's weight when it must add
+    #: synchronisation to a DAG that is not series-parallel (None: 1 s, as for any other task).
+    estimate: float | None = None
 
     @property
     def error_equals(self) -> tuple[str, ...]:

@@ -69,6 +69,23 @@ def test_planner_bench_runs_at_a_tiny_size() -> None:
     assert all(seconds >= 0 for _, _, seconds, _ in rows)
 
 
+def test_planner_quality_bench_runs_at_a_tiny_size() -> None:
+    module = load("bench_planner", BENCH.parent / "planner.py")
+    rows = module.quality([12], seeds=2)
+    assert [(kind, n) for kind, n, _, _ in rows] == [("sp", 12), ("layered", 12), ("gnp", 12)]
+    assert rows[0][2:] == (1.0, 1.0)  # series-parallel: no synchronisation, no cost
+    assert all(1.0 <= ours <= barrier for _, _, ours, barrier in rows)
+
+
+def test_planner_quality_walk_reads_a_known_machine() -> None:
+    # t0, t1 in parallel, then t2: 2 + 3 with t0 taking 1 s and t1 2 s, t2 3 s.
+    module = load("bench_planner", BENCH.parent / "planner.py")
+    plan = module.plan_flow(module.graph([[], [], [0, 1]]))
+    durations = {"t0": 1.0, "t1": 2.0, "t2": 3.0}
+    assert module.asl_makespan(plan.asl, durations) == 5.0
+    assert module.critical_path([[], [], [0, 1]], [1.0, 2.0, 3.0]) == 5.0
+
+
 @pytest.fixture(scope="module")
 def overhead() -> ModuleType:
     return load("bench_engine_overhead", BENCH.parent / "engine_overhead.py")

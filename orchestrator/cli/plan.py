@@ -10,6 +10,7 @@ import typer
 
 from orchestrator.cli.files import check_output, write_output
 from orchestrator.cli.flows import FlowSpec, load_graph
+from orchestrator.cli.report import warning
 
 OutputOption = Annotated[
     Path | None,
@@ -29,6 +30,10 @@ def plan(flow: FlowSpec, output: OutputOption = None) -> None:
     summary = plan_.control_summary()
     if summary:  # on stderr: stdout stays the ASL document
         typer.echo(summary, err=True)
+    typer.echo(plan_.synchronisation_summary(), err=True)
+    slow = plan_.synchronisation_warning()
+    if slow:
+        warning(slow)
     for line in plan_.maps:
         typer.echo(line, err=True)
     typer.echo(plan_.state_size_summary(), err=True)

@@ -34,6 +34,11 @@ def note(message: str) -> None:
     typer.echo(f"{typer.style('note:', fg=typer.colors.YELLOW, bold=True)} {message}", err=True)
 
 
+def warning(message: str) -> None:
+    """`warning: <message>` on stderr: the command succeeded, but the result may disappoint."""
+    typer.echo(f"{typer.style('warning:', fg=typer.colors.YELLOW, bold=True)} {message}", err=True)
+
+
 def one_line(text: str) -> str:
     """Messages may quote user text with newlines; the report stays a single greppable line."""
     return re.sub(r"\s*\n\s*", " ", text.strip())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -19,7 +19,10 @@ from orchestrator.planner.asl import AslWriter
 from orchestrator.planner.control import plan_control
 from orchestrator.planner.maps import map_lines
 from orchestrator.planner.split import Child, definition_bytes, split_machine
-from orchestrator.planner.structure import decompose
+from orchestrator.planner.synchronisation import synchronise
+
+#: `orchestrator plan` warns when the estimated makespan exceeds the critical path by more.
+SLOW_SYNCHRONISATION = 1.25
 
 
 class SynchronisationAdded(UserWarning):
@@ -47,6 +50,11 @@ class Plan:
     unsplit_bytes: int = 0
     #: Over the quota and impossible to split: why (what `orchestrator build` raises).
     oversize: FlowDefinitionError | None = None
+    #: (upstream, downstream) pairs the planner made wait that the flow does not order.
+    added: list[tuple[str, str]] = field(default_factory=list)
+    #: The machine's estimated makespan ÷ the flow's critical path, tasks taking their
+    #: `estimate=` (else 1 s): 1.0 unless the added synchronisation costs time.
+    makespan_ratio: float = 1.0
 
     def split_summary(self) -> str | None:
         """One line when the machine was split into child machines (None otherwise)."""
@@ -68,6 +76,30 @@ class Plan:
             f"(Step Functions' limit: {MAX_PAYLOAD_BYTES:,} B)"
         )
 
+    def synchronisation_summary(self) -> str:
+        """One line: the synchronisation the planner added and what it is estimated to cost."""
+        added = (
+            f"{len(self.added)} {'dependency' if len(self.added) == 1 else 'dependencies'} added "
+            f"({', '.join(f'{b} waits for {a}' for a, b in self.added)})"
+            if self.added
+            else "no dependency added"
+        )
+        return (
+            f"synchronisation: {added}; estimated makespan ÷ critical path "
+            f"{self.makespan_ratio:.2f} (each task its estimate=, else 1 s)"
+        )
+
+    def synchronisation_warning(self) -> str | None:
+        """A warning when the added synchronisation makes the flow markedly slower."""
+        if self.makespan_ratio <= SLOW_SYNCHRONISATION:
+            return None
+        return (
+            f"the synchronisation Step Functions needs makes this flow's estimated makespan "
+            f"{self.makespan_ratio:.2f}× its critical path (above {SLOW_SYNCHRONISATION}); "
+            f"give its tasks estimate= if they are unequal, or reshape the flow so that tasks "
+            f"sharing an upstream share all of it"
+        )
+
     def control_summary(self) -> str | None:
         """One line: what control flow added to the machine, and why (None for a fail-fast flow)."""
         if not self.control:
@@ -87,14 +119,20 @@ def asl_text(asl: dict[str, Any]) -> str:
     return json.dumps(asl, indent=2, ensure_ascii=False) + "\n"
 
 
-def plan_flow(graph: FlowGraph, max_definition_bytes: int = MAX_DEFINITION_BYTES) -> Plan:
+def plan_flow(
+    graph: FlowGraph,
+    durations: Mapping[str, float] | None = None,
+    max_definition_bytes: int = MAX_DEFINITION_BYTES,
+) -> Plan:
     """Compile a flow graph to its state machine, with notes on what the planner had to add.
 
+    `durations` (node id → seconds) are what the planner weighs when it must add
+    synchronisation, for the tasks without `estimate=`; any other task counts as 1 s.
     A machine over `max_definition_bytes` (Step Functions' quota unless lowered, for tests) is
     split into child machines that its parent starts one after the other (`planner/split.py`).
     """
     with _compiling(len(graph.nodes)):
-        plan = _plan(graph)
+        plan = _plan(graph, durations or {})
         if definition_bytes(plan.text) <= max_definition_bytes:
             return plan
         size = definition_bytes(plan.text)
@@ -125,10 +163,11 @@ def _compiling(tasks: int) -> Iterator[None]:
             gc.enable()
 
 
-def _plan(graph: FlowGraph) -> Plan:
+def _plan(graph: FlowGraph, durations: Mapping[str, float]) -> Plan:
     order = [n.id for n in graph.nodes]
     deps = {n.id: n.dependencies() for n in graph.nodes}
-    structure = decompose(order, deps)
+    weights = {**durations, **{n.id: n.options.estimate for n in graph.nodes if n.options.estimate}}
+    structure = synchronise(order, deps, weights)
     writer = AslWriter(graph, plan_control(graph))
     asl = writer.machine(structure.tree)
     notes = []
@@ -148,6 +187,8 @@ def _plan(graph: FlowGraph) -> Plan:
         most_results=writer.most_results,
         consts_bytes=len(json.dumps(writer.consts)) if writer.consts else 0,
         placeholders={placeholder_key(n.function_id): n.task_key for n in graph.nodes},
+        added=structure.added,
+        makespan_ratio=structure.ratio,
     )
 
 

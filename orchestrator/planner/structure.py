@@ -2,8 +2,9 @@
 
 A `Parallel` state waits for all its branches, so the compiled machine can only express
 series-parallel (SP) graphs. `decompose` finds the SP structure of a task DAG exactly when it
-has one, and otherwise adds the synchronisation that lengthens the critical path least, reporting
-each dependency it added so the planner can say so at compile time.
+has one, and otherwise adds the level barrier: each forced cut runs a set's sources first. That
+is optimal when every task takes as long as any other; `synchronisation.py` weighs the tasks'
+estimates and keeps whichever of its tree and this one is shorter.
 
 The algorithm, on a set of nodes S (kept in a topological order):
 1. one node → a leaf;
@@ -16,7 +17,7 @@ The algorithm, on a set of nodes S (kept in a topological order):
    weights every L scores the same — critical_path(P) = L + 1 and critical_path(Q) = the longest
    path from a node of level > L, which is the critical path of S minus L + 1 — so the first
    (least) L wins: P is S's sources. Q's levels are S's levels minus one, so a run of such cuts
-   is walked level by level in one pass over S (`_Decomposer.peel`) rather than recomputed per
+   is walked level by level in one pass over S (`Decomposer.peel`) rather than recomputed per
    cut: that keeps a 10,000-task DAG of 1,000 levels linear-time rather than quadratic.
 
 Every set the recursion meets is convex (a path between two of its nodes stays inside it), so
@@ -56,7 +57,7 @@ class Decomposition:
 
 def decompose(nodes: Sequence[str], deps: Mapping[str, Sequence[str]]) -> Decomposition:
     """The series-parallel tree of a DAG given as node ids (in a stable order) and their deps."""
-    return _Decomposer(list(nodes), deps).run()
+    return Decomposer(list(nodes), deps).run()
 
 
 def leaves(tree: Tree) -> list[str]:
@@ -64,6 +65,27 @@ def leaves(tree: Tree) -> list[str]:
         return [tree.node]
     parts = tree.parts if isinstance(tree, Series) else tree.branches
     return [n for p in parts for n in leaves(p)]
+
+
+def makespan(tree: Tree, duration: Mapping[str, float], default: float = 1.0) -> float:
+    """How long the tree runs when each task takes its duration (`default` if not given):
+    a Series the sum of its parts, a Parallel its longest branch. Iterative: a tree can nest
+    deeper than Python's recursion limit."""
+    done: dict[int, float] = {}
+    stack: list[tuple[Tree, bool]] = [(tree, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if isinstance(node, Leaf):
+            done[id(node)] = duration.get(node.node, default)
+            continue
+        parts = node.parts if isinstance(node, Series) else node.branches
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((p, False) for p in parts)
+            continue
+        times = [done.pop(id(p)) for p in parts]
+        done[id(node)] = sum(times) if isinstance(node, Series) else max(times)
+    return done[id(tree)]
 
 
 def enforced_order(tree: Tree) -> set[tuple[str, str]]:
@@ -79,9 +101,9 @@ def enforced_order(tree: Tree) -> set[tuple[str, str]]:
     return out
 
 
-class _Decomposer:
+class Decomposer:
     def __init__(self, nodes: list[str], deps: Mapping[str, Sequence[str]]) -> None:
-        self.order = _topological(nodes, deps)
+        self.order = topological(nodes, deps)
         index = {n: i for i, n in enumerate(self.order)}
         self.preds = [sorted({index[d] for d in deps.get(n, ())}) for n in self.order]
         self.succs: list[list[int]] = [[] for _ in self.order]
@@ -112,7 +134,11 @@ class _Decomposer:
         if cuts:
             bounds = [0, *cuts, len(s)]
             parts = [self.split(s[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
-            return _series(parts)
+            return series(parts)
+        return self.forced(s)
+
+    def forced(self, s: list[int]) -> Tree:
+        """The tree of a connected `s` with no clean cut: here, the level barrier (`peel`)."""
         return self.peel(s)
 
     def components(self, s: list[int]) -> list[list[int]]:
@@ -137,9 +163,9 @@ class _Decomposer:
     def clean_cuts(self, s: list[int]) -> list[int]:
         """Positions k where every node of s[:k] is an ancestor of every node of s[k:]."""
         cuts: list[int] = []
-        rest = _mask(s)
+        rest = mask_of(s)
         common = -1  # the descendants every node of the prefix has: all ones to begin with
-        sinks = _mask(i for i in s if not self.desc[i] & rest)
+        sinks = mask_of(i for i in s if not self.desc[i] & rest)
         for k in range(1, len(s)):
             moved = s[k - 1]
             common &= self.desc[moved]
@@ -188,14 +214,14 @@ class _Decomposer:
             for component in above:
                 grown[find(component.sources[0])].above.append(component)
             for component in grown.values():
-                component.mask = _mask(component.sources)
+                component.mask = mask_of(component.sources)
                 component.size = len(component.sources)
                 for inner in component.above:
                     component.mask |= inner.mask
                     component.size += inner.size
             above = sorted(grown.values(), key=lambda c: c.sources[0])
-        whole = _mask(s)
-        sinks = _mask(i for i in s if not self.desc[i] & whole)
+        whole = mask_of(s)
+        sinks = mask_of(i for i in s if not self.desc[i] & whole)
         (root,) = above
         return self.walk(root, sinks, cut=True)
 
@@ -208,7 +234,7 @@ class _Decomposer:
                 parts.append(Leaf(self.order[component.sources[0]]))
                 break
             if not cut and self.has_clean_cut(component.mask, sinks & component.mask):
-                parts.append(self.split(_indices(component.mask)))
+                parts.append(self.split(indices_of(component.mask)))
                 break
             cut = False
             sources = component.sources
@@ -225,7 +251,7 @@ class _Decomposer:
                 parts.append(Parallel(tuple([self.walk(c, sinks) for c in component.above])))
                 break
             (component,) = component.above
-        return _series(parts)
+        return series(parts)
 
     def has_clean_cut(self, rest: int, sinks: int) -> bool:
         """Whether the nodes of the mask `rest` have a clean cut: `clean_cuts`' sweep, stopped as
@@ -255,7 +281,7 @@ class _Level:
     size: int = 0
 
 
-def _indices(mask: int) -> list[int]:
+def indices_of(mask: int) -> list[int]:
     out = []
     while mask:
         low = mask & -mask
@@ -264,21 +290,22 @@ def _indices(mask: int) -> list[int]:
     return out
 
 
-def _mask(indices: Iterable[int]) -> int:
+def mask_of(indices: Iterable[int]) -> int:
     mask = 0
     for i in indices:
         mask |= 1 << i
     return mask
 
 
-def _series(parts: list[Tree]) -> Tree:
+def series(parts: list[Tree]) -> Tree:
+    """The Series of `parts`, nested Series flattened (one part: that part)."""
     flat: list[Tree] = []
     for part in parts:
         flat.extend(part.parts if isinstance(part, Series) else (part,))
     return flat[0] if len(flat) == 1 else Series(tuple(flat))
 
 
-def _topological(nodes: list[str], deps: Mapping[str, Sequence[str]]) -> list[str]:
+def topological(nodes: list[str], deps: Mapping[str, Sequence[str]]) -> list[str]:
     """Kahn's algorithm, ties broken by the given order so the result is deterministic."""
     import heapq
 

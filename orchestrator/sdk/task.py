@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import math
 import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -133,6 +134,7 @@ def task(
     tolerated_failure_count: int | None = None,
     tolerated_failure_percentage: float | None = None,
     batch_size: int | None = None,
+    estimate: int | float | timedelta | None = None,
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 
 
@@ -158,6 +160,9 @@ def task(fn: Any = None, /, **options: Any) -> Any:
       Map may fail before the map does; a failed item's result is `{"Error", "Cause"}`.
     - `batch_size`: items per child execution of a Distributed Map (ItemBatcher): the function
       is invoked once per batch and calls the task for each item.
+    - `estimate`: the task's expected duration (seconds or `timedelta`). When the flow is not
+      series-parallel, the planner adds the synchronisation that lengthens the estimated
+      critical path least; a task without one counts as 1 s.
     """
     if fn is not None:
         if not callable(fn):
@@ -222,6 +227,7 @@ def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOption
         ),
         tolerated_failure_percentage=_percentage(name, options.get("tolerated_failure_percentage")),
         batch_size=_count(name, "batch_size", options.get("batch_size"), low=1),
+        estimate=_estimate(name, options.get("estimate")),
     )
 
 
@@ -367,6 +373,24 @@ def _count(name: str, option: str, value: Any, *, low: int) -> int | None:
             fix=f"use e.g. {option}={max(low, 10)}",
         )
     return value
+
+
+def _estimate(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not 0 < seconds < math.inf  # also refuses NaN
+    ):
+        raise FlowDefinitionError(
+            f"estimate={value!r} is not a positive duration",
+            task=name,
+            fix="give the task's expected duration in seconds (e.g. estimate=30 or 0.5) or as "
+            "a datetime.timedelta",
+        )
+    return float(seconds)
 
 
 def _percentage(name: str, value: Any) -> float | None:
