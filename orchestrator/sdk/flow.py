@@ -196,13 +196,17 @@ class Flow:
         """The Step Functions state machine (ASL, JSONPath mode) this flow compiles to.
 
         Warns (`SynchronisationAdded`) when the flow is not series-parallel and the planner had
-        to make some tasks wait for more than they depend on.
+        to make some tasks wait for more than they depend on, and (`HistoryBudgetExceeded`)
+        when one execution would record more history events than Step Functions allows.
         """
-        from orchestrator.planner import SynchronisationAdded
+        from orchestrator.planner import HistoryBudgetExceeded, SynchronisationAdded
 
         plan = self.plan()
         for note in plan.notes:
             warnings.warn(note, SynchronisationAdded, stacklevel=2)
+        over = plan.history_warning()
+        if over is not None:
+            warnings.warn(over, HistoryBudgetExceeded, stacklevel=2)
         # A copy, so the caller may change it without changing the plan the flow runs; through
         # JSON, which is what the ASL is, at a third of deepcopy's cost (its memo of every object).
         return json.loads(json.dumps(plan.asl))
