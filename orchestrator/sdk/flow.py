@@ -248,7 +248,13 @@ class Flow:
         """What a local run executes: the ASL (compiled, or the committed file) and, for each
         Task state's function, the task it runs."""
         from orchestrator.contract import placeholder
-        from orchestrator.local import LocalMachine, StaleStateMachine, committed_asl, stale_note
+        from orchestrator.local import (
+            LocalMachine,
+            StaleStateMachine,
+            committed_asl,
+            committed_children,
+            stale_note,
+        )
         from orchestrator.settings import lists_flow
 
         graph, plan = self.graph, self.plan()
@@ -260,7 +266,10 @@ class Flow:
         shipped = project is not None and lists_flow(project, self.module, self.source_file)
         root = project.root if project is not None and shipped else None
         if committed:
-            return LocalMachine(graph, committed_asl(graph, root), handlers)
+            definition = committed_asl(graph, root)
+            assert root is not None  # committed_asl refuses a flow the project does not ship
+            children = committed_children(graph, root, definition)
+            return LocalMachine(graph, definition, handlers, children=children)
         note = stale_note(graph, plan.text, root)
         if note is not None:
             warnings.warn(note, StaleStateMachine, stacklevel=3)
