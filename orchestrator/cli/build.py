@@ -7,6 +7,7 @@ validation exits 1, like a failing test.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import typer
@@ -27,11 +28,15 @@ def build(
 ) -> None:
     """Write infra/statemachines/*.asl.json and template.yaml for the project's flows."""
     from orchestrator.deploy.build import generate, stale, write
+    from orchestrator.planner import HistoryBudgetExceeded
 
     artifacts = generate(project.resolve())
     for b in artifacts.builds:
         for note in b.plan.notes:
             typer.echo(f"note: {note}", err=True)
+        over = b.plan.history_warning()
+        if over is not None:  # a `note:` line (cli/app.py shows warnings so)
+            warnings.warn(over, HistoryBudgetExceeded, stacklevel=1)
     if check:
         problems = stale(artifacts)
         if problems:

@@ -37,6 +37,7 @@ def plan(flow: FlowSpec, output: OutputOption = None) -> None:
     for line in plan_.maps:
         typer.echo(line, err=True)
     typer.echo(plan_.state_size_summary(), err=True)
+    typer.echo(plan_.history_summary(), err=True)
     split = plan_.split_summary()
     if split:  # stdout is the parent machine; `orchestrator build` writes the children too
         typer.echo(split, err=True)

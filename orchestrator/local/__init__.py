@@ -7,7 +7,12 @@ objects), keeps executions in the run store, and reads a finished execution back
 and redrives a failed run from where it stopped (`redrive_run`).
 """
 
-from orchestrator.local.committed import StaleStateMachine, committed_asl, stale_note
+from orchestrator.local.committed import (
+    StaleStateMachine,
+    committed_asl,
+    committed_children,
+    stale_note,
+)
 from orchestrator.local.flowrun import (
     FlowRun,
     LocalMachine,
@@ -29,6 +34,7 @@ __all__ = [
     "StaleStateMachine",
     "TaskRun",
     "committed_asl",
+    "committed_children",
     "default_store",
     "redrive_run",
     "run_flow",

@@ -3,7 +3,9 @@
 A local run compiles the flow in memory (fast iteration), so it runs the code as it is now; the
 deployed machine is the committed `infra/statemachines/<flow>.asl.json`. When the two differ, a
 run says so (`StaleStateMachine`); `committed=True` / `orchestrator run --committed` runs the
-committed file itself, to reproduce what is deployed.
+committed file itself, to reproduce what is deployed — for a flow split into child machines, the
+parent's file and each child's (`<flow>.<part>.asl.json`), which the parent names by the
+placeholders of their ARNs.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from orchestrator.contract import statemachine_path
+from orchestrator.contract import PLACEHOLDER, statemachine_path
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import FlowGraph
+from orchestrator.planner.split import child_arn_key
 
 
 class StaleStateMachine(UserWarning):
@@ -55,7 +58,25 @@ def committed_asl(graph: FlowGraph, root: Path | None) -> dict[str, Any]:
             flow=graph.name,
             fix="run without --committed, or list the flow there and run `orchestrator build`",
         )
-    path = committed_path(graph, root)
+    return _read(graph, committed_path(graph, root))
+
+
+def committed_children(
+    graph: FlowGraph, root: Path, definition: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """A split flow's committed child machines, by the placeholder of each one's ARN in the
+    committed parent `definition` (`${ETLPart1StateMachineArn}`); none for an unsplit flow."""
+    keys = set(PLACEHOLDER.findall(json.dumps(definition)))
+    children = {}
+    part = 1
+    while (key := child_arn_key(graph, f"part{part}")) in keys:
+        path = root / statemachine_path(f"{graph.resource_name}.part{part}")
+        children[key] = _read(graph, path)
+        part += 1
+    return children
+
+
+def _read(graph: FlowGraph, path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, NotADirectoryError):

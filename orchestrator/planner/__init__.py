@@ -17,6 +17,11 @@ from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import AslWriter
 from orchestrator.planner.control import plan_control
+from orchestrator.planner.history_budget import (
+    HistoryBudgetExceeded,
+    HistoryEstimate,
+    estimate_history,
+)
 from orchestrator.planner.maps import map_lines
 from orchestrator.planner.split import Child, definition_bytes, split_machine
 from orchestrator.planner.synchronisation import synchronise
@@ -55,6 +60,8 @@ class Plan:
     #: The machine's estimated makespan ÷ the flow's critical path, tasks taking their
     #: `estimate=` (else 1 s): 1.0 unless the added synchronisation costs time.
     makespan_ratio: float = 1.0
+    #: The history events of one execution of each machine (`planner/history_budget.py`).
+    history: HistoryEstimate | None = None
 
     def split_summary(self) -> str | None:
         """One line when the machine was split into child machines (None otherwise)."""
@@ -100,6 +107,14 @@ class Plan:
             f"sharing an upstream share all of it"
         )
 
+    def history_summary(self) -> str | None:
+        """One line: the history events of one execution, against the quota."""
+        return None if self.history is None else self.history.summary()
+
+    def history_warning(self) -> str | None:
+        """One line when one execution would record more events than the quota allows."""
+        return None if self.history is None else self.history.warning()
+
     def control_summary(self) -> str | None:
         """One line: what control flow added to the machine, and why (None for a fail-fast flow)."""
         if not self.control:
@@ -134,14 +149,17 @@ def plan_flow(
     with _compiling(len(graph.nodes)):
         plan = _plan(graph, durations or {})
         if definition_bytes(plan.text) <= max_definition_bytes:
+            plan.history = estimate_history(graph, plan.asl)  # (keeps the cached text)
             return plan
         size = definition_bytes(plan.text)
         try:
             parent, children = split_machine(graph, plan.asl, max_definition_bytes)
         except FlowDefinitionError as err:
             # Still runs locally (and benchmarks plan such flows); `orchestrator build` refuses it.
-            return replace(plan, unsplit_bytes=size, oversize=err)
-        return replace(plan, asl=parent, children=children, unsplit_bytes=size)
+            history = estimate_history(graph, plan.asl)
+            return replace(plan, unsplit_bytes=size, oversize=err, history=history)
+        history = estimate_history(graph, parent, {c.part: c.asl for c in children})
+        return replace(plan, asl=parent, children=children, unsplit_bytes=size, history=history)
 
 
 @contextmanager
@@ -192,4 +210,4 @@ def _plan(graph: FlowGraph, durations: Mapping[str, float]) -> Plan:
     )
 
 
-__all__ = ["Plan", "SynchronisationAdded", "asl_text", "plan_flow"]
+__all__ = ["HistoryBudgetExceeded", "Plan", "SynchronisationAdded", "asl_text", "plan_flow"]

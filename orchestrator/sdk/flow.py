@@ -196,13 +196,17 @@ class Flow:
         """The Step Functions state machine (ASL, JSONPath mode) this flow compiles to.
 
         Warns (`SynchronisationAdded`) when the flow is not series-parallel and the planner had
-        to make some tasks wait for more than they depend on.
+        to make some tasks wait for more than they depend on, and (`HistoryBudgetExceeded`)
+        when one execution would record more history events than Step Functions allows.
         """
-        from orchestrator.planner import SynchronisationAdded
+        from orchestrator.planner import HistoryBudgetExceeded, SynchronisationAdded
 
         plan = self.plan()
         for note in plan.notes:
             warnings.warn(note, SynchronisationAdded, stacklevel=2)
+        over = plan.history_warning()
+        if over is not None:
+            warnings.warn(over, HistoryBudgetExceeded, stacklevel=2)
         # A copy, so the caller may change it without changing the plan the flow runs; through
         # JSON, which is what the ASL is, at a third of deepcopy's cost (its memo of every object).
         return json.loads(json.dumps(plan.asl))
@@ -244,7 +248,13 @@ class Flow:
         """What a local run executes: the ASL (compiled, or the committed file) and, for each
         Task state's function, the task it runs."""
         from orchestrator.contract import placeholder
-        from orchestrator.local import LocalMachine, StaleStateMachine, committed_asl, stale_note
+        from orchestrator.local import (
+            LocalMachine,
+            StaleStateMachine,
+            committed_asl,
+            committed_children,
+            stale_note,
+        )
         from orchestrator.settings import lists_flow
 
         graph, plan = self.graph, self.plan()
@@ -256,7 +266,10 @@ class Flow:
         shipped = project is not None and lists_flow(project, self.module, self.source_file)
         root = project.root if project is not None and shipped else None
         if committed:
-            return LocalMachine(graph, committed_asl(graph, root), handlers)
+            definition = committed_asl(graph, root)
+            assert root is not None  # committed_asl refuses a flow the project does not ship
+            children = committed_children(graph, root, definition)
+            return LocalMachine(graph, definition, handlers, children=children)
         note = stale_note(graph, plan.text, root)
         if note is not None:
             warnings.warn(note, StaleStateMachine, stacklevel=3)
