@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import json
 import random
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -50,7 +49,15 @@ def unpack(result: Any) -> LambdaResponse:
 
 
 def request_id(response: LambdaResponse) -> str:
-    return response.request_id or str(uuid.UUID(int=_random.getrandbits(128), version=4))
+    return response.request_id or _uuid4()
+
+
+def _uuid4() -> str:
+    """A random (version 4, RFC 4122 variant) UUID's text: `str(uuid.UUID(...))` without the
+    UUID object, which cost more than the rest of the request id."""
+    h = f"{_random.getrandbits(128):032x}"
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
 
 # Request ids need to be unique, not unpredictable: a seeded-once PRNG is several times cheaper
