@@ -88,6 +88,10 @@ def run_steps(
     return True
 
 
+#: How long the waiting thread may take to act on a signal (Ctrl-C) it missed.
+SIGNAL_POLL_SECONDS = 0.1
+
+
 def run_detached(steps: Steps[T]) -> T:
     """Run `steps` on a thread of their own and wait here for their result: the caller gets
     it even when a call overran and the steps finished on another thread."""
@@ -100,7 +104,13 @@ def run_detached(steps: Steps[T]) -> T:
         done.release()
 
     threading.Thread(target=run_steps, args=(steps, then), daemon=True).start()
-    done.acquire()
+    # Waited for in slices, not at once: Python runs a signal's handler (Ctrl-C's
+    # KeyboardInterrupt) on the main thread between bytecodes. A signal whose C handler ran
+    # while this thread was not blocked yet (just before the wait began, or on another thread
+    # — the steps' own) does not interrupt a wait that begins after it, and an unbounded one
+    # would keep Ctrl-C waiting for the whole execution.
+    while not done.acquire(timeout=SIGNAL_POLL_SECONDS):
+        pass
     result, error = outcome[0]
     if error is not None:
         raise error

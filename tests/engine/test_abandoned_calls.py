@@ -8,8 +8,11 @@ sets only after the execution has ended, so nothing depends on how long a call t
 
 from __future__ import annotations
 
+import signal
 import threading
 from typing import Any
+
+import pytest
 
 from orchestrator.engine import RealClock
 
@@ -89,3 +92,31 @@ def test_an_uncaught_timeout_fails_the_execution() -> None:
     invoke.release.set()
     assert ex.status == "FAILED" and ex.error == "States.Timeout"
     assert [e.type for e in ex.events][-2:] == ["TaskTimedOut", "ExecutionFailed"]
+
+
+def test_ctrl_c_handled_on_another_thread_still_aborts_the_execution() -> None:
+    """A SIGINT whose C handler runs on a thread other than the waiting one (here: raised on
+    the call's own thread, where `raise()` delivers it) still reaches the thread waiting in
+    execute(), which raises KeyboardInterrupt and closes the run as ABORTED. The call waits on
+    an event set only after that: nothing depends on how long anything takes."""
+    release = threading.Event()
+    recorded: list[Any] = []
+
+    def invoke(name: str, payload: Any) -> Any:
+        signal.raise_signal(signal.SIGINT)
+        release.wait()
+        return payload
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run(
+                machine(T=task("t", TimeoutSeconds=3600)),
+                {},
+                invoke,
+                clock=RealClock(),
+                on_record=recorded.append,
+            )
+    finally:
+        release.set()
+    assert recorded[-1].status == "ABORTED"
+    assert recorded[-1].events[-1].type == "ExecutionAborted"
