@@ -98,30 +98,23 @@ def invoke_result(
     date = _http_date(second)
     trace = f"Root=1-{second:08x}-{_random.getrandbits(96):024x};Sampled=0"
     v, rq = dumps(version), dumps(request)
-    # Lambda's header order, as AWS reports AllHttpHeaders; HttpHeaders sorted by name.
-    headers = {
-        "X-Amz-Executed-Version": version,
-        "x-amzn-Remapped-Content-Length": "0",
-        "Connection": "keep-alive",
-        "x-amzn-RequestId": request,
-        "Content-Length": length,
-        "Date": date,
-        "X-Amzn-Trace-Id": trace,
-        "Content-Type": "application/json",
+    # Lambda's header order, as AWS reports AllHttpHeaders (each a one-element list);
+    # HttpHeaders sorted by name.
+    all_headers = {
+        "X-Amz-Executed-Version": [version],
+        "x-amzn-Remapped-Content-Length": ["0"],
+        "Connection": ["keep-alive"],
+        "x-amzn-RequestId": [request],
+        "Content-Length": [length],
+        "Date": [date],
+        "X-Amzn-Trace-Id": [trace],
+        "Content-Type": ["application/json"],
     }
     all_text = (
         f'"X-Amz-Executed-Version":[{v}],"x-amzn-Remapped-Content-Length":["0"],'
         f'"Connection":["keep-alive"],"x-amzn-RequestId":[{rq}],"Content-Length":["{length}"],'
         f'"Date":["{date}"],"X-Amzn-Trace-Id":["{trace}"],"Content-Type":["application/json"]}}'
     )
-    log_header = ""
-    log_field = ""
-    if log_result is not None:
-        log = dumps(log_result)
-        headers = {"X-Amz-Log-Result": log_result, **headers}
-        all_text = f'"X-Amz-Log-Result":[{log}],' + all_text
-        log_header = f'"X-Amz-Log-Result":{log},'
-        log_field = f'"LogResult":{log},'
     sorted_headers = {
         "Connection": "keep-alive",
         "Content-Length": length,
@@ -129,8 +122,16 @@ def invoke_result(
         "Date": date,
         "X-Amz-Executed-Version": version,
     }
+    result: dict[str, Any] = {"ExecutedVersion": version}
+    log_header = log_field = ""
     if log_result is not None:
+        log = dumps(log_result)
+        all_headers = {"X-Amz-Log-Result": [log_result], **all_headers}
+        all_text = f'"X-Amz-Log-Result":[{log}],' + all_text
+        log_header = f'"X-Amz-Log-Result":{log},'
+        log_field = f'"LogResult":{log},'
         sorted_headers["X-Amz-Log-Result"] = log_result
+        result["LogResult"] = log_result
     sorted_headers["x-amzn-Remapped-Content-Length"] = "0"
     sorted_headers["x-amzn-RequestId"] = request
     sorted_headers["X-Amzn-Trace-Id"] = trace
@@ -143,12 +144,9 @@ def invoke_result(
         f'"X-Amzn-Trace-Id":"{trace}"}},"HttpStatusCode":200}},'
         f'"SdkResponseMetadata":{{"RequestId":{rq}}},"StatusCode":200}}'
     )
-    result: dict[str, Any] = {"ExecutedVersion": version}
-    if log_result is not None:
-        result["LogResult"] = log_result
     result["Payload"] = json.loads(payload_text)
     result["SdkHttpMetadata"] = {
-        "AllHttpHeaders": {name: [value] for name, value in headers.items()},
+        "AllHttpHeaders": all_headers,
         "HttpHeaders": sorted_headers,
         "HttpStatusCode": 200,
     }
