@@ -100,7 +100,8 @@ def test_overhead_figures(overhead: ModuleType, workload: str) -> None:
     text = overhead.table(
         "t", ["", "best", "median", "overhead", "ratio", "target"], overhead.overhead_rows(res)
     )
-    assert f"{workload} 6: flow.run() with the run store" in text
+    assert f"{workload} 6, wall: flow.run() with the run store" in text
+    assert f"{workload} 6, CPU: flow.run() with the run store" in text
 
 
 def test_overhead_baseline_is_the_flows_result(overhead: ModuleType) -> None:

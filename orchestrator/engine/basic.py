@@ -22,6 +22,7 @@ from .state import (
     result_path_field,
     template_field,
 )
+from .steps import Steps
 from .template import argument_not_found_cause
 
 _ABSENT: Any = object()
@@ -71,7 +72,7 @@ class FailState(State):
         self.error = _fail_field(spec, "Error", self.where)
         self.cause = _fail_field(spec, "Cause", self.where)
 
-    def run(self, lane: Lane, value: Any, text: str) -> tuple[str | None, Any, str]:
+    def run(self, lane: Lane, value: Any, text: str) -> Steps[tuple[str | None, Any, str]]:
         entered = lane.emit(
             "FailStateEntered",
             {"name": self.name, "input": text, "inputDetails": {"truncated": False}},
@@ -86,6 +87,7 @@ class FailState(State):
         failure = StatesError(error or "", cause or "")
         failure.located = True
         raise failure
+        yield  # a state's run is steps (`steps.py`); a Fail state's ends at once
 
 
 def _fail_field(spec: dict[str, Any], key: str, where: str) -> Any:

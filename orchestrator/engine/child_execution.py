@@ -28,6 +28,7 @@ from .errors import RUNTIME, TASK_FAILED, StatesError
 from .jsonpath import dumps
 from .spec import START_EXECUTION_SYNC2
 from .state import check_size
+from .steps import Steps
 
 if TYPE_CHECKING:
     from .execution import Execution
@@ -67,7 +68,7 @@ def check_parameters(parameters: Any, where: str) -> None:
         )
 
 
-def run_child(lane: Lane, parameters: Any, timeout: int | None) -> Any:
+def run_child(lane: Lane, parameters: Any, timeout: int | None) -> Steps[Any]:
     """Start the child execution, wait for it, and return DescribeExecution's response (or fail
     the Task as Step Functions does)."""
     if not isinstance(parameters, dict) or not isinstance(parameters.get("StateMachineArn"), str):
@@ -115,7 +116,7 @@ def run_child(lane: Lane, parameters: Any, timeout: int | None) -> Any:
             machines=machines,
         )
 
-    execution = lane.call(child, timeout)
+    execution: Execution = yield lane.call(child, timeout)
     machines.add(execution)
     response = describe(execution, arn)
     if execution.status != "SUCCEEDED":

@@ -54,9 +54,28 @@ class Machine:
 
 _cache: dict[str, Machine] = {}
 _cache_lock = threading.Lock()
+#: The last dict definitions compiled, by identity, with the machine each gave: a caller that
+#: runs the same dict again (the usual case) skips its serialisation, the cache key's cost
+#: (for a 500-state machine, more than the rest of starting an execution). Kept only while
+#: the dict still equals the private copy compiled (`Machine.definition`).
+_by_identity: dict[int, tuple[dict[str, Any], Machine]] = {}
 
 
 def compile_definition(definition: dict[str, Any] | str) -> Machine:
+    if isinstance(definition, dict):
+        seen = _by_identity.get(id(definition))
+        if seen is not None and seen[0] is definition and seen[1].definition == definition:
+            return seen[1]
+        machine = _compile(definition)
+        with _cache_lock:
+            if len(_by_identity) > 16:
+                _by_identity.clear()
+            _by_identity[id(definition)] = (definition, machine)
+        return machine
+    return _compile(definition)
+
+
+def _compile(definition: dict[str, Any] | str) -> Machine:
     # A dict is keyed by its JSON text in its own key order: sorting the keys made the key cost
     # several times more, per execution, than the whole definition's serialisation.
     key = definition if isinstance(definition, str) else json.dumps(definition)

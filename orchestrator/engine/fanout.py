@@ -16,12 +16,14 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from .errors import StatesError
 from .history import AbortScope
+from .steps import Steps, run_steps
 
-Job = Callable[[], Any]
+Job = Callable[[], Steps[Any]]  # a branch's or iteration's steps, made when it starts
 RAMP_INTERVAL = 0.001  # seconds without a finished job, with every thread busy, before adding
 OnFailure = Callable[[int, StatesError], Any]
 
@@ -48,6 +50,20 @@ def run_all(
     cursor = [0]
     finished = [0]
 
+    def finish(index: int, result: Any, error: BaseException | None) -> None:
+        if error is None:
+            results[index] = result
+        else:  # reported to the waiting thread
+            verdict = threading.Event()
+            failures.put((index, error, verdict))
+            wake.set()
+            verdict.wait()
+        with lock:
+            finished[0] += 1
+            last = finished[0] == count
+        if last:
+            wake.set()
+
     def work() -> None:
         while True:
             with lock:
@@ -55,18 +71,8 @@ def run_all(
                 cursor[0] += 1
             if index >= count or scope.event.is_set():
                 return
-            try:
-                results[index] = jobs[index]()
-            except BaseException as exc:  # reported to the waiting thread
-                verdict = threading.Event()
-                failures.put((index, exc, verdict))
-                wake.set()
-                verdict.wait()
-            with lock:
-                finished[0] += 1
-                last = finished[0] == count
-            if last:
-                wake.set()
+            if not run_steps(jobs[index](), partial(finish, index), work):
+                return  # a call overran: the job, then this loop, went on on another thread
 
     limit = min(workers, count)
     started = 0

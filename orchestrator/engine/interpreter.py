@@ -30,6 +30,7 @@ from .spec import (
     STATE_MACHINE_TYPES,
 )
 from .state import check_size
+from .steps import Steps, run_detached
 from .variables import Scope
 
 if TYPE_CHECKING:
@@ -184,10 +185,32 @@ def drive(
     resume: StatePlan | None,
     on_record: OnRecord | None,
 ) -> Execution:
-    """Run the machine on `lane` (from StartAt, or from `resume`) and close the execution."""
+    """Run the machine on `lane` (from StartAt, or from `resume`) and close the execution.
+
+    The lane runs on a thread of its own while this one waits (`steps.run_detached`): a task
+    call that overruns its limit is left behind on its thread, and the execution goes on, and
+    returns here, from another. Ctrl-C while waiting aborts the execution.
+    """
+    try:
+        return run_detached(_drive(machine, execution, lane, input_text, resume, on_record))
+    except KeyboardInterrupt:
+        if _finish(execution, lane, "ABORTED", "ExecutionAborted", None, None):
+            if on_record is not None:
+                on_record(execution)
+        raise
+
+
+def _drive(
+    machine: Machine,
+    execution: Execution,
+    lane: Lane,
+    input_text: str,
+    resume: StatePlan | None,
+    on_record: OnRecord | None,
+) -> Steps[Execution]:
     try:
         check_size(input_text, "ExecutionStarted", "input")
-        output, output_text = run_program(
+        output, output_text = yield from run_program(
             machine.program, lane, execution.input, input_text, resume
         )
     except StatesError as exc:
@@ -195,11 +218,13 @@ def drive(
     except ExecutionTimedOut:
         _finish(execution, lane, "TIMED_OUT", "ExecutionTimedOut", None, None)
     except (KeyboardInterrupt, BranchAborted):
-        _finish(execution, lane, "ABORTED", "ExecutionAborted", None, None)
-        if on_record is not None:
-            on_record(execution)
+        if _finish(execution, lane, "ABORTED", "ExecutionAborted", None, None):
+            if on_record is not None:
+                on_record(execution)
         raise
     else:
+        if not lane.run.stop():
+            return execution  # aborted meanwhile (Ctrl-C): that closed it
         recorder = lane.run.recorder
         execution.status = "SUCCEEDED"
         recorder.emit(
@@ -225,9 +250,12 @@ def _finish(
     event: str,
     error: str | None,
     cause: str | None,
-) -> None:
+) -> bool:
+    """Close the execution unsuccessfully; False if it was closed already."""
     # Stop abandoned branches and timed-out calls from adding events after the end.
     lane.run.root.abort()
+    if not lane.run.stop():
+        return False
     # An empty Error/Cause (a Fail state without them, a timeout) is absent, as in AWS.
     error, cause = error or None, cause or None
     execution.status = status
@@ -239,3 +267,4 @@ def _finish(
     lane.run.recorder.close()
     execution.progress = frontier(lane.track)
     execution.stop_date = lane.run.clock.now()
+    return True

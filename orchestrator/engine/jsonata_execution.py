@@ -48,6 +48,7 @@ from .query import JsonataTemplate, states_of
 from .retry import Catcher, RecoverableState
 from .spec import MAP_MAX_TOLERATED_FAILURE_PERCENTAGE, TASK_MAX_TIMEOUT_SECONDS
 from .state import TRANSITION_FIELDS
+from .steps import Steps
 from .task import TaskState
 
 Compile = Callable[[dict[str, Any], str], Program]
@@ -150,7 +151,7 @@ class JsonataTask(_JsonataRecoverable, TaskState):
                 f"({timeout})"
             )
 
-    def attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
+    def attempt_steps(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Steps[Any]:
         context = self.context_fn(lane, entered, retry_count)
         parts = (self.arguments, self.timeout_field, self.heartbeat_field)
         states = states_of(value, context, reads_context(*_templates(parts)))
@@ -158,8 +159,8 @@ class JsonataTask(_JsonataRecoverable, TaskState):
         timeout = _resolve_seconds(self.timeout_field, "TimeoutSeconds", states)
         _resolve_seconds(self.heartbeat_field, "HeartbeatSeconds", states)
         if self.integration:
-            return self._invoke_api(lane, arguments, timeout)
-        return self._invoke_function(lane, arguments, timeout)
+            return (yield from self._invoke_api(lane, arguments, timeout))
+        return (yield from self._invoke_function(lane, arguments, timeout))
 
 
 def _templates(parts: tuple[Any, ...]) -> list[JsonataTemplate | None]:

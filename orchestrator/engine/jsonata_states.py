@@ -22,6 +22,7 @@ from .lane import Lane
 from .query import NOT_CONSTANT, JsonataTemplate, states_of
 from .spec import WAIT_MAX_SECONDS
 from .state import TRANSITION_FIELDS, ContextFn, State, report_evaluation
+from .steps import Steps
 from .variables import check_name
 
 #: The fields every JSONata state may have (ASL common fields less the JSONPath ones).
@@ -113,7 +114,7 @@ class JsonataFail(State):
             raise DefinitionError(f"{self.where}: {key} must be a string, got {dumps(value)}")
         return template(spec, key, self.where, INPUT_ONLY)
 
-    def run(self, lane: Lane, value: Any, text: str) -> tuple[str | None, Any, str]:
+    def run(self, lane: Lane, value: Any, text: str) -> Steps[tuple[str | None, Any, str]]:
         entered = lane.emit(
             "FailStateEntered",
             {"name": self.name, "input": text, "inputDetails": {"truncated": False}},
@@ -129,6 +130,7 @@ class JsonataFail(State):
         failure = StatesError(error, cause)
         failure.located = True
         raise failure
+        yield  # a state's run is steps (`steps.py`); a Fail state's ends at once
 
 
 def _string(field: JsonataTemplate | None, key: str, value: Any, context: ContextFn) -> str:

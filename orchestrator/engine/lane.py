@@ -18,8 +18,8 @@ from .errors import TIMEOUT, BranchAborted, ExecutionTimedOut, StatesError
 from .history import AbortScope, Recorder
 from .objects import ObjectStore
 from .progress import LaneTrack
+from .steps import Call
 from .variables import Scope
-from .worker import CallTimedOut, call_with_timeout
 
 if TYPE_CHECKING:
     from .child_execution import StateMachines
@@ -53,6 +53,16 @@ class Run:
     machines: StateMachines | None = None
     root: AbortScope = field(default_factory=AbortScope)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stopped: bool = field(default=False, repr=False)
+
+    def stop(self) -> bool:
+        """True the first time: the one caller that closes the execution (its thread, or the
+        caller's on Ctrl-C)."""
+        with self._lock:
+            if self._stopped:
+                return False
+            self._stopped = True
+            return True
 
     def record_delay(self, state: str, seconds: float) -> None:
         with self._lock:
@@ -140,17 +150,16 @@ class Lane:
         if self.scope.event.is_set():
             raise BranchAborted()
 
-    def call(self, fn: Callable[[], Any], timeout: float | None) -> Any:
-        """Run a task's work, bounded by its TimeoutSeconds and the machine's deadline."""
+    def call(self, fn: Callable[[], Any], timeout: float | None) -> Call:
+        """A task's work as a step, bounded by its TimeoutSeconds and the machine's deadline:
+        whichever comes first decides the error the lane gets if the call overruns."""
         remaining = self.run.remaining()
         if timeout is None and remaining is None:
-            return fn()
-        machine_first = remaining is not None and (timeout is None or remaining < timeout)
-        limit = remaining if machine_first else timeout
-        assert limit is not None
-        try:
-            return call_with_timeout(fn, limit)
-        except CallTimedOut:
-            if machine_first:
-                raise ExecutionTimedOut() from None
-            raise StatesError(TIMEOUT, "") from None
+            return Call(fn, None, _task_timed_out)
+        if remaining is not None and (timeout is None or remaining < timeout):
+            return Call(fn, remaining, ExecutionTimedOut)
+        return Call(fn, timeout, _task_timed_out)
+
+
+def _task_timed_out() -> StatesError:
+    return StatesError(TIMEOUT, "")

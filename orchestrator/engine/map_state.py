@@ -46,6 +46,7 @@ from .spec import (
     MAP_MODES,
 )
 from .state import ContextPath, invalid_path_cause, template_field
+from .steps import Steps
 
 Compile = Callable[[dict[str, Any], str], Program]
 
@@ -225,14 +226,14 @@ class MapState(RecoverableState):
         program = self.program
         distributed = self.distributed  # its children cannot read outer variables
 
-        def iteration(index: int, item: Any, resume: StatePlan | None) -> Callable[[], Any]:
-            def run_child() -> Any:
+        def iteration(index: int, item: Any, resume: StatePlan | None) -> Callable[[], Steps[Any]]:
+            def run_child() -> Steps[Any]:
                 child = lane.child(scope, track=fan.start(index), isolated=distributed)
                 child.emit("MapIterationStarted", {"name": name, "index": index})
                 if outcomes is not None:
                     outcomes.start(index)
                 try:
-                    output, _ = run_program(program, child, item, dumps(item), resume)
+                    output, _ = yield from run_program(program, child, item, dumps(item), resume)
                 except StatesError as exc:
                     if outcomes is not None:
                         outcomes.fail(index, exc)

@@ -20,6 +20,7 @@ from .program import Program, run_program
 from .progress import FanOut, StatePlan
 from .retry import RecoverableState
 from .state import template_field
+from .steps import Steps
 
 Compile = Callable[[dict[str, Any], str], Program]
 
@@ -89,10 +90,10 @@ class ParallelState(RecoverableState):
         program: Program,
         given: tuple[Any, str],
         resume: StatePlan | None,
-    ) -> Callable[[], Any]:
-        def run_branch() -> Any:
+    ) -> Callable[[], Steps[Any]]:
+        def run_branch() -> Steps[Any]:
             branch = lane.child(scope, track=fan.start(index))
-            output = run_program(program, branch, *given, resume)[0]
+            output = (yield from run_program(program, branch, *given, resume))[0]
             fan.succeed(index, output)
             return output
 

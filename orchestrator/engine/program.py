@@ -10,12 +10,13 @@ from typing import Any, Protocol
 from .errors import StatesError
 from .lane import Lane
 from .progress import StatePlan
+from .steps import Steps
 
 
 class Runnable(Protocol):
     name: str
 
-    def run(self, lane: Lane, value: Any, text: str) -> tuple[str | None, Any, str]: ...
+    def run(self, lane: Lane, value: Any, text: str) -> Steps[tuple[str | None, Any, str]]: ...
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,11 @@ class Program:
 
 def run_program(
     program: Program, lane: Lane, value: Any, text: str, resume: StatePlan | None = None
-) -> tuple[Any, str]:
+) -> Steps[tuple[Any, str]]:
     """Run states from StartAt until one ends; returns the last output and its JSON text.
+
+    The steps of a lane (`steps.py`): its position is this generator's, so a lane whose call
+    overran goes on from that call on another thread.
 
     With `resume` (a redrive), start at the state the lane stopped in, with the input it was
     entered with, and hand that state the plan for its branches or iterations. The lane's track
@@ -45,7 +49,7 @@ def run_program(
         plan = None
         lane.check()
         try:
-            next_, value, text = states[name].run(lane, value, text)
+            next_, value, text = yield from states[name].run(lane, value, text)
         except StatesError as exc:
             at.error = exc.error
             raise

@@ -38,6 +38,7 @@ from .state import (
     report_evaluation,
     result_path_field,
 )
+from .steps import Steps
 
 # The fields of a retrier and a catcher ("Handling errors in Step Functions workflows").
 RETRIER_FIELDS = frozenset(
@@ -202,11 +203,16 @@ class RecoverableState(State):
     def attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
         raise NotImplementedError
 
-    def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
+    def attempt_steps(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Steps[Any]:
+        """One attempt as steps (a Task's yields its call): `attempt`, for those that make none."""
+        return self.attempt(lane, value, entered, retry_count)
+        yield  # a generator, finishing in one step
+
+    def steps(self, lane: Lane, value: Any, entered: int) -> Steps[tuple[str | None, Any]]:
         policy = Policy(self.retriers, self.catchers)
         while True:
             try:
-                result = self.attempt(lane, value, entered, policy.retries)
+                result = yield from self.attempt_steps(lane, value, entered, policy.retries)
                 return self.next, self.finish(lane, value, result, entered, policy.retries)
             except StatesError as exc:
                 report_evaluation(lane, exc, self.name)

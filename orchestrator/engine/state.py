@@ -18,6 +18,7 @@ from .jsonata import EvaluationFailed
 from .jsonpath import Path, PathNotFound, VariablePath, dumps
 from .lane import Lane
 from .spec import MAX_PAYLOAD_BYTES
+from .steps import Steps
 from .template import Template
 from .variables import check_name, commit, entering, names_of_jsonpath_assign
 
@@ -128,7 +129,7 @@ class State:
             self.output_path, ContextPath
         )
 
-    def run(self, lane: Lane, value: Any, text: str) -> tuple[str | None, Any, str]:
+    def run(self, lane: Lane, value: Any, text: str) -> Steps[tuple[str | None, Any, str]]:
         variables = lane.variables
         if variables is not None:
             entering(variables)
@@ -137,12 +138,12 @@ class State:
             self.entered_type, {"name": self.name, "input": text, "inputDetails": _NOT_TRUNCATED}
         )
         if self.context_paths:
-            return self._run_with_context(lane, value, entered)
-        return self._finish(lane, value, entered)
+            return (yield from self._run_with_context(lane, value, entered))
+        return (yield from self._finish(lane, value, entered))
 
-    def _finish(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any, str]:
+    def _finish(self, lane: Lane, value: Any, entered: int) -> Steps[tuple[str | None, Any, str]]:
         try:
-            next_, output = self.body(lane, value, entered)
+            next_, output = yield from self.steps(lane, value, entered)
             out_text = dumps(output)
             check_size(out_text, self.name)
             exited = {"name": self.name, "output": out_text, "outputDetails": _NOT_TRUNCATED}
@@ -162,15 +163,33 @@ class State:
 
     def _run_with_context(
         self, lane: Lane, value: Any, entered: int
-    ) -> tuple[str | None, Any, str]:
+    ) -> Steps[tuple[str | None, Any, str]]:
         """`run` for a state with a `$$` path: its context is the thread's while it runs (and
-        the enclosing state's again after, should its iterations have run on this thread)."""
-        outer = getattr(_RUNNING, "context", None)
-        _RUNNING.context = self.context_fn(lane, entered, self.retry_count_at_entry)
-        try:
-            return self._finish(lane, value, entered)
-        finally:
-            _RUNNING.context = outer
+        the enclosing state's again after, should its iterations have run on this thread).
+        Set again at every step, since a lane may go on on another thread after a call."""
+        context = self.context_fn(lane, entered, self.retry_count_at_entry)
+        inner = self._finish(lane, value, entered)
+        send: Any = None
+        throw: BaseException | None = None
+        while True:
+            outer = getattr(_RUNNING, "context", None)
+            _RUNNING.context = context
+            try:
+                call = inner.send(send) if throw is None else inner.throw(throw)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                _RUNNING.context = outer
+            send = throw = None
+            try:
+                send = yield call
+            except BaseException as exc:  # the call's, thrown back into the state
+                throw = exc
+
+    def steps(self, lane: Lane, value: Any, entered: int) -> Steps[tuple[str | None, Any]]:
+        """The state's work as steps: `body`, for the states that make no call."""
+        return self.body(lane, value, entered)
+        yield  # a generator, finishing in one step
 
     def body(self, lane: Lane, value: Any, entered: int) -> tuple[str | None, Any]:
         raise NotImplementedError

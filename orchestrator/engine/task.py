@@ -47,6 +47,7 @@ from .state import (
     invalid_path_cause,
     template_field,
 )
+from .steps import Steps
 
 _NOT_TRUNCATED = {"truncated": False}
 # The Invoke parameters of lambda:invoke ("Invoke Lambda with Step Functions"), and those the
@@ -142,7 +143,7 @@ class TaskState(RecoverableState):
             )
         return seconds
 
-    def attempt(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Any:
+    def attempt_steps(self, lane: Lane, value: Any, entered: int, retry_count: int) -> Steps[Any]:
         context = self.context_fn(lane, entered, retry_count)
         effective = self.apply_input_path(value)
         if self.parameters is not None:
@@ -151,16 +152,16 @@ class TaskState(RecoverableState):
         if self.child:
             from .child_execution import run_child
 
-            raw = run_child(lane, effective, timeout)
+            raw = yield from run_child(lane, effective, timeout)
         elif self.integration:
-            raw = self._invoke_api(lane, effective, timeout)
+            raw = yield from self._invoke_api(lane, effective, timeout)
         else:
-            raw = self._invoke_function(lane, effective, timeout)
+            raw = yield from self._invoke_function(lane, effective, timeout)
         if self.result_selector is not None:
             return self.result_selector.evaluate(raw, context)
         return raw
 
-    def _invoke_api(self, lane: Lane, parameters: Any, timeout: int | None) -> Any:
+    def _invoke_api(self, lane: Lane, parameters: Any, timeout: int | None) -> Steps[Any]:
         if not isinstance(parameters, dict) or "FunctionName" not in parameters:
             raise StatesError(
                 RUNTIME,
@@ -192,7 +193,7 @@ class TaskState(RecoverableState):
         payload = _request_body(json.loads(text).get("Payload"))
         function = parameters["FunctionName"]
         started = lane.run.clock.now() if tail else None
-        response, payload_text = self._call(lane, "Task", function, payload, timeout)
+        response, payload_text = yield from self._call(lane, "Task", function, payload, timeout)
         request = request_id(response)
         log = None
         if started is not None:
@@ -204,7 +205,7 @@ class TaskState(RecoverableState):
         self._succeeded(lane, "TaskSucceeded", output)
         return result
 
-    def _invoke_function(self, lane: Lane, effective: Any, timeout: int | None) -> Any:
+    def _invoke_function(self, lane: Lane, effective: Any, timeout: int | None) -> Steps[Any]:
         text = dumps(effective)
         check_size(text, self.name, "input")
         scheduled: dict[str, Any] = {
@@ -216,7 +217,7 @@ class TaskState(RecoverableState):
             scheduled["timeoutInSeconds"] = timeout
         lane.emit("LambdaFunctionScheduled", scheduled)
         lane.emit("LambdaFunctionStarted", {})
-        _, payload_text = self._call(
+        _, payload_text = yield from self._call(
             lane, "LambdaFunction", self.resource, json.loads(text), timeout
         )
         self._succeeded(lane, "LambdaFunctionSucceeded", payload_text)
@@ -243,12 +244,12 @@ class TaskState(RecoverableState):
 
     def _call(
         self, lane: Lane, prefix: str, function: str, payload: Any, timeout: int | None
-    ) -> tuple[LambdaResponse, str]:
+    ) -> Steps[tuple[LambdaResponse, str]]:
         """Invoke; the response and its payload as JSON text. Failures become StatesError and
-        an event."""
+        an event. The call is a step: the lane's trampoline makes it (`steps.py`)."""
         invoke = lane.run.invoke
         try:
-            response = unpack(lane.call(lambda: invoke(function, payload), timeout))
+            response = unpack((yield lane.call(lambda: invoke(function, payload), timeout)))
             return response, dumps(response.payload)
         except StatesError as exc:
             if exc.error != TIMEOUT:

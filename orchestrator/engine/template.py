@@ -1,8 +1,8 @@
 """Payload templates: Parameters, ItemSelector and ResultSelector with `.$` keys.
 
-A template is compiled once into a tree mirroring the JSON; static subtrees are kept as the
+A template is compiled once into closures mirroring the JSON; static subtrees are kept as the
 original (shared, never mutated) values, so evaluating a mostly-static template allocates only
-the dicts and lists that hold dynamic values.
+the dicts and lists that hold dynamic values, and walks no tree of node kinds.
 """
 
 from __future__ import annotations
@@ -15,82 +15,73 @@ from .intrinsics import Call, evaluate, is_intrinsic, parse_intrinsic, uses_cont
 from .jsonpath import Path, PathNotFound, compile_path, dumps
 
 ContextFn = Callable[[], Any]
-
-# Compiled node kinds.
-_STATIC, _PATH, _CTX, _CALL, _DICT, _LIST = range(6)
+#: A compiled template node: builds its value from the state's document and context.
+Evaluator = Callable[[Any, ContextFn], Any]
 
 
 class Template:
     """`evaluate(document, context)` builds the template's value; `context` is called lazily."""
 
-    __slots__ = ("root", "uses_context")
+    __slots__ = ("evaluate", "uses_context")
 
     def __init__(self, template: Any) -> None:
-        self.root = _compile(template, "")
-        self.uses_context = _uses_context(self.root)
-
-    def evaluate(self, document: Any, context: ContextFn) -> Any:
-        return _eval(self.root, document, context)
+        static, node, self.uses_context = _compile(template, "")
+        self.evaluate: Evaluator = (lambda document, context: node) if static else node
 
 
-def _compile(value: Any, field: str) -> tuple[Any, ...]:
+def _compile(value: Any, field: str) -> tuple[bool, Any, bool]:
+    """(static, the value or its evaluator, whether it reads the context). Static subtrees are
+    kept as the original (shared, never mutated) values."""
     if isinstance(value, dict):
-        entries: list[tuple[str, tuple[Any, ...]]] = []
-        dynamic = False
+        entries: list[tuple[str, bool, Any]] = []
+        dynamic = context = False
         for key, item in value.items():
             if key.endswith(".$"):
                 if not isinstance(item, str):
                     raise DefinitionError(f"the value of the field '{key}' must be a string")
-                entries.append((key[:-2], _compile_expression(item, key)))
-                dynamic = True
+                evaluator, reads = _compile_expression(item, key)
+                entries.append((key[:-2], False, evaluator))
+                dynamic, context = True, context or reads
             else:
-                node = _compile(item, key)
-                entries.append((key, node))
-                dynamic = dynamic or node[0] != _STATIC
-        return (_DICT, tuple(entries)) if dynamic else (_STATIC, value)
+                static, node, reads = _compile(item, key)
+                entries.append((key, static, node))
+                dynamic, context = dynamic or not static, context or reads
+        return (False, _dict(tuple(entries)), context) if dynamic else (True, value, False)
     if isinstance(value, list):
-        nodes = tuple(_compile(item, field) for item in value)
-        if any(node[0] != _STATIC for node in nodes):
-            return (_LIST, nodes)
-    return (_STATIC, value)
+        nodes = [_compile(item, field) for item in value]
+        if not all(static for static, _, _ in nodes):
+            return False, _list(tuple(n[:2] for n in nodes)), any(n[2] for n in nodes)
+    return True, value, False
 
 
-def _compile_expression(text: str, field: str) -> tuple[Any, ...]:
+def _dict(entries: tuple[tuple[str, bool, Any], ...]) -> Evaluator:
+    def evaluate(document: Any, context: ContextFn) -> Any:
+        out = {}
+        for key, static, node in entries:
+            out[key] = node if static else node(document, context)
+        return out
+
+    return evaluate
+
+
+def _list(nodes: tuple[tuple[bool, Any], ...]) -> Evaluator:
+    def evaluate(document: Any, context: ContextFn) -> Any:
+        return [node if static else node(document, context) for static, node in nodes]
+
+    return evaluate
+
+
+def _compile_expression(text: str, field: str) -> tuple[Evaluator, bool]:
     if text.startswith("$$"):
-        return (_CTX, compile_path(text[1:]), field, text)
+        path = compile_path(text[1:])
+        return (lambda document, context: _lookup(path, context(), field, text)), True
     if text.startswith("$"):
-        return (_PATH, compile_path(text), field, text)
+        path = compile_path(text)
+        return (lambda document, context: _lookup(path, document, field, text)), False
     if is_intrinsic(text):
-        return (_CALL, parse_intrinsic(text), field, text)
+        call = parse_intrinsic(text)
+        return (lambda document, context: _call(call, document, context, text)), uses_context(call)
     raise DefinitionError(f"the value of the field '{field}' must be a JSONPath or an intrinsic")
-
-
-def _uses_context(node: tuple[Any, ...]) -> bool:
-    kind = node[0]
-    if kind == _CTX:
-        return True
-    if kind == _CALL:
-        return uses_context(node[1])
-    if kind == _DICT:
-        return any(_uses_context(child) for _, child in node[1])
-    if kind == _LIST:
-        return any(_uses_context(child) for child in node[1])
-    return False
-
-
-def _eval(node: tuple[Any, ...], document: Any, context: ContextFn) -> Any:
-    kind = node[0]
-    if kind == _STATIC:
-        return node[1]
-    if kind == _DICT:
-        return {key: _eval(child, document, context) for key, child in node[1]}
-    if kind == _PATH:
-        return _lookup(node[1], document, node[2], node[3])
-    if kind == _CTX:
-        return _lookup(node[1], context(), node[2], node[3])
-    if kind == _CALL:
-        return _call(node[1], document, context, node[3])
-    return [_eval(child, document, context) for child in node[1]]
 
 
 def _lookup(path: Path, document: Any, field: str, text: str) -> Any:

@@ -349,3 +349,15 @@ def test_map_path_fields_are_checked_when_resolved(field: str, value: Any, cause
     ex = run(mapped(DISTRIBUTED, **{field: "$.n"}, ItemsPath="$.items"), {"n": value, "items": [1]})
     assert ex.error == "States.Runtime"
     assert cause in ex.cause
+
+
+def test_a_dict_definition_edited_between_runs_is_compiled_again() -> None:
+    """The compiled machine is reused for the same dict only while it is unchanged."""
+    definition = machine(P={"Type": "Pass", "Result": 1, "End": True})
+    assert run(definition).output == 1
+    assert run(definition).output == 1
+    definition["States"]["P"]["Result"] = 2
+    assert run(definition).output == 2
+    definition["States"]["P"]["Bogus"] = True
+    with pytest.raises(DefinitionError):
+        run(definition)
