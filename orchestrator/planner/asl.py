@@ -264,7 +264,7 @@ class AslWriter:
         # Only `results` is rebuilt: ResultPath keeps the input's params and consts as they were.
         steps = self.key_steps
         selector = {k + ".$": f"$[{source[k]}].results{steps[k]}" for k in keys}
-        state = {
+        state: dict[str, Any] = {
             "Type": "Parallel",
             "Branches": branches,
             "ResultSelector": selector,
@@ -274,9 +274,9 @@ class AslWriter:
         if first is not None:  # it starts the machine (or a first branch): it builds the document
             # Every branch's first task merged the defaults into its params: take branch 0's
             # (`$[0].params` is read as a list by moto 5, see Parallel branches in the contract).
-            state["ResultSelector"] = document("States.ArrayGetItem($[*].params, 0)", selector, {})
-            state["ResultPath"] = "$"
-            self.start_extras.append(state["ResultSelector"])
+            rebuilt = document("States.ArrayGetItem($[*].params, 0)", selector, {})
+            state["ResultSelector"], state["ResultPath"] = rebuilt, "$"
+            self.start_extras.append(rebuilt)
             if first:
                 parameters = document("$", dict(self.seeds), {})
                 state = {"Type": "Parallel", "Parameters": parameters, **state}
