@@ -445,6 +445,7 @@ class AslWriter:
             iterables = {arg: self.iterable_path(node, arg, v) for arg, v in node.mapped.items()}
             if len(iterables) > 1:
                 seq = self.zip_check(node, iterables)
+                self.count("states checking that zipped iterables have the same length", seq)
             for arg, items in iterables.items():
                 if arg == first:
                     inputs[arg + ".$"] = "$$.Map.Item.Value"
