@@ -100,6 +100,14 @@ OFFLOAD_SHARE_KEY = "share"
 RESULT_READS_KEY = "reads"
 #: A batched Distributed Map's child payload: the items (`{"inputs", "index"}`) of one batch.
 BATCH_KEY = "batch"
+#: The payload of the machine's first task (docs/data-contract.md, "Execution input"):
+#: `{START_KEY: {"params": <execution input>, "defaults": {...}}}`. The handler merges the
+#: defaults under the input, resolves PARAM_KEY markers in the inputs from the merged
+#: parameters, and returns `{"params": merged, "value": <result>}`: the first state builds the
+#: state document from it, so no Pass state is spent on bookkeeping.
+START_KEY = "start"
+#: In a first task's inputs, a parameter that has a default: `{PARAM_KEY: [name, *path]}`.
+PARAM_KEY = "__orchestrator_param__"
 
 
 def map_results_prefix(flow_resource_name: str, task_id: str) -> str:
@@ -178,6 +186,7 @@ __all__ = [
     "METRICS_NAMESPACE",
     "METRICS_NAMESPACE_ENV",
     "OFFLOAD_BYTES_ENV",
+    "PARAM_KEY",
     "PLACEHOLDER",
     "PLACEHOLDER_SUFFIX",
     "REF_KEY",
@@ -187,6 +196,7 @@ __all__ = [
     "SERVICE_ENV",
     "SKIPPED_KEY",
     "SKIP_ON_UPSTREAM_SKIP_KEY",
+    "START_KEY",
     "STATEMACHINE_DIR",
     "STATEMACHINE_SUFFIX",
     "STORE_ENV",

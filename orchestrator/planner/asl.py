@@ -16,8 +16,10 @@ from orchestrator.contract import (
     MAP_SIZE_KEY,
     MARKER_SAFE_KEY,
     OFFLOAD_SHARE_KEY,
+    PARAM_KEY,
     RESULT_READS_KEY,
     SKIP_ON_UPSTREAM_SKIP_KEY,
+    START_KEY,
     STORE_RESULT_KEY,
     TRIGGER_CHECKED_KEY,
     placeholder,
@@ -59,6 +61,7 @@ from orchestrator.planner.paths import (
     path,
     result_path,
 )
+from orchestrator.planner.start import START_REASON, Start, document, pass_states, plan_start
 from orchestrator.planner.steps import Sequence, Step, link
 from orchestrator.planner.structure import Leaf, Parallel, Series, Tree
 from orchestrator.planner.tree_index import TreeIndex
@@ -113,6 +116,13 @@ class AslWriter:
         # The paths into each task's result the flow's own result reads: checked by the task
         # (RESULT_READS_KEY), as only the caller reads the execution's output.
         self.output_reads: dict[str, list[list[str | int]]] = {}
+        self.start = Start()
+        self.seeds: dict[str, Any] = {}
+        # The first states' templates of the whole document: their constants are added last.
+        self.start_extras: list[dict[str, Any]] = []
+        self.param_base = "$.params"  # where the state being written reads parameters
+        self.starting = False  # writing a first task: parameters with defaults are markers
+        self.defaults = graph.defaults()
 
         for ref in references(graph.output) if graph.output is not None else ():
             if isinstance(ref, ResultInput) and ref.path:
@@ -131,12 +141,17 @@ class AslWriter:
 
     def machine(self, tree: Tree) -> dict[str, Any]:
         seeds = self.control.seeds(self.graph)
+        self.seeds = seeds
         self.index = TreeIndex(tree, self.data_deps)
+        self.start = plan_start(tree, self.graph, self.control)
         body, _ = self.sequence(tree, known=set(seeds), live=self.final_results())
-        start = self.start_states(seeds)
         seq = Sequence()
-        for name, state in start:
-            seq.steps.append(Step(name, state))
+        if self.start.blocked:
+            for name, state in self.start_states(seeds):
+                seq.steps.append(Step(name, state))
+            self.count(f"{START_REASON} ({self.start.blocked})", seq)
+        for extra in self.start_extras:  # the document's constants, known once all are
+            extra.update(self.document_extra())
         seq.extend(body)
         end = final_sequence(self.graph, self.control)
         self.count("states deciding the run's state from the reference tasks", end)
@@ -171,18 +186,15 @@ class AslWriter:
             self.added[reason] = self.added.get(reason, 0) + added
 
     def start_states(self, seeds: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-        defaults = self.graph.defaults()
-        init: dict[str, Any] = {"params.$": "$", "results": seeds}
-        init.update(self.control.start(self.graph))
+        return pass_states(self.defaults, {"results": seeds, **self.document_extra()})
+
+    def document_extra(self) -> dict[str, Any]:
+        """The state document's keys besides params and results: the counting sentinel, the
+        constants."""
+        extra = self.control.start(self.graph)
         if self.consts:
-            init["consts"] = dict(self.consts)
-        if not defaults:
-            return [("Start", {"Type": "Pass", "Parameters": init})]
-        init["params.$"] = "States.JsonMerge($.defaults, $.input, false)"
-        return [
-            ("Defaults", {"Type": "Pass", "Parameters": {"defaults": defaults, "input.$": "$"}}),
-            ("Start", {"Type": "Pass", "Parameters": init}),
-        ]
+            extra["consts"] = dict(self.consts)
+        return extra
 
     # -- tree walk -----------------------------------------------------------------------------
     # Each walk step gets the result keys that exist in the document before it (`known`) and the
@@ -252,12 +264,23 @@ class AslWriter:
         # Only `results` is rebuilt: ResultPath keeps the input's params and consts as they were.
         steps = self.key_steps
         selector = {k + ".$": f"$[{source[k]}].results{steps[k]}" for k in keys}
-        state = {
+        state: dict[str, Any] = {
             "Type": "Parallel",
             "Branches": branches,
             "ResultSelector": selector,
             "ResultPath": "$.results",
         }
+        first = self.start.parallels.get(id(tree))
+        if first is not None:  # it starts the machine (or a first branch): it builds the document
+            # Every branch's first task merged the defaults into its params: take branch 0's
+            # (`$[0].params` is read as a list by moto 5, see Parallel branches in the contract).
+            rebuilt = document("States.ArrayGetItem($[*].params, 0)", selector, {})
+            state["ResultSelector"], state["ResultPath"] = rebuilt, "$"
+            self.start_extras.append(rebuilt)
+            if first:
+                parameters = document("$", dict(self.seeds), {})
+                state = {"Type": "Parallel", "Parameters": parameters, **state}
+                self.start_extras.append(parameters)
         self.most_results = max(self.most_results, len(keys))
         return name, state, set(keys)
 
@@ -285,6 +308,9 @@ class AslWriter:
     def leaf(self, node: TaskNode, known: set[str], live: set[str]) -> tuple[Sequence, set[str]]:
         if node.is_map:
             own, exists = self.map_states(node, known, live)
+        elif node.id in self.start.tasks:
+            state, exists = self.start_task(node, known, live)
+            own = Sequence([Step(node.id, state)])
         else:
             state = self.task_state(
                 node,
@@ -313,6 +339,35 @@ class AslWriter:
         self.count("gate states (a trigger, a case, or a path into a result)", gate)
         gate.extend(own)
         return gate, exists
+
+    def start_task(
+        self, node: TaskNode, known: set[str], live: set[str]
+    ) -> tuple[dict[str, Any], set[str]]:
+        """A first task (planner/start.py): it reads the bare parameters, its handler merges
+        the defaults, and its ResultSelector writes the whole state document."""
+        base = self.start.tasks[node.id]
+        self.param_base, self.starting = base, True
+        try:
+            inputs = self.template(node, node.inputs)
+        finally:
+            self.param_base, self.starting = "$.params", False
+        start = {"params.$": base, "defaults": self.defaults}
+        body = {"inputs": inputs, "context": self.context, START_KEY: start}
+        state = self.task_state(node, payload=self.payload(node, body))
+        exists = self.store_result(state, node, "$.Payload.value", known, live)
+        selector = state["ResultSelector"]
+        results = (
+            selector
+            if state["ResultPath"] == "$.results"
+            else {
+                **{k: self.seeds[k] for k in known if k in self.seeds},
+                node.id: selector,
+            }
+        )
+        state["ResultSelector"] = document("$.Payload.params", results, {})
+        state["ResultPath"] = "$"
+        self.start_extras.append(state["ResultSelector"])
+        return state, exists
 
     def payload(self, node: TaskNode, body: dict[str, Any]) -> dict[str, Any]:
         """The Lambda payload: task id, inputs, context; and whether a large result may be
@@ -390,6 +445,7 @@ class AslWriter:
             iterables = {arg: self.iterable_path(node, arg, v) for arg, v in node.mapped.items()}
             if len(iterables) > 1:
                 seq = self.zip_check(node, iterables)
+                self.count("states checking that zipped iterables have the same length", seq)
             for arg, items in iterables.items():
                 if arg == first:
                     inputs[arg + ".$"] = "$$.Map.Item.Value"
@@ -494,6 +550,10 @@ class AslWriter:
         return out
 
     def put(self, out: dict[str, Any], key: str, value: Input, node: TaskNode) -> None:
+        if self.starting and isinstance(value, ParamInput):
+            if value.name in self.defaults:  # the handler reads it (runtime/start.py)
+                out[key] = {PARAM_KEY: [value.name, *value.path]}
+                return
         if isinstance(value, ConstInput):
             _check_const_keys(value.value, self.graph.name, node.task_name)
             out[key] = value.value
@@ -506,7 +566,7 @@ class AslWriter:
         if isinstance(value, ResultInput):
             return result_path(value.node, value.path)
         if isinstance(value, ParamInput):
-            return param_path(value.name, value.path)
+            return path(path(self.param_base, [value.name]), value.path)
         if isinstance(value, ConstInput):
             literal = intrinsic_literal(value.value)
             if literal is not None:

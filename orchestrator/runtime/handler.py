@@ -32,6 +32,7 @@ from orchestrator.runtime.resolve import (
     task_function,
 )
 from orchestrator.runtime.results import holds_refs, maybe_offload, resolve_refs
+from orchestrator.runtime.start import has_start, resolve_params, start_params, start_result
 from orchestrator.runtime.upstream import (
     check_marker_safe,
     markers,
@@ -103,7 +104,14 @@ def execute_task(fn: Callable[..., Any], event: dict[str, Any]) -> Any:
         raise TaskInputError(
             "the payload is not an Orchestrator task payload ({'task', 'inputs', 'context'})"
         )
-    inputs = event.get("inputs") or {}
+    if has_start(event):  # the machine's first task: parameters and their defaults
+        params = start_params(event)
+        inputs = resolve_params(event.get("inputs") or {}, params)
+        return start_result(params, _execute(fn, event, inputs))
+    return _execute(fn, event, event.get("inputs") or {})
+
+
+def _execute(fn: Callable[..., Any], event: dict[str, Any], inputs: dict[str, Any]) -> Any:
     if holds_refs(inputs):  # large upstream results arrive as references (runtime/results.py)
         inputs = resolve_refs(inputs)
     # Skipped or failed upstreams leave markers (runtime/upstream.py): end without running, or

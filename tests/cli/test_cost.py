@@ -22,21 +22,21 @@ def test_promo_monitor_on_its_hourly_schedule() -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert "estimate" in out and "rate(1 hour) → 730 runs" in out
-    # States entered by one run (infra/statemachines/DaCuJianKong-ac6e9f.asl.json): Defaults,
-    # Start, Parallel 1, realtime_clicks, payment_events, enrich_data, calculate_stats,
-    # Parallel 2, trigger_alert, update_dashboard = 10; x 730 hourly runs = 7,300.
-    assert figures(out, "state transitions") == ["10", "7,300"]
+    # States entered by one run (infra/statemachines/DaCuJianKong-ac6e9f.asl.json): Parallel 1,
+    # realtime_clicks, payment_events, enrich_data, calculate_stats, Parallel 2, trigger_alert,
+    # update_dashboard = 8 (no bookkeeping Pass states); x 730 hourly runs = 5,840.
+    assert figures(out, "state transitions") == ["8", "5,840"]
     assert figures(out, "Lambda invocations") == ["6", "4,380"]
     # 6 tasks x 256 MB (the default memory) x 1 s = 1.5 GB-s; x 730 = 1,095.
     assert figures(out, "Lambda GB-seconds") == ["1.5", "1,095"]
-    # Standard: 10 x $0.000025 = $0.00025 a run; 7,300 x $0.000025 = $0.1825 a month.
-    assert figures(out, "Standard workflow") == ["$0.0002500", "$0.1825"]
+    # Standard: 8 x $0.000025 = $0.0002 a run; 5,840 x $0.000025 = $0.146 a month.
+    assert figures(out, "Standard workflow") == ["$0.0002000", "$0.1460"]
     assert "us-east-1 prices read on" in out
 
 
 def test_runs_per_month_and_items_are_honoured() -> None:
     result = CliRunner().invoke(app, ["cost", PROMO, "--runs-per-month", "100"])
-    assert figures(result.output, "state transitions") == ["10", "1,000"]
+    assert figures(result.output, "state transitions") == ["8", "800"]
     shards = CliRunner().invoke(
         app, ["cost", "functions.dynamic_shards:dynamic_shards", "--items", "7"]
     )

@@ -1,8 +1,9 @@
 """Trigger support adds nothing to a fail-fast flow: no Catch, no gate, no final Choice.
 
 A flow whose tasks all keep the default trigger, with no `case` and no reference tasks, must
-compile to the states it compiled to before control flow existed: Start (and Defaults), one
-state per task (a Map's item state inside it), the zipped-map length check, and Parallel states.
+compile to the states it compiled to before control flow existed: one state per task (a Map's
+item state inside it), the zipped-map length check, and Parallel states — and Start (and
+Defaults) only when its first state is a Map, which cannot build the state document itself.
 """
 
 from __future__ import annotations

@@ -105,7 +105,7 @@ def test_a_running_flow_is_visible_with_its_history_and_each_event_is_written_on
             reader.close()
             threading.Event().wait(0.1)
         assert seen is not None and seen.status == "RUNNING"
-        assert [e.type for e in seen.events][:2] == ["ExecutionStarted", "PassStateEntered"]
+        assert [e.type for e in seen.events][:2] == ["ExecutionStarted", "TaskStateEntered"]
         assert seen.events[-1].type == "TaskStarted"  # blocked's: its Lambda is running
     finally:
         release.set()

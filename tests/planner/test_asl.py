@@ -88,8 +88,11 @@ def test_task_state_follows_the_data_contract() -> None:
     # results of extract and clean from the document.
     assert s["total"]["ResultSelector"] == {"total": {"value.$": "$.Payload"}}
     assert s["total"]["ResultPath"] == "$.results"
-    assert s["double"]["Parameters"]["Payload"]["inputs"] == {"x.$": "$.params.n"}
-    assert s["Defaults"]["Parameters"]["defaults"] == {"n": 2}
+    # double starts a branch of the first Parallel: its handler reads n, default merged in.
+    payload = s["double"]["Parameters"]["Payload"]
+    assert payload["inputs"] == {"x": {"__orchestrator_param__": ["n"]}}
+    assert payload["start"] == {"params.$": "$.params", "defaults": {"n": 2}}
+    assert "Defaults" not in s and "Start" not in s
 
 
 def test_retry_and_timeout_fields() -> None:
@@ -150,12 +153,17 @@ def test_independent_branches_become_a_parallel_that_merges_without_pass_states(
     asl = f.asl()
     par = asl["States"]["Parallel 1"]
     assert par["Type"] == "Parallel" and len(par["Branches"]) == 2
+    # The first state: it hands its branches the document and rebuilds it from theirs.
+    assert par["Parameters"] == {"params.$": "$", "results": {}}
     assert par["ResultSelector"] == {
-        "extract.$": "$[0].results.extract",
-        "double.$": "$[1].results.double",
+        "params.$": "States.ArrayGetItem($[*].params, 0)",
+        "results": {
+            "extract.$": "$[0].results.extract",
+            "double.$": "$[1].results.double",
+        },
     }
-    assert par["ResultPath"] == "$.results"
-    assert [s["Type"] for s in asl["States"].values()].count("Pass") == 1  # just Start
+    assert par["ResultPath"] == "$"
+    assert [s["Type"] for s in states(asl).values()].count("Pass") == 0
     assert f.graph.resource_name.isascii()
 
 
@@ -189,7 +197,7 @@ def test_same_task_twice_gets_unique_states_and_one_function() -> None:
     with Flow("twice") as f:
         double(double(1))
     plan = plan_flow(f.graph)
-    assert list(states(plan.asl)) == ["Start", "double", "double_2"]
+    assert list(states(plan.asl)) == ["double", "double_2"]
     assert list(plan.placeholders) == ["DoubleFunctionArn"]
 
 
@@ -270,7 +278,7 @@ def test_parallel_join_keeps_only_results_read_later() -> None:
         total(pair(b, c), label=a)
     par = f.asl()["States"]["Parallel 1"]
     # b and c are read inside the second branch only; after the join just extract and pair are.
-    assert par["ResultSelector"] == {
+    assert par["ResultSelector"]["results"] == {
         "extract.$": "$[0].results.extract",
         "pair.$": "$[1].results.pair",
     }

@@ -175,8 +175,10 @@ def test_idempotent_task_runs_its_side_effect_once(
     assert len(run.invocations) == 2 and run.sleeps == [1.0]  # the planner's retrier, 1 s
     first, retried = returned
     assert retried == first  # the retry got the stored result ...
-    assert run.output["results"]["pay_once"] == {"value": first}
-    assert receipts("idem") == [first["receipt"]]  # ... and wrote nothing
+    # The first task returns the parameters beside its result (runtime/start.py).
+    assert first["params"] == {"order": "idem"}
+    assert run.output["results"]["pay_once"] == {"value": first["value"]}
+    assert receipts("idem") == [first["value"]["receipt"]]  # ... and wrote nothing
     records = boto3.client("dynamodb").scan(TableName=TABLE)["Items"]
     assert [r["status"]["S"] for r in records] == ["COMPLETED"]
 
@@ -187,7 +189,7 @@ def test_without_idempotency_the_side_effect_repeats(
     run, returned = run_losing_first_response(sfn, lose, monkeypatch, checkout, pay, "plain")
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     assert task_failures(run) == ["Lambda.ServiceException"]
-    first, retried = returned
+    first, retried = (r["value"] for r in returned)  # a first task: {"params", "value"}
     assert retried != first
     assert run.output["results"]["pay"] == {"value": retried}
     assert sorted(receipts("plain")) == sorted([first["receipt"], retried["receipt"]])
