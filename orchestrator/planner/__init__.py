@@ -15,6 +15,7 @@ from orchestrator.contract import DEFAULT_OFFLOAD_BYTES, MAX_PAYLOAD_BYTES, plac
 from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import AslWriter
 from orchestrator.planner.control import plan_control
+from orchestrator.planner.fusion import contract, plan_fusion
 from orchestrator.planner.maps import map_lines
 from orchestrator.planner.structure import decompose
 
@@ -95,10 +96,14 @@ def _compiling(tasks: int) -> Iterator[None]:
 
 
 def _plan(graph: FlowGraph) -> Plan:
-    order = [n.id for n in graph.nodes]
-    deps = {n.id: n.dependencies() for n in graph.nodes}
+    control = plan_control(graph)
+    fusion = plan_fusion(graph, control.controlled)
+    # A fused chain of Maps is one node of the structure (planner/fusion.py).
+    order, deps = contract(
+        [n.id for n in graph.nodes], {n.id: n.dependencies() for n in graph.nodes}, fusion
+    )
     structure = decompose(order, deps)
-    writer = AslWriter(graph, plan_control(graph))
+    writer = AslWriter(graph, control, fusion)
     asl = writer.machine(structure.tree)
     notes = []
     if structure.added:
@@ -113,7 +118,7 @@ def _plan(graph: FlowGraph) -> Plan:
         notes=notes,
         control=writer.added,
         control_kinds=writer.added_types,
-        maps=map_lines(graph, writer.map_io),
+        maps=map_lines(graph, writer.map_io, fusion),
         most_results=writer.most_results,
         consts_bytes=len(json.dumps(writer.consts)) if writer.consts else 0,
         placeholders={placeholder_key(n.function_id): n.task_key for n in graph.nodes},
