@@ -189,3 +189,10 @@ def fusion_lines(graph: FlowGraph, fusion: Fusion) -> list[str]:
     for node_id, why in fusion.refused.items():
         lines.append(f"{names[node_id]}: not fused with the Map producing its items, because {why}")
     return lines
+
+
+def fusion_of(graph: FlowGraph) -> Fusion:
+    """The fusion `plan_flow` applies to `graph` (for reading a run's history back)."""
+    from orchestrator.planner.control import plan_control
+
+    return plan_fusion(graph, plan_control(graph).controlled)
