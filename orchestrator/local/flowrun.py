@@ -364,7 +364,7 @@ def _fused_item(items: dict[int, Any], event: HistoryEvent, node: str) -> None:
     """An item of a fused Map's inner task: its result, from the iteration's document."""
     try:
         output = event.details.get("output")
-        doc = json.loads(output) if isinstance(output, str) else output
+        doc: Any = json.loads(output) if isinstance(output, str) else output
         items[int(doc["index"])] = doc["results"][node]["value"]
     except (TypeError, KeyError, ValueError):
         return
