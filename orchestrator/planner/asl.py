@@ -422,7 +422,10 @@ class AslWriter:
         carried: dict[str, Any] = {}
         for i, member in enumerate(chain):
             if i > 0:
-                body = {"inputs": self.fed_inputs(member, chain[i - 1], carried), "context": context}
+                body = {
+                    "inputs": self.fed_inputs(member, chain[i - 1], carried),
+                    "context": context,
+                }
             item_state = self.task_state(member, payload=self.payload(member, body))
             if member is node:
                 item_state["OutputPath"] = "$.Payload"
