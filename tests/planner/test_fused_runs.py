@@ -249,3 +249,48 @@ def test_random_fused_chains_give_the_results_of_plain_python(
     run = f.run()
     assert run.state == "SUCCEEDED", run.cause
     assert run.result == expected
+
+
+# -- options and failures inside a fused Map -----------------------------------------------------
+
+ATTEMPTS: dict[int, int] = {}
+_attempts_lock = threading.Lock()
+
+
+class Flaky(Exception):
+    pass
+
+
+@task(retries=1)
+def flaky(x: int) -> int:
+    with _attempts_lock:
+        ATTEMPTS[x] = ATTEMPTS.get(x, 0) + 1
+        if ATTEMPTS[x] == 1:
+            raise Flaky(f"item {x}'s first attempt")
+    return x
+
+
+@task
+def breaks(x: int) -> int:
+    if x == 2:
+        raise ValueError("item 2 is bad")
+    return x
+
+
+def test_each_task_of_a_fused_map_keeps_its_retries_and_its_failure_is_its_own() -> None:
+    ATTEMPTS.clear()
+    with Flow("fused-retries") as retried:
+        neg.map(flaky.map([1, 2, 3]))
+    run = retried.run(clock="virtual")
+    assert run.state == "SUCCEEDED", run.cause
+    assert run.result == {"flaky": [1, 2, 3], "neg": [-1, -2, -3]}
+    assert run.task_runs["flaky"].attempts == 6 and run.task_runs["neg"].attempts == 3
+    assert [seconds for _, seconds in run.delays()] == [1.0, 1.0, 1.0]
+
+    with Flow("fused-failure") as failing:
+        neg.map(breaks.map([1, 2, 3]))
+    run = failing.run(clock="virtual")
+    assert run.state == "FAILED" and run.error == "ValueError"
+    assert run.task_runs["breaks"].state == "FAILED"
+    assert run.task_runs["breaks"].error == "ValueError"
+    assert run.task_runs["neg"].state == "NOT_RUN"  # the Map stopped it; it did not fail
