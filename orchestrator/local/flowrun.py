@@ -30,6 +30,7 @@ from orchestrator.graph import FlowGraph, value_of
 from orchestrator.local.children import child_machines
 from orchestrator.local.recorder import Recorder
 from orchestrator.local.store import RunStore
+from orchestrator.planner.fusion import Fusion, fusion_of
 from orchestrator.runtime.error_payload import error_cause, error_payload
 from orchestrator.runtime.handler import execute_task
 from orchestrator.runtime.results import local_store, resolve_refs
@@ -274,7 +275,15 @@ def task_runs(graph: FlowGraph, execution: Execution) -> dict[str, TaskRun]:
 
 
 def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, TaskRun]:
-    """`task_runs` of any execution's history: a local one, or Step Functions' (moto, AWS)."""
+    """`task_runs` of any execution's history: a local one, or Step Functions' (moto, AWS).
+
+    The tasks of a fused Map (`planner/fusion.py`) but its last have no state of their own:
+    each starts with its first item, and ends with the Map; its result is read from its items'
+    states where the history holds them (an inline Map's, not a Distributed Map's children on
+    AWS). A fused Map that fails is the failure of the task whose item failed; the chain's other
+    tasks stay NOT_RUN, as the Map stopped them."""
+    fusion = fusion_of(graph)
+    fused_items: dict[str, dict[int, Any]] = {m: {} for m in fusion.inner}
     runs = {n.id: TaskRun(id=n.id, task=n.task_name) for n in graph.nodes}
     mapped = {n.id for n in graph.nodes if n.is_map}
     node_of_state = {n.id: n.id for n in graph.nodes}
@@ -313,10 +322,17 @@ def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, Task
             continue
         run = runs[node]
         top_level = state == node
+        if node in fused_items and not top_level:
+            if kind is _ENTERED:
+                run.started = run.started or event.timestamp
+            elif kind is _EXITED:
+                _fused_item(fused_items[node], event, node)
         if kind is _ENTERED and top_level:
             run.started = run.started or event.timestamp
         elif kind is _EXITED and top_level:
             _record(run, event, node, mapped)
+            for member in fusion.chain(node)[:-1]:
+                _record_fused(runs[member], run, fused_items[member])
         elif event.type in ("TaskScheduled", "LambdaFunctionScheduled"):
             run.attempts += 1
         elif event.type == "TaskStateEntered":  # a Map iteration's task state
@@ -332,7 +348,7 @@ def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, Task
             run.finished = event.timestamp
         elif event.type == "MapStateFailed":
             run.finished = event.timestamp
-            if run.state == "NOT_RUN":
+            if run.state == "NOT_RUN" and not _chain_failed(fusion, node, runs):
                 run.state = "FAILED"
     for run in runs.values():
         if run.state in ("SUCCEEDED", "SKIPPED"):  # earlier attempts failed, the last did not
@@ -358,3 +374,33 @@ def _record(run: TaskRun, event: HistoryEvent, node: str, mapped: set[str]) -> N
     if run.state != "SUCCEEDED":
         run.error, run.cause = error, cause
     run.result = strip_markers(value)
+
+
+def _fused_item(items: dict[int, Any], event: HistoryEvent, node: str) -> None:
+    """An item of a fused Map's inner task: its result, from the iteration's document."""
+    try:
+        output = event.details.get("output")
+        doc: Any = json.loads(output) if isinstance(output, str) else output
+        items[int(doc["index"])] = doc["results"][node]["value"]
+    except (TypeError, KeyError, ValueError):
+        return
+
+
+def _record_fused(run: TaskRun, last: TaskRun, items: dict[int, Any]) -> None:
+    """An inner task of a fused Map, once the Map has ended: its list, when the history held
+    every item (the last task's list says how many)."""
+    run.finished = last.finished
+    count = len(last.result) if isinstance(last.result, list) else None
+    if count is None or sorted(items) != list(range(count)):
+        run.state = "SUCCEEDED"
+        return
+    value = resolve_refs([items[i] for i in range(count)])
+    run.state, error, cause = marker_state(value, mapped=True)
+    if run.state != "SUCCEEDED":
+        run.error, run.cause = error, cause
+    run.result = strip_markers(value)
+
+
+def _chain_failed(fusion: Fusion, node: str, runs: Mapping[str, TaskRun]) -> bool:
+    """Whether an inner task of the fused Map `node` failed it."""
+    return any(runs[m].state in ("FAILED", "TIMED_OUT") for m in fusion.chain(node)[:-1])

@@ -17,6 +17,7 @@ from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import AslWriter
 from orchestrator.planner.control import plan_control
+from orchestrator.planner.fusion import contract, plan_fusion
 from orchestrator.planner.history_budget import (
     HistoryBudgetExceeded,
     HistoryEstimate,
@@ -182,11 +183,22 @@ def _compiling(tasks: int) -> Iterator[None]:
 
 
 def _plan(graph: FlowGraph, durations: Mapping[str, float]) -> Plan:
-    order = [n.id for n in graph.nodes]
-    deps = {n.id: n.dependencies() for n in graph.nodes}
-    weights = {**durations, **{n.id: n.options.estimate for n in graph.nodes if n.options.estimate}}
+    control = plan_control(graph)
+    fusion = plan_fusion(graph, control.controlled)
+    # A fused chain of Maps is one node of the structure (planner/fusion.py).
+    order, deps = contract(
+        [n.id for n in graph.nodes], {n.id: n.dependencies() for n in graph.nodes}, fusion
+    )
+    estimates = {
+        **durations,
+        **{n.id: n.options.estimate for n in graph.nodes if n.options.estimate},
+    }
+    # A fused chain weighs what its tasks take one after the other (unknown ones 1 s each).
+    weights: dict[str, float] = {n: w for n, w in estimates.items() if n not in fusion.inner}
+    for last, chain in fusion.chains.items():
+        weights[last] = sum(estimates.get(m, 1.0) for m in chain)
     structure = synchronise(order, deps, weights)
-    writer = AslWriter(graph, plan_control(graph))
+    writer = AslWriter(graph, control, fusion)
     asl = writer.machine(structure.tree)
     notes = []
     if structure.added:
@@ -201,7 +213,7 @@ def _plan(graph: FlowGraph, durations: Mapping[str, float]) -> Plan:
         notes=notes,
         control=writer.added,
         control_kinds=writer.added_types,
-        maps=map_lines(graph, writer.map_io),
+        maps=map_lines(graph, writer.map_io, fusion),
         most_results=writer.most_results,
         consts_bytes=len(json.dumps(writer.consts)) if writer.consts else 0,
         placeholders={placeholder_key(n.function_id): n.task_key for n in graph.nodes},

@@ -46,6 +46,7 @@ from orchestrator.planner.control import (
     final_sequence,
     item_catcher,
 )
+from orchestrator.planner.fusion import CARRIED, Fusion
 from orchestrator.planner.maps import (
     distributed_fields,
     item_reader,
@@ -92,9 +93,12 @@ CONTEXT = {
 
 
 class AslWriter:
-    def __init__(self, graph: FlowGraph, control: ControlPlan | None = None) -> None:
+    def __init__(
+        self, graph: FlowGraph, control: ControlPlan | None = None, fusion: Fusion | None = None
+    ) -> None:
         self.graph = graph
         self.control = control or ControlPlan()
+        self.fusion = fusion or Fusion()
         self.nodes = {n.id: n for n in graph.nodes}
         self.order = {n.id: i for i, n in enumerate(graph.nodes)}
         self.consts: dict[str, Any] = {}
@@ -106,7 +110,10 @@ class AslWriter:
             n.id: {*n.data_dependencies(), *n.case_dependencies(), *self.after[n.id]}
             for n in graph.nodes
         }
-        self.map_io = plan_map_io(graph, self.control.controlled)
+        for last, chain in self.fusion.chains.items():  # a fused Map reads what its tasks read
+            reads = {k for member in chain for k in self.data_deps[member]}
+            self.data_deps[last] = reads - set(chain)
+        self.map_io = plan_map_io(graph, self.control.controlled, self.fusion)
         # `path(base, [k])` is `base + key_steps[k]`: a Parallel's ResultSelector names many.
         self.key_steps = {n.id: path("", [n.id]) for n in graph.nodes}
         self.most_results = 1  # the most task results one state document holds at once
@@ -134,7 +141,7 @@ class AslWriter:
         if self.control.controlled:
             return set(self.nodes)
         read = set().union(*self.data_deps.values())
-        final = {n.id for n in self.graph.nodes if n.id not in read}
+        final = {n.id for n in self.graph.nodes if n.id not in read | self.fusion.inner.keys()}
         if self.graph.output is not None:
             final |= set(result_nodes(self.graph.output))
         return final
@@ -429,10 +436,14 @@ class AslWriter:
     def map_states(
         self, node: TaskNode, known: set[str], live: set[str]
     ) -> tuple[Sequence, set[str]]:
+        """The Map state of `node`, named by it: over its own items, or for the last task of a
+        fused chain (`planner/fusion.py`), over the chain's first task's items."""
         io = self.map_io
-        source = io.reads.get(node.id)
-        first = next(iter(node.mapped))
-        inputs = self.template(node, node.inputs)
+        chain = [self.nodes[m] for m in self.fusion.chain(node.id)]
+        head = chain[0]
+        source = io.reads.get(head.id)
+        first = next(iter(head.mapped))
+        inputs = self.template(head, head.inputs)
         selector: dict[str, Any] = {"inputs": inputs, "index.$": "$$.Map.Item.Index"}
         state: dict[str, Any] = {"Type": "Map"}
         seq = Sequence()
@@ -442,9 +453,9 @@ class AslWriter:
             selector.update({k + ".$": v for k, v in read.items()})
             state["ItemReader"] = item_reader(source)
         else:
-            iterables = {arg: self.iterable_path(node, arg, v) for arg, v in node.mapped.items()}
+            iterables = {arg: self.iterable_path(head, arg, v) for arg, v in head.mapped.items()}
             if len(iterables) > 1:
-                seq = self.zip_check(node, iterables)
+                seq = self.zip_check(head, iterables, node.id)
                 self.count("states checking that zipped iterables have the same length", seq)
             for arg, items in iterables.items():
                 if arg == first:
@@ -463,10 +474,25 @@ class AslWriter:
             body: dict[str, Any] = {BATCH_KEY + ".$": "$.Items", "context": context}
         else:
             body = {"inputs.$": "$.inputs", "context": context}
-        item_name = f"{node.id} item"
-        item_state = self.task_state(node, payload=self.payload(node, body))
-        item_state["OutputPath"] = "$.Payload"
-        item_state["End"] = True
+        states: dict[str, Any] = {}
+        carried: dict[str, Any] = {}
+        for i, member in enumerate(chain):
+            if i > 0:
+                body = {
+                    "inputs": self.fed_inputs(member, chain[i - 1], carried),
+                    "context": context,
+                }
+            item_state = self.task_state(member, payload=self.payload(member, body))
+            if member is node:
+                item_state["OutputPath"] = "$.Payload"
+                item_state["End"] = True
+            else:  # the next task of the chain reads it from the iteration's document
+                item_state["ResultSelector"] = {member.id: {"value.$": "$.Payload"}}
+                item_state["ResultPath"] = "$.results"
+                item_state["Next"] = f"{chain[i + 1].id} item"
+            states[f"{member.id} item"] = item_state
+        if carried:
+            selector[CARRIED] = carried
         state["ItemSelector"] = selector
         state["MaxConcurrency"] = node.options.max_concurrency
         state["ItemProcessor"] = {
@@ -476,8 +502,8 @@ class AslWriter:
                 if node.options.distributed
                 else {"Mode": "INLINE"}
             ),
-            "StartAt": item_name,
-            "States": {item_name: item_state},
+            "StartAt": f"{head.id} item",
+            "States": states,
         }
         if node.options.distributed:
             state.update(distributed_fields(node))
@@ -488,6 +514,25 @@ class AslWriter:
         exists = self.store_result(state, node, value, known, live)
         seq.steps.append(Step(node.id, state))
         return seq, exists
+
+    def fed_inputs(
+        self, node: TaskNode, previous: TaskNode, carried: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The inputs of a fused chain's later task: the item is the previous task's result in
+        the iteration's document; an unmapped argument is carried into the iteration by the
+        ItemSelector (`carried`), a constant written in place."""
+        (arg,) = node.mapped
+        inputs: dict[str, Any] = {arg + ".$": result_path(previous.id)}
+        mine: dict[str, Any] = {}
+        for key, value in node.inputs.items():
+            if isinstance(value, ConstInput):
+                self.put(inputs, key, value, node)
+            else:
+                self.put(mine, key, value, node)
+                inputs[key + ".$"] = path(f"$.{CARRIED}", [node.id, key])
+        if mine:
+            carried[node.id] = mine
+        return inputs
 
     def iterable_path(self, node: TaskNode, arg: str, value: Input) -> str:
         if isinstance(value, ResultInput):
@@ -505,14 +550,15 @@ class AslWriter:
             fix="return the list from a task and map over that task's result",
         )
 
-    def zip_check(self, node: TaskNode, iterables: dict[str, str]) -> Sequence:
-        """Pass + Choice + Fail: zipped iterables of different lengths fail the run clearly."""
+    def zip_check(self, node: TaskNode, iterables: dict[str, str], map_name: str) -> Sequence:
+        """Pass + Choice + Fail: zipped iterables of different lengths fail the run clearly.
+        The lengths are written where the Map (`map_name`) then writes its results."""
         check = f"{node.id} lengths"
         choice = f"{node.id} same lengths?"
         fail = f"{node.id} length mismatch"
         keys = list(iterables)
         lengths = {f"{k}.$": f"States.ArrayLength({p})" for k, p in iterables.items()}
-        base = path("$.results", [node.id])
+        base = path("$.results", [map_name])
         rules = [
             {"Variable": path(base, [k]), "NumericEqualsPath": path(base, [keys[0]])}
             for k in keys[1:]
@@ -524,7 +570,7 @@ class AslWriter:
                 Step(check, {"Type": "Pass", "Parameters": lengths, "ResultPath": base}),
                 Step(
                     choice,
-                    {"Type": "Choice", "Choices": [{**rule, "Next": node.id}], "Default": fail},
+                    {"Type": "Choice", "Choices": [{**rule, "Next": map_name}], "Default": fail},
                     chained=False,
                 ),
             ],

@@ -31,6 +31,7 @@ from orchestrator.contract import (
     map_results_prefix,
 )
 from orchestrator.graph import FlowGraph, ResultInput, TaskNode, references
+from orchestrator.planner.fusion import Fusion, fusion_lines
 from orchestrator.planner.paths import result_path
 
 S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
@@ -49,7 +50,11 @@ class MapIO:
     inline: set[str] = field(default_factory=set)
 
 
-def plan_map_io(graph: FlowGraph, controlled: bool) -> MapIO:
+def plan_map_io(graph: FlowGraph, controlled: bool, fusion: Fusion | None = None) -> MapIO:
+    """A fused chain's Map reads its first task's items and writes its last task's results
+    (`planner/fusion.py`): the lists inside the chain never reach the document."""
+    fusion = fusion or Fusion()
+    followers = {m for chain in fusion.chains.values() for m in chain[1:]}
     nodes = {n.id: n for n in graph.nodes}
     path_read: set[str] = set()  # a part of the result is selected in the document
     values = [v for n in graph.nodes for v in (*n.inputs.values(), *n.mapped.values())]
@@ -60,6 +65,8 @@ def plan_map_io(graph: FlowGraph, controlled: bool) -> MapIO:
     item_sources: dict[str, str | None] = {}  # map → the one whole result it iterates, if any
     listed: set[str] = set()  # results some Map's ItemsPath (or a zip) reads in the document
     for node in graph.nodes:
+        if node.id in followers:
+            continue
         sources = [v for v in node.mapped.values() if isinstance(v, ResultInput)]
         whole = len(node.mapped) == 1 and len(sources) == 1 and not sources[0].path
         # A batched map's exported children each hold a list of results: not items to read.
@@ -76,7 +83,10 @@ def plan_map_io(graph: FlowGraph, controlled: bool) -> MapIO:
     io.writes = {
         n.id
         for n in graph.nodes
-        if n.is_map and n.options.distributed and n.id not in path_read | listed
+        if n.is_map
+        and n.options.distributed
+        and n.id not in path_read | listed
+        and n.id not in fusion.inner
     }
     for map_id, source in item_sources.items():
         if source is None:
@@ -154,15 +164,20 @@ def distributed_fields(node: TaskNode) -> dict[str, Any]:
     return fields
 
 
-def map_lines(graph: FlowGraph, io: MapIO) -> list[str]:
-    """One line per map: its mode and why, where its items come from, where its results go."""
+def map_lines(graph: FlowGraph, io: MapIO, fusion: Fusion | None = None) -> list[str]:
+    """One line per map: its mode and why, where its items come from, where its results go;
+    then which maps were fused, and why the others were not (`planner/fusion.py`)."""
+    fusion = fusion or Fusion()
     lines = []
     for node in graph.nodes:
         if not node.is_map:
             continue
         kind = "Distributed Map" if node.options.distributed else "inline Map"
         parts = [f"{node.task_name}: {kind}, because {node.map_reason}"]
-        source = io.reads.get(node.id)
+        if node.id in fusion.inner:
+            lines.append(f"{parts[0]}; runs inside the fused Map {fusion.inner[node.id]!r}")
+            continue
+        source = io.reads.get(fusion.chain(node.id)[0])
         if source is not None:
             what = "exported results" if source in io.writes else "stored result"
             parts.append(f"items read from S3 ({graph.node(source).task_name}'s {what})")
@@ -170,4 +185,4 @@ def map_lines(graph: FlowGraph, io: MapIO) -> list[str]:
             "results exported to S3" if node.id in io.writes else "results in the state document"
         )
         lines.append("; ".join(parts))
-    return lines
+    return lines + fusion_lines(graph, fusion)

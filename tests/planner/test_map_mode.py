@@ -190,10 +190,12 @@ def test_distributed_map_options_compile_to_their_fields() -> None:
 
 def test_a_map_over_a_distributed_maps_results_reads_its_export() -> None:
     with Flow("chained") as f:
-        double.map(double_distributed.map(numbers(10)))
+        doubled = double_distributed.map(numbers(10))
+        double.map(doubled)
+        total(doubled)  # read whole elsewhere too: not fused (planner/fusion.py)
     distributed, reason = mode(f, "double")
     assert distributed and "results of 'double_distributed'" in reason
-    state = f.asl()["States"]["double"]
+    state = states_of(f.asl())["double"]
     assert state["ItemReader"]["Parameters"] == {
         "Bucket.$": "$.results.double_distributed.value.bucket",
         "Key.$": "$.results.double_distributed.value.key",
