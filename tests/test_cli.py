@@ -506,8 +506,8 @@ def test_plan_says_when_it_added_synchronisation_as_one_note(tmp_path: Path) -> 
         "largest state document: at most 131,072 B of task results (2 at once, each stored by "
         "reference above 65,536 B), 0 B of constants, and the run's parameters (Step Functions' "
         "limit: 262,144 B)",
-        # ExecutionStarted/Succeeded 2, the Start Pass 2, two Parallels (a|b, then c|d) 4 each,
-        # four lambda:invoke Tasks 5 each: 32 (what a local run of this flow records).
-        "history: about 32 events per execution, every task succeeding at its first attempt "
+        # ExecutionStarted/Succeeded 2, two Parallels (a|b, then c|d) 4 each, four
+        # lambda:invoke Tasks 5 each: 30 (what a local run of this flow records).
+        "history: about 30 events per execution, every task succeeding at its first attempt "
         "(Step Functions' quota for a Standard execution: 25,000)",
     ]

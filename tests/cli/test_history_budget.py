@@ -29,9 +29,9 @@ def bump(x: int) -> int:
 
 @flow(name="wide")
 def wide(n: int = 3):
-    # Four chained inline Maps of 1,000 items: each fits an inline Map, together they do not
-    # fit one execution's history.
-    return bump.map(bump.map(bump.map(bump.map(seed(n)))))
+    # Five chained inline Maps of 1,000 items, fused into one Map running the five tasks per
+    # item: it fits an inline Map, not one execution's history.
+    return bump.map(bump.map(bump.map(bump.map(bump.map(seed(n))))))
 
 
 @flow(name="narrow")
@@ -39,10 +39,11 @@ def narrow(n: int = 3):
     return seed(n)
 """
 
-# ExecutionStarted/Succeeded 2, the Defaults and Start Passes 2 x 2, seed's Task 5, four inline
-# Maps of 4 events (Entered, Started, Succeeded, Exited) and 1,000 x 7 (MapIterationStarted,
-# the item's Task state's 5, MapIterationSucceeded).
-WIDE_EVENTS = 2 + 4 + 5 + 4 * (4 + 1000 * 7)
+# ExecutionStarted/Succeeded 2, seed's Task 5 (it builds the state document and merges the
+# default: no bookkeeping Pass state), the fused inline Map's 4 events (Entered, Started,
+# Succeeded, Exited) and 1,000 x (MapIterationStarted, five Task states of 5,
+# MapIterationSucceeded).
+WIDE_EVENTS = 2 + 5 + 4 + 1000 * (1 + 5 * 5 + 1)
 WARNING = (
     f"note: flow 'wide': one execution of its machine records about {WIDE_EVENTS:,} history "
     "events, over Step Functions' 25,000-event quota for a Standard execution, and would fail; "
@@ -85,9 +86,9 @@ def test_plan_prints_the_estimate_without_a_warning_under_the_quota(tmp_path: Pa
     result = _cli(root, "plan", "histproj.flows:narrow")
     assert result.returncode == 0, result.stderr
     history = [line for line in result.stderr.splitlines() if "history" in line]
-    # ExecutionStarted/Succeeded, the Defaults and Start Passes, seed's Task: 2 + 4 + 5.
+    # ExecutionStarted/Succeeded and seed's Task: 2 + 5 (no bookkeeping Pass state).
     assert history == [
-        "history: about 11 events per execution, every task succeeding at its first attempt "
+        "history: about 7 events per execution, every task succeeding at its first attempt "
         "(Step Functions' quota for a Standard execution: 25,000)"
     ]
 

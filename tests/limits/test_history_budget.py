@@ -67,21 +67,21 @@ def small_flow() -> Flow:
 
 def test_a_small_flow_counts_what_aws_records_and_the_engine_agrees() -> None:
     flow = small_flow()
-    # By hand: ExecutionStarted + ExecutionSucceeded (2); the planner's Start Pass, entered and
-    # exited (2); first, listing and total: TaskStateEntered, TaskScheduled, TaskStarted,
+    # By hand: ExecutionStarted + ExecutionSucceeded (2); first (which builds the state
+    # document: no bookkeeping Pass state), listing and total: TaskStateEntered, TaskScheduled, TaskStarted,
     # TaskSucceeded, TaskStateExited (3 x 5 = 15); the inline Map: MapStateEntered,
     # MapStateStarted, MapStateSucceeded, MapStateExited (4) and per item MapIterationStarted,
-    # the item's Task (5) and MapIterationSucceeded (4 x 7 = 28). 2 + 2 + 15 + 4 + 28 = 51.
-    expected = 2 + 2 + 3 * 5 + 4 + 4 * (1 + 5 + 1)
+    # the item's Task (5) and MapIterationSucceeded (4 x 7 = 28). 2 + 15 + 4 + 28 = 49.
+    expected = 2 + 3 * 5 + 4 + 4 * (1 + 5 + 1)
     plan = flow.plan()
     assert plan.history is not None
-    assert plan.history.events == expected == 51
+    assert plan.history.events == expected == 49
     assert plan.history.assumed == ()
     run = flow.run(clock="virtual")
     assert run.succeeded
     assert len(run.events) == expected
     assert plan.history_summary() == (
-        "history: about 51 events per execution, every task succeeding at its first attempt "
+        "history: about 49 events per execution, every task succeeding at its first attempt "
         "(Step Functions' quota for a Standard execution: 25,000)"
     )
     assert plan.history_warning() is None
@@ -93,7 +93,7 @@ def test_a_map_of_unknown_size_is_counted_at_the_stated_assumption() -> None:
     plan = flow.plan()
     assert plan.history is not None
     # As above, the inline Map's 4 items counted as ASSUMED_ITEMS (40).
-    assert plan.history.events == 2 + 2 + 3 * 5 + 4 + ASSUMED_ITEMS * 7
+    assert plan.history.events == 2 + 3 * 5 + 4 + ASSUMED_ITEMS * 7
     assert plan.history.assumed == ("halve",)
     assert plan.history_summary() is not None
     assert (
@@ -109,7 +109,7 @@ def test_a_distributed_maps_items_are_not_in_the_parents_history() -> None:
     assert plan.history is not None
     # The Map: MapStateEntered, MapStateStarted, MapRunStarted, MapRunSucceeded,
     # MapStateSucceeded, MapStateExited (6), whatever the number of items.
-    assert plan.history.events == 2 + 2 + 3 * 5 + 6
+    assert plan.history.events == 2 + 3 * 5 + 6
     run = flow.run(clock="virtual")
     assert run.succeeded
     # The local engine keeps a Distributed Map's child executions in the one history (4 items:
@@ -118,11 +118,11 @@ def test_a_distributed_maps_items_are_not_in_the_parents_history() -> None:
 
 
 def _wide(flow_type: str = "STANDARD") -> Flow:
-    """Four chained inline Maps of 1,000 items: each fits an inline Map, together they do not
-    fit one history."""
+    """Five chained inline Maps of 1,000 items, fused into one Map whose iteration runs the five
+    tasks: it fits an inline Map, but not one history."""
     with Flow(f"budget-wide-{flow_type.lower()}", type=flow_type) as flow:
         xs = listing(first(1))
-        bump.map(bump.map(bump.map(bump.map(xs))))
+        bump.map(bump.map(bump.map(bump.map(bump.map(xs)))))
     return flow
 
 
@@ -130,8 +130,9 @@ def test_a_flow_over_the_quota_warns_with_the_fix() -> None:
     flow = _wide()
     plan = flow.plan()
     assert plan.history is not None
-    # 2 + Start Pass 2 + first and listing 10 + four Maps of 4 + 1,000 x 7 events.
-    assert plan.history.events == 2 + 2 + 10 + 4 * (4 + 1000 * 7) > STANDARD_HISTORY_EVENTS
+    # 2 + first and listing 10 + the fused Map's 4 + 1,000 x (MapIterationStarted, five Task
+    # states of 5, MapIterationSucceeded) events.
+    assert plan.history.events == 2 + 10 + 4 + 1000 * (1 + 5 * 5 + 1) > STANDARD_HISTORY_EVENTS
     with pytest.warns(HistoryBudgetExceeded) as caught:
         flow.asl()
     message = str(caught[0].message)
