@@ -69,9 +69,10 @@ def test_a_small_flow_counts_what_aws_records_and_the_engine_agrees() -> None:
     flow = small_flow()
     # By hand: ExecutionStarted + ExecutionSucceeded (2); first (which builds the state
     # document: no bookkeeping Pass state), listing and total: TaskStateEntered,
-    # TaskScheduled, TaskStarted, TaskSucceeded, TaskStateExited (3 x 5 = 15); the inline Map: MapStateEntered,
-    # MapStateStarted, MapStateSucceeded, MapStateExited (4) and per item MapIterationStarted,
-    # the item's Task (5) and MapIterationSucceeded (4 x 7 = 28). 2 + 15 + 4 + 28 = 49.
+    # TaskScheduled, TaskStarted, TaskSucceeded, TaskStateExited (3 x 5 = 15); the inline
+    # Map: MapStateEntered, MapStateStarted, MapStateSucceeded, MapStateExited (4) and per
+    # item MapIterationStarted, the item's Task (5) and MapIterationSucceeded (4 x 7 = 28).
+    # 2 + 15 + 4 + 28 = 49.
     expected = 2 + 3 * 5 + 4 + 4 * (1 + 5 + 1)
     plan = flow.plan()
     assert plan.history is not None
