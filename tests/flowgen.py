@@ -100,8 +100,8 @@ def random_flows(draw: st.DrawFn, max_tasks: int = 9) -> GeneratedFlow:
                 upstream = draw(st.lists(st.sampled_from(refs), max_size=2)) if refs else []
                 x = upstream[0][1] if upstream else param
                 # Not an empty list: a Distributed Map over another one's export of no item
-                # reads a SUCCEEDED_0.json that AWS does not write (a known bug, strict xfail in
-                # tests/planner/test_empty_exports.py); an empty list mapped once is covered there.
+                # reads a SUCCEEDED_0.json that AWS does not write (a known bug, recorded as a
+                # strict xfail in tests/planner/test_empty_exports.py).
                 ref = t(x, n=draw(st.integers(1, 4)))
                 refs.append((name, ref, True))
                 gen.deps[name] = [u[0] for u in upstream[:1]]
