@@ -95,7 +95,8 @@ def test_validate_accepts_a_split_project(make_project: MakeProject, split_small
     root = make_project(CHAIN)
     write(generate(root))
     asl = json.loads((root / "infra/statemachines/chain.part1.asl.json").read_text("utf-8"))
-    assert asl["StartAt"] == "Defaults"  # the first chunk starts the run
+    # The first chunk starts the run with the flow's first task (it builds the state document).
+    assert asl["StartAt"] == "inc"
     app = typer.Typer()
     register(app)
     result = CliRunner().invoke(app, ["validate", "--project", str(root), "--no-sam"])

@@ -46,7 +46,7 @@ def test_statelint_problems_are_reported(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     path = root / "infra/statemachines/ETL.asl.json"
     asl = json.loads(path.read_text())
-    asl["States"]["Start"]["Next"] = "Nowhere"
+    asl["States"][asl["StartAt"]]["Next"] = "Nowhere"
     path.write_text(json.dumps(asl))
     result = check_statelint(root, load_template(root))
     assert not result.ok
