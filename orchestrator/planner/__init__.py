@@ -149,10 +149,10 @@ def plan_flow(
     """
     with _compiling(len(graph.nodes)):
         plan = _plan(graph, durations or {})
-        if definition_bytes(plan.text) <= max_definition_bytes:
+        size = definition_bytes(plan.asl)
+        if size <= max_definition_bytes:
             plan.history = estimate_history(graph, plan.asl)  # (keeps the cached text)
             return plan
-        size = definition_bytes(plan.text)
         try:
             parent, children = split_machine(graph, plan.asl, max_definition_bytes)
         except FlowDefinitionError as err:

@@ -18,7 +18,6 @@ of the state that leads to it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +25,7 @@ from orchestrator.contract import PLACEHOLDER
 from orchestrator.engine.spec import START_EXECUTION_SYNC2
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import FlowGraph, function_id
+from orchestrator.planner.definition_size import compact_text, indented_bytes
 
 #: A placeholder's text is replaced at deploy time by an ARN: a Lambda function version's
 #: (`arn:<partition>:lambda:<region>:<account>:function:<name ≤ 64>:<version>`) or a state
@@ -58,8 +58,11 @@ class Child:
 def definition_bytes(asl: dict[str, Any] | str) -> int:
     """The size of `asl` (or its text) as deployed: its committed text, each placeholder
     counted as a full ARN."""
-    text = asl if isinstance(asl, str) else json.dumps(asl, indent=2, ensure_ascii=False)
-    return len(text.encode()) + ARN_ALLOWANCE * len(PLACEHOLDER.findall(text))
+    if isinstance(asl, str):
+        return len(asl.encode()) + ARN_ALLOWANCE * len(PLACEHOLDER.findall(asl))
+    # The committed text's size, counted without writing it (definition_size.py).
+    placeholders = len(PLACEHOLDER.findall(compact_text(asl)))
+    return indented_bytes(asl) + 1 + ARN_ALLOWANCE * placeholders  # + asl_text's final newline
 
 
 def child_arn_key(graph: FlowGraph, part: str) -> str:
@@ -170,8 +173,9 @@ def _chunks(graph: FlowGraph, asl: dict[str, Any], limit: int) -> list[list[str]
     names = list(states)
     # The main chain: link() emits the sequence's states first, in order, then side states.
     main = [asl["StartAt"]]
+    index = {n: i for i, n in enumerate(names)}
     while True:
-        state, i = states[main[-1]], names.index(main[-1])
+        state, i = states[main[-1]], index[main[-1]]
         following = names[i + 1] if i + 1 < len(names) else None
         if "Next" in state:
             nxt = state["Next"]
@@ -186,9 +190,14 @@ def _chunks(graph: FlowGraph, asl: dict[str, Any], limit: int) -> list[list[str]
         main.append(nxt)
     pos = {n: i for i, n in enumerate(main)}
     side = [n for n in names if n not in pos]
+    leading: dict[str, list[str]] = {n: [] for n in side}
+    for r in names:
+        for t in _targets(states[r]):
+            if t in leading and t != r:
+                leading[t].append(r)
     for _ in side:  # a side state sits with the first state leading to it
         for n in side:
-            refs = [pos[r] for r in names if r in pos and r != n and n in _targets(states[r])]
+            refs = [pos[r] for r in leading[n] if r in pos]
             if refs:
                 pos[n] = min(refs) if n not in pos else min(pos[n], *refs)
     # Cut p (1 ≤ p < len(main)) puts main[:p] before it: invalid when a transition crosses it

@@ -1,0 +1,33 @@
+"""The committed text's size, counted without writing it, is the size of the text written."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orchestrator.planner import asl_text, plan_flow
+from orchestrator.planner.definition_size import indented_bytes
+from orchestrator.planner.split import definition_bytes
+from tests.flowgen import random_flows
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=json_values)
+def test_indented_bytes_is_the_size_json_dumps_writes(value: Any) -> None:
+    assert indented_bytes(value) == len(json.dumps(value, indent=2, ensure_ascii=False).encode())
+
+
+@settings(max_examples=25, deadline=None)
+@given(gen=random_flows(max_tasks=7))
+def test_a_planned_machine_counts_as_its_committed_text(gen: Any) -> None:
+    asl = plan_flow(gen.flow.graph).asl
+    assert definition_bytes(asl) == definition_bytes(asl_text(asl))
