@@ -25,7 +25,7 @@ from orchestrator.contract import PLACEHOLDER
 from orchestrator.engine.spec import START_EXECUTION_SYNC2
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import FlowGraph, function_id
-from orchestrator.planner.definition_size import compact_text, indented_bytes
+from orchestrator.planner.definition_size import measure
 
 #: A placeholder's text is replaced at deploy time by an ARN: a Lambda function version's
 #: (`arn:<partition>:lambda:<region>:<account>:function:<name ≤ 64>:<version>`) or a state
@@ -61,8 +61,8 @@ def definition_bytes(asl: dict[str, Any] | str) -> int:
     if isinstance(asl, str):
         return len(asl.encode()) + ARN_ALLOWANCE * len(PLACEHOLDER.findall(asl))
     # The committed text's size, counted without writing it (definition_size.py).
-    placeholders = len(PLACEHOLDER.findall(compact_text(asl)))
-    return indented_bytes(asl) + 1 + ARN_ALLOWANCE * placeholders  # + asl_text's final newline
+    size, placeholders = measure(asl, PLACEHOLDER)
+    return size + 1 + ARN_ALLOWANCE * placeholders  # + asl_text's final newline
 
 
 def child_arn_key(graph: FlowGraph, part: str) -> str:

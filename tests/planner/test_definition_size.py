@@ -31,3 +31,21 @@ def test_indented_bytes_is_the_size_json_dumps_writes(value: Any) -> None:
 def test_a_planned_machine_counts_as_its_committed_text(gen: Any) -> None:
     asl = plan_flow(gen.flow.graph).asl
     assert definition_bytes(asl) == definition_bytes(asl_text(asl))
+
+
+def test_a_machine_deeper_than_the_c_encoder_goes_is_measured_by_the_walk() -> None:
+    import sys
+
+    from orchestrator.contract import PLACEHOLDER
+    from orchestrator.planner.definition_size import measure
+
+    deep: Any = {"Resource": "${DeepFunctionArn}"}
+    for _ in range(3000):  # beyond the C encoder's own recursion bound
+        deep = {"Branches": [{"States": deep}]}
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)  # what plan_flow allows a large flow (json.dumps needs it too)
+    try:
+        expected = len(json.dumps(deep, indent=2, ensure_ascii=False).encode())
+        assert measure(deep, PLACEHOLDER) == (expected, 1)
+    finally:
+        sys.setrecursionlimit(limit)
