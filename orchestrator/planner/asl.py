@@ -140,8 +140,8 @@ class AslWriter:
         A controlled flow keeps every result: its gates and final state read them."""
         if self.control.controlled:
             return set(self.nodes)
-        read = set().union(*self.data_deps.values())
-        final = {n.id for n in self.graph.nodes if n.id not in read | self.fusion.inner.keys()}
+        dropped = set().union(*self.data_deps.values(), self.fusion.inner)
+        final = {n.id for n in self.graph.nodes if n.id not in dropped}
         if self.graph.output is not None:
             final |= set(result_nodes(self.graph.output))
         return final

@@ -62,7 +62,7 @@ def plan_fusion(graph: FlowGraph, controlled: bool) -> Fusion:
         for dep in node.dependencies():
             readers.setdefault(dep, []).append(node.id)
     returned = set(result_nodes(graph.output)) if graph.output is not None else set()
-    ancestors = _ancestors(graph)
+    ancestors = _Ancestors(graph)
     fusion = Fusion()
     head_of: dict[str, str] = {}  # a task of a chain → its first task
     for node in graph.nodes:
@@ -97,7 +97,7 @@ def _refusal(
     controlled: bool,
     readers: Mapping[str, Sequence[str]],
     returned: set[str],
-    ancestors: Mapping[str, set[str]],
+    ancestors: _Ancestors,
 ) -> str | None:
     """Why `node`'s Map cannot fuse with `producer`'s (whose chain starts at `head`), or None."""
     a, b = producer.options, node.options
@@ -122,7 +122,7 @@ def _refusal(
         return f"the flow returns {a.name}'s list, so it keeps its own Map"
     if node.order_only_dependencies():
         return "it has an order-only upstream task"
-    late = [d for d in node.dependencies() if d != producer.id and d not in ancestors[head.id]]
+    late = [d for d in node.dependencies() if d != producer.id and not ancestors.of(head.id, d)]
     if late:
         return (
             f"its argument from {late[0]!r} is not ready before {head.task_name}'s Map starts, "
@@ -150,14 +150,22 @@ def _concurrency(value: int | None) -> str:
     return "unset" if value is None else str(value)
 
 
-def _ancestors(graph: FlowGraph) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for node in graph.nodes:  # nodes are in call order: dependencies come first
-        mine: set[str] = set()
-        for dep in node.dependencies():
-            mine |= {dep} | out.get(dep, set())
-        out[node.id] = mine
-    return out
+class _Ancestors:
+    """Each node's ancestors as a bit mask over the call order: a set per node would make a
+    10,000-task chain hold 50 million entries."""
+
+    def __init__(self, graph: FlowGraph) -> None:
+        self.index = {node.id: i for i, node in enumerate(graph.nodes)}
+        self.masks: dict[str, int] = {}
+        for node in graph.nodes:  # nodes are in call order: dependencies come first
+            mask = 0
+            for dep in node.dependencies():
+                mask |= (1 << self.index[dep]) | self.masks.get(dep, 0)
+            self.masks[node.id] = mask
+
+    def of(self, node_id: str, ancestor: str) -> bool:
+        """Whether `ancestor` is upstream of `node_id`."""
+        return bool(self.masks[node_id] >> self.index[ancestor] & 1)
 
 
 def contract(
