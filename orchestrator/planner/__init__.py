@@ -149,7 +149,8 @@ def plan_flow(
     """
     with _compiling(len(graph.nodes)):
         plan = _plan(graph, durations or {})
-        size = definition_bytes(plan.asl)
+        # Measured only as far as the limit: a machine far over it is not walked whole.
+        size = definition_bytes(plan.asl, cap=max_definition_bytes)
         if size <= max_definition_bytes:
             plan.history = estimate_history(graph, plan.asl)  # (keeps the cached text)
             return plan
@@ -158,8 +159,10 @@ def plan_flow(
         except FlowDefinitionError as err:
             # Still runs locally (and benchmarks plan such flows); `orchestrator build` refuses it.
             history = estimate_history(graph, plan.asl)
+            # (`size` is then only known to be over the limit: it was measured up to it.)
             return replace(plan, unsplit_bytes=size, oversize=err, history=history)
         history = estimate_history(graph, parent, {c.part: c.asl for c in children})
+        size = definition_bytes(plan.asl)  # exact: `orchestrator plan` prints it
         return replace(plan, asl=parent, children=children, unsplit_bytes=size, history=history)
 
 

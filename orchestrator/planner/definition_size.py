@@ -33,38 +33,67 @@ def indented_bytes(value: Any) -> int:
     return measure(value)[0]
 
 
-def measure(value: Any, pattern: re.Pattern[str] | None = None) -> tuple[int, int]:
+def measure(
+    value: Any, pattern: re.Pattern[str] | None = None, cap: int | None = None
+) -> tuple[int, int]:
     """The byte size of `value`'s indent=2 text and how many times `pattern` occurs in its
-    strings (keys and values)."""
+    strings (keys and values). With `cap`, a size over it may be returned as any figure over
+    it (measuring stops there: a deep machine far over the quota need not be walked whole)."""
     try:
         text = compact_text(value)
     except RecursionError:
-        found = [0]
-        size = _walk_bytes(value, pattern, found)
-        return size + _whitespace(value, 0), found[0]
+        walk = _Walk(pattern, cap)
+        try:
+            size = walk.bytes(value)
+        except _OverCap:
+            return walk.size, walk.found
+        return size + _whitespace(value, 0), walk.found
     matches = len(pattern.findall(text)) if pattern is not None else 0
-    return len(text.encode()) + _whitespace(value, 0), matches
+    size = len(text.encode())
+    if cap is not None and size > cap:  # the indented text is longer still
+        return size, matches
+    return size + _whitespace(value, 0), matches
 
 
-def _walk_bytes(value: Any, pattern: re.Pattern[str] | None, found: list[int]) -> int:
+class _OverCap(Exception):
+    pass
+
+
+class _Walk:
     """The compact text's byte size, container by container (`compact_text` for each leaf)."""
-    if isinstance(value, dict):
-        size = 2 + max(len(value) - 1, 0)  # braces, commas
-        for key, member in value.items():
-            size += _leaf_bytes(key, pattern, found) + 1 + _walk_bytes(member, pattern, found)
-        return size
-    if isinstance(value, list):
-        size = 2 + max(len(value) - 1, 0)
-        for item in value:
-            size += _walk_bytes(item, pattern, found)
-        return size
-    return _leaf_bytes(value, pattern, found)
 
+    def __init__(self, pattern: re.Pattern[str] | None, cap: int | None) -> None:
+        self.pattern, self.cap = pattern, cap
+        self.size = 0  # bytes counted so far
+        self.found = 0
 
-def _leaf_bytes(value: Any, pattern: re.Pattern[str] | None, found: list[int]) -> int:
-    if pattern is not None and isinstance(value, str):
-        found[0] += len(pattern.findall(value))
-    return len(compact_text(value).encode())
+    def bytes(self, value: Any) -> int:
+        if isinstance(value, dict):
+            size = 2 + max(len(value) - 1, 0)  # braces, commas
+            self.add(size)
+            for key, member in value.items():
+                size += self.leaf(key) + 1 + self.bytes(member)
+                self.add(1)
+            return size
+        if isinstance(value, list):
+            size = 2 + max(len(value) - 1, 0)
+            self.add(size)
+            for item in value:
+                size += self.bytes(item)
+            return size
+        return self.leaf(value)
+
+    def leaf(self, value: Any) -> int:
+        if self.pattern is not None and isinstance(value, str):
+            self.found += len(self.pattern.findall(value))
+        size = len(compact_text(value).encode())
+        self.add(size)
+        return size
+
+    def add(self, size: int) -> None:
+        self.size += size
+        if self.cap is not None and self.size > self.cap:
+            raise _OverCap
 
 
 def _whitespace(value: Any, depth: int) -> int:

@@ -55,14 +55,19 @@ class Child:
     arn_key: str
 
 
-def definition_bytes(asl: dict[str, Any] | str) -> int:
+def definition_bytes(asl: dict[str, Any] | str, cap: int | None = None) -> int:
     """The size of `asl` (or its text) as deployed: its committed text, each placeholder
-    counted as a full ARN."""
+    counted as a full ARN. With `cap`, any size over it may come back as some figure over it."""
     if isinstance(asl, str):
         return len(asl.encode()) + ARN_ALLOWANCE * len(PLACEHOLDER.findall(asl))
     # The committed text's size, counted without writing it (definition_size.py).
-    size, placeholders = measure(asl, PLACEHOLDER)
+    size, placeholders = measure(asl, PLACEHOLDER, cap)
     return size + 1 + ARN_ALLOWANCE * placeholders  # + asl_text's final newline
+
+
+def _size(measured: int, limit: int) -> str:
+    """A size measured up to `limit` (`definition_bytes(…, cap=limit)`), as the error says it."""
+    return f"over {limit:,} B" if measured > limit else f"{measured:,} B"
 
 
 def child_arn_key(graph: FlowGraph, part: str) -> str:
@@ -220,7 +225,7 @@ def _chunks(graph: FlowGraph, asl: dict[str, Any], limit: int) -> list[list[str]
         members.setdefault(pos[n], []).append(n)
     # Each state measured at the depth it has in a machine (inside "States").
     sizes = [
-        sum(definition_bytes({"States": {n: states[n]}}) for n in members[p])
+        sum(definition_bytes({"States": {n: states[n]}}, limit) for n in members[p])
         for p in range(len(main))
     ]
     overhead = definition_bytes({k: v for k, v in asl.items() if k != "States"}) + 200
@@ -233,7 +238,8 @@ def _chunks(graph: FlowGraph, asl: dict[str, Any], limit: int) -> list[list[str]
             biggest = max(range(lo, hi), key=sizes.__getitem__)
             raise FlowDefinitionError(
                 f"its state machine is over Step Functions' {limit:,}-byte definition limit and "
-                f"state {main[biggest]!r} ({sizes[biggest]:,} B with what must stay beside it) "
+                f"state {main[biggest]!r} ({_size(sizes[biggest], limit)} with what must stay "
+                "beside it) "
                 "cannot be split off into a child machine of its own",
                 flow=graph.name,
                 fix="map over fewer, larger items (a Distributed Map keeps each item out of the "

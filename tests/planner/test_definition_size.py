@@ -49,3 +49,31 @@ def test_a_machine_deeper_than_the_c_encoder_goes_is_measured_by_the_walk() -> N
         assert measure(deep, PLACEHOLDER) == (expected, 1)
     finally:
         sys.setrecursionlimit(limit)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=json_values, cap=st.integers(0, 400))
+def test_a_capped_measure_is_exact_under_the_cap_and_over_it_above(value: Any, cap: int) -> None:
+    from orchestrator.planner.definition_size import measure
+
+    exact = len(json.dumps(value, indent=2, ensure_ascii=False).encode())
+    size, _ = measure(value, None, cap)
+    assert size == exact if exact <= cap else size > cap
+
+
+def test_a_deep_machine_far_over_the_cap_is_not_walked_whole() -> None:
+    import sys
+
+    from orchestrator.planner.definition_size import measure
+
+    deep: Any = {"Comment": "x" * 100}
+    for _ in range(3000):
+        deep = {"Branches": [{"States": deep, "Comment": "y" * 100}]}
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)
+    try:
+        size, _ = measure(deep, None, 1_000)
+        # Stopped just past the cap: at most one leaf (101 B) and some brackets beyond it.
+        assert 1_000 < size < 1_200
+    finally:
+        sys.setrecursionlimit(limit)
