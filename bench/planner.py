@@ -30,11 +30,18 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from orchestrator.graph import FlowGraph, ResultInput, TaskNode
 from orchestrator.options import TaskDefaults, TaskOptions, settle
 from orchestrator.planner import plan_flow
+
+# The random DAGs are the planner tests' own (one generator of each shape).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.planner.random_graphs import gnp_deps as random_gnp  # noqa: E402
+from tests.planner.random_graphs import layered_deps as random_layered  # noqa: E402
+from tests.planner.random_graphs import sp_deps  # noqa: E402
 
 OPTIONS = settle(TaskOptions(name="t"), TaskDefaults())
 
@@ -68,37 +75,12 @@ def layered(n: int, width: int = 10, fan_in: int = 2, seed: int = 1) -> FlowGrap
 
 
 def layered_deps(rng: random.Random, n: int, width: int = 10, fan_in: int = 2) -> list[list[int]]:
-    deps: list[list[int]] = []
-    for i in range(n):
-        layer = i // width
-        previous = list(range((layer - 1) * width, layer * width)) if layer else []
-        deps.append(sorted(rng.sample(previous, min(fan_in, len(previous)))))
-    return deps
+    return random_layered(rng, n, width, fan_in)
 
 
 def gnp_deps(rng: random.Random, n: int, mean_preds: float = 2.0) -> list[list[int]]:
     """G(n, p) oriented by index, p chosen for `mean_preds` predecessors per task on average."""
-    p = min(1.0, 2 * mean_preds / max(n - 1, 1))
-    return [[j for j in range(i) if rng.random() < p] for i in range(n)]
-
-
-def sp_deps(rng: random.Random, n: int) -> list[list[int]]:
-    """A random series-parallel DAG: nested series and parallel compositions of n tasks."""
-    deps: list[list[int]] = [[] for _ in range(n)]
-
-    def build(lo: int, hi: int) -> tuple[list[int], list[int]]:  # (sources, sinks) of lo..hi
-        if hi - lo == 1:
-            return [lo], [lo]
-        mid = rng.randrange(lo + 1, hi)
-        first, second = build(lo, mid), build(mid, hi)
-        if rng.random() < 0.5:  # series: the second's sources wait for the first's sinks
-            for src in second[0]:
-                deps[src].extend(first[1])
-            return first[0], second[1]
-        return first[0] + second[0], first[1] + second[1]
-
-    build(0, n)
-    return [sorted(set(d)) for d in deps]
+    return random_gnp(rng, n, min(1.0, 2 * mean_preds / max(n - 1, 1)))
 
 
 QUALITY: dict[str, Callable[[random.Random, int], list[list[int]]]] = {
