@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from .context_object import LazyContext
 from .errors import DATA_LIMIT, RUNTIME, DefinitionError, StatesError
 from .fields import path, refuse_unknown
 from .jsonata import EvaluationFailed
@@ -196,15 +197,13 @@ class State:
 
     def context_fn(self, lane: Lane, entered: int, retry_count: int | None = None) -> ContextFn:
         """A lazy `$$`: most states never read it, so it is built only on demand."""
-        cache: list[Any] = []
+        name = self.name
 
-        def context() -> Any:
-            if not cache:
-                stamp = lane.run.recorder.events[entered - 1].timestamp
-                cache.append(lane.context(self.name, stamp, retry_count))
-            return cache[0]
+        def build() -> dict[str, Any]:
+            stamp = lane.run.recorder.events[entered - 1].timestamp
+            return lane.context(name, stamp, retry_count)
 
-        return context
+        return LazyContext(name, retry_count, lane.run.execution_context, build)
 
     def apply_input_path(self, value: Any) -> Any:
         return _select(self.input_path, value)

@@ -77,12 +77,12 @@ def run_steps(
             except BaseException as exc:  # thrown into the steps, like a returned result
                 throw = exc
             continue
-        settled = _WATCHDOG.watch(call, steps, then, rest)
+        token = _WATCHDOG.watch(call, steps, then, rest)
         try:
             send = call.fn()
         except BaseException as exc:
             throw = exc
-        if not settled.acquire(False):
+        if not _WATCHDOG.settle(token):
             return False  # the watchdog settled it first: the lane went on elsewhere
     then(result, error)
     return True
@@ -117,10 +117,10 @@ def run_detached(steps: Steps[T]) -> T:
     return result
 
 
-#: A watched call: (deadline, order, settled, call, steps, then, rest). Whoever acquires
-#: `settled` first — the thread making the call, when it returns, or the watchdog, when the
-#: deadline passes — decides how the lane goes on. A tuple: one is made per timed call.
-_Entry = tuple[float, int, Any, Call, Steps[Any], Then, Callable[[], None] | None]
+#: A watched call: (deadline, token, call, steps, then, rest). Whoever settles the token first
+#: — the thread making the call, when it returns, or the watchdog, when the deadline passes —
+#: decides how the lane goes on. A tuple: one is made per timed call.
+_Entry = tuple[float, int, Call, Steps[Any], Then, Callable[[], None] | None]
 
 #: Settled entries stay in the heap until their deadline comes up; past this many entries (and
 #: twice as many as were left after the last sweep) the heap is swept of them.
@@ -129,30 +129,34 @@ _SWEEP_AT = 4096
 
 class _Watchdog:
     """One daemon thread sleeping until the earliest deadline of the calls it watches. Bare
-    locks throughout (`threading.Condition` is Python code): watching a call costs a heap push."""
+    locks throughout (`threading.Condition` is Python code): watching a call costs a heap push
+    and a dict entry, its unsettled token. Settling is `dict.pop`, atomic under the GIL: of the
+    caller and the watchdog, exactly one gets the token back."""
 
     def __init__(self) -> None:
         self._lock = _thread.allocate_lock()
         self._wake = _thread.allocate_lock()  # released to wake the watchdog early
         self._wake.acquire()
         self._heap: list[_Entry] = []
+        self._unsettled: dict[int, None] = {}
         self._order = itertools.count()
         self._sweep_at = _SWEEP_AT
         self._started = False
 
     def watch(
         self, call: Call, steps: Steps[Any], then: Then, rest: Callable[[], None] | None
-    ) -> Any:
-        """Watch `call` from now on; returns the lock its caller acquires when it returns."""
-        settled = _thread.allocate_lock()
+    ) -> int:
+        """Watch `call` from now on; returns the token its caller settles when it returns."""
         assert call.limit is not None
         deadline = time.monotonic() + max(call.limit, 0.0)
-        entry = (deadline, next(self._order), settled, call, steps, then, rest)
-        heap = self._heap
+        token = next(self._order)
+        entry = (deadline, token, call, steps, then, rest)
+        heap, unsettled = self._heap, self._unsettled
+        unsettled[token] = None
         with self._lock:
             heapq.heappush(heap, entry)
             if len(heap) > self._sweep_at:
-                heap[:] = [e for e in heap if not e[2].locked()]
+                heap[:] = [e for e in heap if e[1] in unsettled]
                 heapq.heapify(heap)
                 self._sweep_at = max(_SWEEP_AT, 2 * len(heap))
             earliest = heap[0] is entry
@@ -166,7 +170,11 @@ class _Watchdog:
                 self._wake.release()
             except RuntimeError:
                 pass  # woken already
-        return settled
+        return token
+
+    def settle(self, token: int) -> bool:
+        """True when this settled the call (it returned in time), False when the watchdog had."""
+        return self._unsettled.pop(token, _GONE) is not _GONE
 
     def _loop(self) -> None:
         heap = self._heap
@@ -176,12 +184,12 @@ class _Watchdog:
                 now = time.monotonic()
                 while heap and heap[0][0] <= now:
                     entry = heapq.heappop(heap)
-                    if entry[2].acquire(False):
+                    if self.settle(entry[1]):
                         expired.append(entry)
                 wait = heap[0][0] - now if heap else -1
             for entry in expired:
                 threading.Thread(
-                    target=_go_on, args=entry[3:], daemon=True, name="orchestrator-lane"
+                    target=_go_on, args=entry[2:], daemon=True, name="orchestrator-lane"
                 ).start()
             if not expired:
                 self._wake.acquire(timeout=wait)
@@ -193,4 +201,5 @@ def _go_on(call: Call, steps: Steps[Any], then: Then, rest: Callable[[], None] |
         rest()
 
 
+_GONE = object()
 _WATCHDOG = _Watchdog()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .context_object import LazyContext
 from .errors import RUNTIME, DefinitionError, StatesError
 from .intrinsics import Call, evaluate, is_intrinsic, parse_intrinsic, uses_context
 from .jsonpath import Path, PathNotFound, compile_path, dumps
@@ -73,8 +74,7 @@ def _list(nodes: tuple[tuple[bool, Any], ...]) -> Evaluator:
 
 def _compile_expression(text: str, field: str) -> tuple[Evaluator, bool]:
     if text.startswith("$$"):
-        path = compile_path(text[1:])
-        return (lambda document, context: _lookup(path, context(), field, text)), True
+        return _context_expression(compile_path(text[1:]), field, text), True
     if text.startswith("$"):
         path = compile_path(text)
         return (lambda document, context: _lookup(path, document, field, text)), False
@@ -82,6 +82,44 @@ def _compile_expression(text: str, field: str) -> tuple[Evaluator, bool]:
         call = parse_intrinsic(text)
         return (lambda document, context: _call(call, document, context, text)), uses_context(call)
     raise DefinitionError(f"the value of the field '{field}' must be a JSONPath or an intrinsic")
+
+
+def _context_expression(path: Path, field: str, text: str) -> Evaluator:
+    """A `$$` path: answered from a `LazyContext`'s fields where it can (the paths every
+    planned Task reads), else from the whole document."""
+
+    def whole(document: Any, context: ContextFn) -> Any:
+        return _lookup(path, context(), field, text)
+
+    steps = path.steps
+    if steps == ("State", "Name"):
+
+        def state_name(document: Any, context: ContextFn) -> Any:
+            if type(context) is LazyContext:
+                return context.state_name
+            return whole(document, context)
+
+        return state_name
+    if steps == ("State", "RetryCount"):
+
+        def retry_count(document: Any, context: ContextFn) -> Any:
+            if type(context) is LazyContext and context.retry_count is not None:
+                return context.retry_count
+            return whole(document, context)  # not a Task state's: not found, as in AWS
+
+        return retry_count
+    if steps and steps[0] in ("Execution", "StateMachine"):
+
+        def execution(document: Any, context: ContextFn) -> Any:
+            if type(context) is LazyContext:
+                try:
+                    return path.get(context.execution)
+                except PathNotFound:
+                    pass  # the error names the whole document
+            return whole(document, context)
+
+        return execution
+    return whole
 
 
 def _lookup(path: Path, document: Any, field: str, text: str) -> Any:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import re
+import uuid
 from typing import Any
 
 import pytest
@@ -137,3 +140,33 @@ def test_the_event_text_and_the_result_agree_whatever_the_invoker_says() -> None
     for key in ("AllHttpHeaders", "HttpHeaders"):
         assert list(document["SdkHttpMetadata"][key]) == list(ex.output["SdkHttpMetadata"][key])
     assert list(document["SdkHttpMetadata"]["HttpHeaders"])[5] == "X-Amz-Log-Result"
+
+
+def test_made_up_request_and_trace_ids_are_version_4_uuids_never_repeated() -> None:
+    from orchestrator.engine.lambda_response import _trace_id, _uuid4
+
+    ids = [_uuid4() for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    for made in ids[:100]:
+        parsed = uuid.UUID(made)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, made)
+    traces = {_trace_id(0x6B0D7AE1) for _ in range(1_000)}
+    assert len(traces) == 1_000
+    assert all(re.fullmatch(r"Root=1-6b0d7ae1-[0-9a-f]{24};Sampled=0", t) for t in traces)
+
+
+# The child only draws an id and exits: the threads it does not inherit hold nothing it uses.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_child_makes_up_request_ids_of_its_own() -> None:
+    from orchestrator.engine.lambda_response import _uuid4
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, to the parent
+        os.write(write, _uuid4().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    assert child[:24] != _uuid4()[:24]
