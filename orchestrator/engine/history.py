@@ -103,7 +103,7 @@ class Recorder:
         events: list[HistoryEvent] | None = None,
     ) -> None:
         self.events: list[HistoryEvent] = events if events is not None else []
-        self._clock = clock
+        self._now = clock.now
         self._on_event = on_event
         self._lock = threading.Lock()
         self.closed = False
@@ -114,8 +114,9 @@ class Recorder:
         with self._lock:
             if self.closed or (scope is not None and scope.event.is_set()):
                 raise BranchAborted()
-            event = HistoryEvent(len(self.events) + 1, previous, self._clock.now(), type_, details)
-            self.events.append(event)
+            events = self.events
+            event = HistoryEvent(len(events) + 1, previous, self._now(), type_, details)
+            events.append(event)
             # Called under the lock so observers see events in id order; keep hooks quick.
             if self._on_event is not None:
                 self._on_event(event)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from _json import make_encoder as c_make_encoder
+from collections.abc import Callable
 from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any
@@ -98,6 +99,57 @@ class Path:
         if self.indefinite:
             return found
         return found[0] if len(found) == 1 else found
+
+    def getter(self) -> Callable[[Any], Any]:
+        """`get` as a function of its own; for the paths templates read most (one to three
+        object keys), unrolled: no loop over steps, no method call."""
+        steps = self.steps
+        if (
+            type(self) is not Path  # a variable's or the context's path reads elsewhere
+            or steps is None
+            or not 1 <= len(steps) <= 3
+            or not all(isinstance(s, str) for s in steps)
+        ):
+            return self.get
+        text = self.text
+        if len(steps) == 1:
+            (a,) = steps
+
+            def get1(node: Any) -> Any:
+                if type(node) is dict:
+                    node = node.get(a, _MISSING)
+                    if node is not _MISSING:
+                        return node
+                raise PathNotFound(text)
+
+            return get1
+        if len(steps) == 2:
+            a, b = steps
+
+            def get2(node: Any) -> Any:
+                if type(node) is dict:
+                    node = node.get(a, _MISSING)
+                    if type(node) is dict:
+                        node = node.get(b, _MISSING)
+                        if node is not _MISSING:
+                            return node
+                raise PathNotFound(text)
+
+            return get2
+        a, b, c = steps
+
+        def get3(node: Any) -> Any:
+            if type(node) is dict:
+                node = node.get(a, _MISSING)
+                if type(node) is dict:
+                    node = node.get(b, _MISSING)
+                    if type(node) is dict:
+                        node = node.get(c, _MISSING)
+                        if node is not _MISSING:
+                            return node
+            raise PathNotFound(text)
+
+        return get3
 
     def set(self, document: Any, value: Any) -> Any:
         """Return a copy of `document` with `value` at this (reference) path.

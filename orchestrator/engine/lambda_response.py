@@ -30,6 +30,7 @@ from typing import Any
 from .jsonpath import dumps
 
 LATEST = "$LATEST"
+_SCALARS = (int, float, str, bool, type(None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,10 @@ def invoke_result(
         f'"X-Amzn-Trace-Id":"{trace}"}},"HttpStatusCode":200}},'
         f'"SdkResponseMetadata":{{"RequestId":{rq}}},"StatusCode":200}}'
     )
-    result["Payload"] = json.loads(payload_text)
+    payload = response.payload
+    # The state's own copy, as it would get bytes over the wire (the function may keep and
+    # change what it returned); a scalar is its own copy.
+    result["Payload"] = payload if type(payload) in _SCALARS else json.loads(payload_text)
     result["SdkHttpMetadata"] = {
         "AllHttpHeaders": all_headers,
         "HttpHeaders": sorted_headers,

@@ -7,7 +7,7 @@ and `run_steps`, the trampoline, runs that call on its own thread and sends the 
 the thread's stack, so a lane can go on from any thread.
 
 That is what makes a time limit cheap. A call with one (every Task state has TimeoutSeconds)
-registers its deadline with the watchdog — a heap push, no thread hand-off — and runs inline.
+registers its deadline with the watchdog — a dict entry, no thread hand-off — and runs inline.
 Python cannot abandon a call running on the caller's own thread, so when a deadline passes
 the watchdog abandons the *thread* instead: the lane's generator, suspended at that call, is
 resumed on a fresh thread with the timeout error thrown in (TaskTimedOut is recorded, Retry and
@@ -19,8 +19,8 @@ watchdog: it discards the late result and ends.
 from __future__ import annotations
 
 import _thread
-import heapq
 import itertools
+import math
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -117,30 +117,30 @@ def run_detached(steps: Steps[T]) -> T:
     return result
 
 
-#: A watched call: (deadline, token, call, steps, then, rest). Whoever settles the token first
-#: — the thread making the call, when it returns, or the watchdog, when the deadline passes —
-#: decides how the lane goes on. A tuple: one is made per timed call.
-_Entry = tuple[float, int, Call, Steps[Any], Then, Callable[[], None] | None]
-
-#: Settled entries stay in the heap until their deadline comes up; past this many entries (and
-#: twice as many as were left after the last sweep) the heap is swept of them.
-_SWEEP_AT = 4096
+#: A watched call: (deadline, call, steps, then, rest), under its token in the watchdog's table.
+#: Whoever removes it first — the thread making the call, when it returns, or the watchdog, when
+#: the deadline passes — decides how the lane goes on. A tuple: one is made per timed call.
+_Entry = tuple[float, Call, Steps[Any], Then, Callable[[], None] | None]
 
 
 class _Watchdog:
-    """One daemon thread sleeping until the earliest deadline of the calls it watches. Bare
-    locks throughout (`threading.Condition` is Python code): watching a call costs a heap push
-    and a dict entry, its unsettled token. Settling is `dict.pop`, atomic under the GIL: of the
-    caller and the watchdog, exactly one gets the token back."""
+    """One daemon thread sleeping until the earliest deadline of the calls it watches.
+
+    Watching a call costs a dict entry and, only when its deadline is earlier than the one the
+    watchdog sleeps until, a wake-up; settling it is `dict.pop`, atomic under the GIL, so of the
+    caller and the watchdog exactly one gets the entry back. The watchdog scans the table when
+    it wakes (it holds the calls running now: one per lane at most) and sleeps until the
+    earliest deadline left. Bare locks (`threading.Condition` is Python code)."""
 
     def __init__(self) -> None:
         self._lock = _thread.allocate_lock()
         self._wake = _thread.allocate_lock()  # released to wake the watchdog early
         self._wake.acquire()
-        self._heap: list[_Entry] = []
-        self._unsettled: dict[int, None] = {}
+        self._watched: dict[int, _Entry] = {}
         self._order = itertools.count()
-        self._sweep_at = _SWEEP_AT
+        #: When the watchdog wakes next: +inf while it scans, so that a call watched meanwhile
+        #: wakes it again (its scan may have missed it).
+        self._target = math.inf
         self._started = False
 
     def watch(
@@ -150,49 +150,48 @@ class _Watchdog:
         assert call.limit is not None
         deadline = time.monotonic() + max(call.limit, 0.0)
         token = next(self._order)
-        entry = (deadline, token, call, steps, then, rest)
-        heap, unsettled = self._heap, self._unsettled
-        unsettled[token] = None
-        with self._lock:
-            heapq.heappush(heap, entry)
-            if len(heap) > self._sweep_at:
-                heap[:] = [e for e in heap if e[1] in unsettled]
-                heapq.heapify(heap)
-                self._sweep_at = max(_SWEEP_AT, 2 * len(heap))
-            earliest = heap[0] is entry
-            if not self._started:
-                self._started = True
-                threading.Thread(
-                    target=self._loop, daemon=True, name="orchestrator-watchdog"
-                ).start()
-        if earliest:  # earlier than the deadline it sleeps until
-            try:
-                self._wake.release()
-            except RuntimeError:
-                pass  # woken already
+        self._watched[token] = (deadline, call, steps, then, rest)
+        if deadline < self._target or not self._started:
+            with self._lock:
+                if not self._started:
+                    self._started = True
+                    threading.Thread(
+                        target=self._loop, daemon=True, name="orchestrator-watchdog"
+                    ).start()
+                if deadline < self._target:
+                    self._target = deadline
+                    try:
+                        self._wake.release()
+                    except RuntimeError:
+                        pass  # woken already
         return token
 
     def settle(self, token: int) -> bool:
         """True when this settled the call (it returned in time), False when the watchdog had."""
-        return self._unsettled.pop(token, _GONE) is not _GONE
+        return self._watched.pop(token, None) is not None
 
     def _loop(self) -> None:
-        heap = self._heap
+        watched = self._watched
         while True:
-            expired: list[_Entry] = []
             with self._lock:
-                now = time.monotonic()
-                while heap and heap[0][0] <= now:
-                    entry = heapq.heappop(heap)
-                    if self.settle(entry[1]):
+                self._target = math.inf
+            now = time.monotonic()
+            expired: list[_Entry] = []
+            earliest = math.inf
+            for token, entry in list(watched.items()):  # a snapshot: lanes change it meanwhile
+                if entry[0] <= now:
+                    if watched.pop(token, None) is not None:
                         expired.append(entry)
-                wait = heap[0][0] - now if heap else -1
+                elif entry[0] < earliest:
+                    earliest = entry[0]
+            with self._lock:
+                self._target = min(self._target, earliest)
             for entry in expired:
                 threading.Thread(
-                    target=_go_on, args=entry[2:], daemon=True, name="orchestrator-lane"
+                    target=_go_on, args=entry[1:], daemon=True, name="orchestrator-lane"
                 ).start()
             if not expired:
-                self._wake.acquire(timeout=wait)
+                self._wake.acquire(timeout=-1 if earliest == math.inf else earliest - now)
 
 
 def _go_on(call: Call, steps: Steps[Any], then: Then, rest: Callable[[], None] | None) -> None:
@@ -201,5 +200,4 @@ def _go_on(call: Call, steps: Steps[Any], then: Then, rest: Callable[[], None] |
         rest()
 
 
-_GONE = object()
 _WATCHDOG = _Watchdog()

@@ -76,8 +76,15 @@ def _compile_expression(text: str, field: str) -> tuple[Evaluator, bool]:
     if text.startswith("$$"):
         return _context_expression(compile_path(text[1:]), field, text), True
     if text.startswith("$"):
-        path = compile_path(text)
-        return (lambda document, context: _lookup(path, document, field, text)), False
+        get = compile_path(text).getter()
+
+        def lookup(document: Any, context: ContextFn) -> Any:
+            try:
+                return get(document)
+            except PathNotFound:
+                raise StatesError(RUNTIME, not_found_cause(text, field, document)) from None
+
+        return lookup, False
     if is_intrinsic(text):
         call = parse_intrinsic(text)
         return (lambda document, context: _call(call, document, context, text)), uses_context(call)

@@ -166,3 +166,17 @@ def test_a_maps_context_output_path_reads_its_own_context_after_its_iterations()
         {"items": [1, 2]},
     )
     assert ex.output == "M", (ex.error, ex.cause)
+
+
+def test_a_missing_context_path_names_the_whole_context_object() -> None:
+    """`$$.Execution.*` is answered from the execution's part of `$$`; what is not there is
+    reported against the whole object, as for any path (the cause holds the State part)."""
+    ex = run(
+        machine(
+            T=task(Parameters={"FunctionName": "f", "Payload": {"n.$": "$$.Execution.Nope"}}),
+        )
+    )
+    assert ex.error == "States.Runtime"
+    assert "The JSONPath '$$.Execution.Nope' specified for the field 'n.$'" in ex.cause
+    assert '"State":{"Name":"T","EnteredTime":' in ex.cause
+    assert '"RetryCount":0' in ex.cause
