@@ -106,7 +106,9 @@ def split_machine(
         part = f"part{i}"
         entry_after = chunks[i][0] if i < len(chunks) else None
         child_states = {n: _end_at(states[n], entry_after) for n in names}
-        if any(CHUNK_END in _targets(st) for st in child_states.values()):
+        # Only a state `_end_at` rewrote can lead to CHUNK_END (no state of the flow is named so).
+        ended = (st for n, st in child_states.items() if st is not states[n])
+        if any(CHUNK_END in _targets(st) for st in ended):
             child_states[CHUNK_END] = {"Type": "Succeed"}
         child = {**head, "Comment": f"{asl.get('Comment', '')} ({part} of {len(chunks)})"}
         child.update({"StartAt": names[0], "States": child_states})
@@ -219,8 +221,9 @@ def _chunks(
     pos = {n: i for i, n in enumerate(main)}
     side = [n for n in names if n not in pos]
     leading: dict[str, list[str]] = {n: [] for n in side}
+    targets = {n: _targets(states[n]) for n in names}
     for r in names:
-        for t in _targets(states[r]):
+        for t in targets[r]:
             if t in leading and t != r:
                 leading[t].append(r)
     for _ in side:  # a side state sits with the first state leading to it
@@ -232,7 +235,7 @@ def _chunks(
     # other than into main[p].
     bad = [0] * (len(main) + 2)
     for u in names:
-        for v in _targets(states[u]):
+        for v in targets[u]:
             a, b = pos[u], pos[v]
             lo, hi = (a + 1, b - 1 if main[b] == v else b) if a < b else (b + 1, a)
             if lo <= hi:
