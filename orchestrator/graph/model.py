@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, Self
 
 from orchestrator.options import RetryDelay, TaskOptions
@@ -124,10 +125,7 @@ class TaskNode(_Model):
 
     def data_dependencies(self) -> list[str]:
         """Ids of the nodes whose results this one reads."""
-        deps: list[str] = []
-        for value in (*self.inputs.values(), *self.mapped.values()):
-            deps.extend(result_nodes(value))
-        return list(dict.fromkeys(deps))
+        return list(self._data_dependency_ids)
 
     def case_dependencies(self) -> list[str]:
         """Ids of the nodes whose results decide this one's `case` conditions."""
@@ -135,13 +133,27 @@ class TaskNode(_Model):
 
     def order_only_dependencies(self) -> list[str]:
         """Upstream edges that carry no data (`upstream_tasks=`, `set_upstream`)."""
-        data = set(self.data_dependencies())
+        data = self._data_dependency_ids
         return [u for u in self.upstream if u not in data]
 
     def dependencies(self) -> list[str]:
         """Ids of the nodes this one waits for: data inputs, case conditions, explicit edges."""
-        return list(
-            dict.fromkeys([*self.data_dependencies(), *self.case_dependencies(), *self.upstream])
+        return list(self._dependency_ids)
+
+    # Computed once per node: the planner asks each node for its dependencies several times,
+    # and the node is frozen (a changed node is a new one, `model_copy`).
+    @cached_property
+    def _data_dependency_ids(self) -> dict[str, None]:
+        """`data_dependencies()` as the keys of a dict (ordered, and quick to test)."""
+        deps: list[str] = []
+        for value in (*self.inputs.values(), *self.mapped.values()):
+            deps.extend(result_nodes(value))
+        return dict.fromkeys(deps)
+
+    @cached_property
+    def _dependency_ids(self) -> tuple[str, ...]:
+        return tuple(
+            dict.fromkeys([*self._data_dependency_ids, *self.case_dependencies(), *self.upstream])
         )
 
 

@@ -24,7 +24,7 @@ from orchestrator.planner.history_budget import (
     estimate_history,
 )
 from orchestrator.planner.maps import map_lines
-from orchestrator.planner.split import Child, definition_bytes, split_machine
+from orchestrator.planner.split import Child, machine_bytes, split_machine, state_sizes
 from orchestrator.planner.synchronisation import synchronise
 
 #: `orchestrator plan` warns when the estimated makespan exceeds the critical path by more.
@@ -149,20 +149,22 @@ def plan_flow(
     """
     with _compiling(len(graph.nodes)):
         plan = _plan(graph, durations or {})
-        # Measured only as far as the limit: a machine far over it is not walked whole.
-        size = definition_bytes(plan.asl, cap=max_definition_bytes)
+        # Each state measured once, only as far as the limit (a state far over it is not
+        # walked whole); the machine's size follows from its states', and so does a split.
+        sizes = state_sizes(plan.asl, cap=max_definition_bytes)
+        size = machine_bytes(plan.asl, sizes)  # exact unless a state is over the limit
         if size <= max_definition_bytes:
             plan.history = estimate_history(graph, plan.asl)  # (keeps the cached text)
             return plan
         try:
-            parent, children = split_machine(graph, plan.asl, max_definition_bytes)
+            parent, children = split_machine(graph, plan.asl, max_definition_bytes, sizes)
         except FlowDefinitionError as err:
             # Still runs locally (and benchmarks plan such flows); `orchestrator build` refuses it.
             history = estimate_history(graph, plan.asl)
             # (`size` is then only known to be over the limit: it was measured up to it.)
             return replace(plan, unsplit_bytes=size, oversize=err, history=history)
         history = estimate_history(graph, parent, {c.part: c.asl for c in children})
-        size = definition_bytes(plan.asl)  # exact: `orchestrator plan` prints it
+        # Exact (a split leaves every state under the limit): `orchestrator plan` prints it.
         return replace(plan, asl=parent, children=children, unsplit_bytes=size, history=history)
 
 

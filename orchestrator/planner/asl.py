@@ -250,11 +250,20 @@ class AslWriter:
     ) -> tuple[str, dict[str, Any], set[str]]:
         self.parallel_count += 1
         name = f"Parallel {self.parallel_count}"
-        source: dict[str, int] = {k: 0 for k in known & live}  # pre-fork results: from branch 0
+        source: dict[str, int] = dict.fromkeys(known & live, 0)  # pre-fork results: branch 0
         starts = [self.index.spans[id(b)][0] for b in tree.branches]
         start, end = self.index.spans[id(tree)]
         position = self.index.position
-        for k in live:  # a result a branch produces comes from that branch
+        # A result a branch produces comes from that branch. Only a live result that does not
+        # exist yet (or a seeded one) can be, and only a task of the Parallel's span: whichever
+        # is fewer is searched. (In a deep machine, `live` holds every result still to come that
+        # the run's output keeps, and the span shrinks with depth.)
+        produced = live - known
+        if self.seeds:
+            produced |= live & known & self.seeds.keys()
+        if len(produced) > end - start:
+            produced.intersection_update(self.index.order[start:end])
+        for k in produced:
             at = position.get(k, -1)
             if start <= at < end:
                 source[k] = bisect_right(starts, at) - 1

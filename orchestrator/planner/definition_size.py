@@ -96,24 +96,32 @@ class _Walk:
             raise _OverCap
 
 
+#: What `_whitespace` descends into: a definition is plain data (built by the planner or read
+#: by `json.loads`), so the exact type is asked, which is quicker than `isinstance`.
+_CONTAINERS = frozenset({dict, list})
+
+
 def _whitespace(value: Any, depth: int) -> int:
-    if isinstance(value, dict):
+    # Called once per container of every state: the empty and scalar members, most of them,
+    # are passed over by their truthiness or type before any call.
+    kind = type(value)
+    if kind is dict:
         if not value:
             return 0
         # Per member: newline + indentation, and the space after ':'; then the closing line.
         inner = depth + 1
         total = len(value) * (1 + 2 * inner + 1) + 1 + 2 * depth
         for member in value.values():
-            if isinstance(member, dict | list) and member:
+            if member and type(member) in _CONTAINERS:
                 total += _whitespace(member, inner)
         return total
-    if isinstance(value, list):
+    if kind is list:
         if not value:
             return 0
         inner = depth + 1
         total = len(value) * (1 + 2 * inner) + 1 + 2 * depth
         for item in value:
-            if isinstance(item, dict | list) and item:
+            if item and type(item) in _CONTAINERS:
                 total += _whitespace(item, inner)
         return total
     return 0

@@ -65,6 +65,25 @@ def definition_bytes(asl: dict[str, Any] | str, cap: int | None = None) -> int:
     return size + 1 + ARN_ALLOWANCE * placeholders  # + asl_text's final newline
 
 
+def state_sizes(asl: dict[str, Any], cap: int | None = None) -> list[int]:
+    """Each top-level state's size as a machine of its own state alone (`{"States": {name:
+    state}}`, `definition_bytes`): what a chunk of the split adds for it. With `cap`, a state
+    over it may come back as any figure over it."""
+    return [definition_bytes({"States": {n: s}}, cap) for n, s in asl["States"].items()]
+
+
+def machine_bytes(asl: dict[str, Any], sizes: list[int]) -> int:
+    """`definition_bytes(asl)` from its states' `state_sizes`, without measuring them again: a
+    state's text is the same at the same depth, inside its own wrapper or the whole machine.
+    Over any state's cap when one of `sizes` was over it."""
+    base = definition_bytes({**asl, "States": {"a": 0}})
+    # What one state's wrapper adds besides the state (less the comma between two states).
+    wrapper = 2 * definition_bytes({"States": {"a": 0}}) - definition_bytes(
+        {"States": {"a": 0, "b": 0}}
+    )
+    return base - definition_bytes({"States": {"a": 0}}) + sum(sizes) - wrapper * (len(sizes) - 1)
+
+
 def _size(measured: int, limit: int) -> str:
     """A size measured up to `limit` (`definition_bytes(…, cap=limit)`), as the error says it."""
     return f"over {limit:,} B" if measured > limit else f"{measured:,} B"
@@ -75,18 +94,21 @@ def child_arn_key(graph: FlowGraph, part: str) -> str:
 
 
 def split_machine(
-    graph: FlowGraph, asl: dict[str, Any], limit: int
+    graph: FlowGraph, asl: dict[str, Any], limit: int, sizes: list[int] | None = None
 ) -> tuple[dict[str, Any], tuple[Child, ...]]:
-    """The parent machine of `asl`, over `limit` bytes, and its children (each under it)."""
+    """The parent machine of `asl`, over `limit` bytes, and its children (each under it).
+    `sizes`: its `state_sizes` capped at `limit`, when already measured."""
     states: dict[str, Any] = asl["States"]
-    chunks = _chunks(graph, asl, limit)
+    chunks = _chunks(graph, asl, limit, state_sizes(asl, limit) if sizes is None else sizes)
     head = {k: v for k, v in asl.items() if k not in ("StartAt", "States", "TimeoutSeconds")}
     children = []
     for i, names in enumerate(chunks, 1):
         part = f"part{i}"
         entry_after = chunks[i][0] if i < len(chunks) else None
         child_states = {n: _end_at(states[n], entry_after) for n in names}
-        if any(CHUNK_END in _targets(st) for st in child_states.values()):
+        # Only a state `_end_at` rewrote can lead to CHUNK_END (no state of the flow is named so).
+        ended = (st for n, st in child_states.items() if st is not states[n])
+        if any(CHUNK_END in _targets(st) for st in ended):
             child_states[CHUNK_END] = {"Type": "Succeed"}
         child = {**head, "Comment": f"{asl.get('Comment', '')} ({part} of {len(chunks)})"}
         child.update({"StartAt": names[0], "States": child_states})
@@ -172,8 +194,11 @@ def _end_at(state: dict[str, Any], entry: str | None) -> dict[str, Any]:
     return out
 
 
-def _chunks(graph: FlowGraph, asl: dict[str, Any], limit: int) -> list[list[str]]:
-    """The top-level states in consecutive chunks, each under `limit` as its own machine."""
+def _chunks(
+    graph: FlowGraph, asl: dict[str, Any], limit: int, state_sizes: list[int]
+) -> list[list[str]]:
+    """The top-level states in consecutive chunks, each under `limit` as its own machine
+    (`state_sizes`: each state's size, in order, measured up to `limit`)."""
     states: dict[str, Any] = asl["States"]
     names = list(states)
     # The main chain: link() emits the sequence's states first, in order, then side states.
@@ -196,8 +221,9 @@ def _chunks(graph: FlowGraph, asl: dict[str, Any], limit: int) -> list[list[str]
     pos = {n: i for i, n in enumerate(main)}
     side = [n for n in names if n not in pos]
     leading: dict[str, list[str]] = {n: [] for n in side}
+    targets = {n: _targets(states[n]) for n in names}
     for r in names:
-        for t in _targets(states[r]):
+        for t in targets[r]:
             if t in leading and t != r:
                 leading[t].append(r)
     for _ in side:  # a side state sits with the first state leading to it
@@ -209,7 +235,7 @@ def _chunks(graph: FlowGraph, asl: dict[str, Any], limit: int) -> list[list[str]
     # other than into main[p].
     bad = [0] * (len(main) + 2)
     for u in names:
-        for v in _targets(states[u]):
+        for v in targets[u]:
             a, b = pos[u], pos[v]
             lo, hi = (a + 1, b - 1 if main[b] == v else b) if a < b else (b + 1, a)
             if lo <= hi:
@@ -224,10 +250,8 @@ def _chunks(graph: FlowGraph, asl: dict[str, Any], limit: int) -> list[list[str]
     for n in names:
         members.setdefault(pos[n], []).append(n)
     # Each state measured at the depth it has in a machine (inside "States").
-    sizes = [
-        sum(definition_bytes({"States": {n: states[n]}}, limit) for n in members[p])
-        for p in range(len(main))
-    ]
+    size_of = dict(zip(names, state_sizes, strict=True))
+    sizes = [sum(size_of[n] for n in members[p]) for p in range(len(main))]
     overhead = definition_bytes({k: v for k, v in asl.items() if k != "States"}) + 200
     bounds = [0, *valid, len(main)]
     chunks: list[list[str]] = []

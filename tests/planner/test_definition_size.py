@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from orchestrator.planner import asl_text, plan_flow
 from orchestrator.planner.definition_size import indented_bytes
-from orchestrator.planner.split import definition_bytes
+from orchestrator.planner.split import definition_bytes, machine_bytes, state_sizes
 from tests.flowgen import random_flows
 
 json_values = st.recursive(
@@ -31,6 +31,13 @@ def test_indented_bytes_is_the_size_json_dumps_writes(value: Any) -> None:
 def test_a_planned_machine_counts_as_its_committed_text(gen: Any) -> None:
     asl = plan_flow(gen.flow.graph).asl
     assert definition_bytes(asl) == definition_bytes(asl_text(asl))
+
+
+@settings(max_examples=25, deadline=None)
+@given(gen=random_flows(max_tasks=7))
+def test_a_machine_s_size_follows_from_its_states_sizes(gen: Any) -> None:
+    asl = plan_flow(gen.flow.graph).asl
+    assert machine_bytes(asl, state_sizes(asl)) == definition_bytes(asl_text(asl))
 
 
 def test_a_machine_deeper_than_the_c_encoder_goes_is_measured_by_the_walk() -> None:
