@@ -78,10 +78,12 @@ LOCAL_RESULTS_BUCKET = "orchestrator-local-results"
 #: A reference's location, for a Map's ItemReader: `{REF_KEY: uri, "bucket": b, "key": k}`.
 REF_BUCKET_FIELD = "bucket"
 REF_OBJECT_FIELD = "key"
-#: In a reference to a Distributed Map's exported results (`manifest.json`), with `key` naming
-#: SUCCEEDED_0.json for a downstream map's ItemReader: `{REF_KEY: manifest uri,
-#: MAP_RESULTS_FIELD: "items" | "batches", "bucket": b, "key": k}`.
+#: In a reference to a Distributed Map's exported results (`manifest.json`), with `prefix` the
+#: start of the keys of its succeeded children's files (`<prefix>/<run>/SUCCEEDED_`), which a
+#: downstream map's ItemReader lists: `{REF_KEY: manifest uri, MAP_RESULTS_FIELD: "items" |
+#: "batches", "bucket": b, "prefix": p}`.
 MAP_RESULTS_FIELD = "map_results"
+REF_PREFIX_FIELD = "prefix"
 #: A map item read from another map's exported results keeps that child's input here (a JSON
 #: string), so results can be put back in the order of the first map's items.
 MAP_SOURCE_FIELD = "source"
@@ -210,6 +212,7 @@ __all__ = [
     "map_results_prefix",
     "REF_BUCKET_FIELD",
     "REF_OBJECT_FIELD",
+    "REF_PREFIX_FIELD",
     "MAP_RESULTS_FIELD",
     "MAP_SOURCE_FIELD",
     "STORE_RESULT_KEY",

@@ -39,13 +39,14 @@ from orchestrator.deploy.physical import StackResources
 from orchestrator.deploy.schedules import QUALIFIER_KEY
 from orchestrator.deploy.statemachines import (
     FLOW_TAG,
+    ITEM_LISTER_ACTIONS,
     ITEM_READER_ACTIONS,
+    LIST_PREFIX_KEY,
     RESULT_WRITER_ACTIONS,
-    S3_GET_OBJECT,
-    S3_PUT_OBJECT,
     is_distributed_map,
     states_of,
 )
+from orchestrator.engine.spec import S3_GET_OBJECT, S3_LIST_OBJECTS_V2, S3_PUT_OBJECT
 
 #: The AWS managed policies SAM attaches, as AWS publishes them (the actions this check needs).
 MANAGED_POLICY_STATEMENTS: dict[str, list[dict[str, Any]]] = {
@@ -250,7 +251,8 @@ def _map_s3_calls(
 
     A literal `Bucket`/`Key`/`Prefix` is taken as written (placeholders substituted); one given
     by a path (`Bucket.$`) is what the planner's paths resolve to at run time: the results bucket,
-    and a key under the flow's prefix that one of its tasks wrote.
+    and a key under the flow's prefix that one of its tasks wrote, or the prefix of another map's
+    succeeded children's files (listed, then each read).
     """
     writer = state.get("ResultWriter") or {}
     if writer.get("Resource") == S3_PUT_OBJECT:
@@ -272,6 +274,18 @@ def _map_s3_calls(
         caller = f"state machine {machine} ({name} ItemReader)"
         for action in ITEM_READER_ACTIONS:
             yield Call(caller, role, action, _s3_arn(bucket, key))
+    if reader.get("Resource") == S3_LIST_OBJECTS_V2:
+        params = reader.get("Parameters") or reader.get("Arguments") or {}
+        bucket = _literal(params, "Bucket") or _results_bucket(stack)
+        listed = _literal(params, "Prefix")
+        if listed is None:
+            listed = f"{prefix}maps/task/map-run-1/SUCCEEDED_" if "Prefix.$" in params else ""
+        caller = f"state machine {machine} ({name} ItemReader)"
+        for action in ITEM_LISTER_ACTIONS:
+            context = ((LIST_PREFIX_KEY, listed),)
+            yield Call(caller, role, action, f"arn:aws:s3:::{bucket}", context)
+        for action in ITEM_READER_ACTIONS:  # LOAD_AND_FLATTEN reads each object listed
+            yield Call(caller, role, action, _s3_arn(bucket, f"{listed}0.json"))
 
 
 def _literal(params: dict[str, Any], field: str) -> str | None:

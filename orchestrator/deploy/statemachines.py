@@ -17,6 +17,7 @@ from orchestrator.deploy.children import child_statements, child_substitutions, 
 from orchestrator.deploy.errors import DeployError
 from orchestrator.deploy.lambdas import RESULTS_BUCKET, TaskFunction
 from orchestrator.deploy.project import FlowBuild
+from orchestrator.engine.spec import S3_GET_OBJECT, S3_LIST_OBJECTS_V2, S3_PUT_OBJECT
 from orchestrator.graph import function_id
 from orchestrator.settings import ProjectSettings
 
@@ -42,10 +43,12 @@ RESULT_WRITER_ACTIONS = [
     "s3:AbortMultipartUpload",
 ]
 # What an ItemReader reading a JSON file (`s3:getObject`) needs on that object (developer guide,
-# "IAM policies for datasets").
+# "IAM policies for datasets"); one reading the objects under a prefix (`s3:listObjectsV2` with
+# LOAD_AND_FLATTEN) needs that on each of them, and to list the bucket under the prefix.
 ITEM_READER_ACTIONS = ["s3:GetObject"]
-#: The Resources of a Map's ResultWriter exporting to S3 and of an ItemReader reading a file.
-S3_PUT_OBJECT, S3_GET_OBJECT = "arn:aws:states:::s3:putObject", "arn:aws:states:::s3:getObject"
+ITEM_LISTER_ACTIONS = ["s3:ListBucket"]
+#: The condition key of ListBucket that a listing's Prefix is checked against.
+LIST_PREFIX_KEY = "s3:prefix"
 #: The tag naming the flow (its resource name) a state machine runs.
 FLOW_TAG = "orchestrator:flow"
 
@@ -198,16 +201,17 @@ def map_results_statements(build: FlowBuild) -> list[dict[str, Any]]:
     """What the machine's Distributed Maps need in the results bucket, under the flow's prefix.
 
     A ResultWriter exports a map's results under its `Prefix` (`<flow>/maps/<task>`, granted as
-    AWS's example does: `<prefix>/*`); an ItemReader reads the list a task of the flow wrote,
-    whose key the state input gives at run time, so anywhere under the flow's prefix.
-    `orchestrator validate` checks the calls they make against these grants.
+    AWS's example does: `<prefix>/*`); an ItemReader reads the list a task of the flow wrote, or
+    lists and reads another map's export, whose key or prefix the state input gives at run time,
+    so anywhere under the flow's prefix. `orchestrator validate` checks the calls they make
+    against these grants.
 
     In the machine's own role policy (not the separate Distributed Map policy): it names no
     machine ARN, so it exists before the machine does, and so before its first execution.
     """
     flow_prefix = results_prefix(build.graph.resource_name)
     writers: list[str] = []
-    readers = False
+    readers = listers = False
     for _, state in states_of(_definition(build)):
         writer = state.get("ResultWriter") or {}
         if writer.get("Resource") == S3_PUT_OBJECT:
@@ -219,8 +223,10 @@ def map_results_statements(build: FlowBuild) -> list[dict[str, Any]]:
                 scope = f"{flow_prefix}*"
             if scope not in writers:
                 writers.append(scope)
-        readers = readers or (state.get("ItemReader") or {}).get("Resource") == S3_GET_OBJECT
-    statements = []
+        reader = (state.get("ItemReader") or {}).get("Resource")
+        listers = listers or reader == S3_LIST_OBJECTS_V2
+        readers = readers or reader in (S3_GET_OBJECT, S3_LIST_OBJECTS_V2)
+    statements: list[dict[str, Any]] = []
     if writers:
         statements.append(
             {
@@ -237,6 +243,17 @@ def map_results_statements(build: FlowBuild) -> list[dict[str, Any]]:
                 "Effect": "Allow",
                 "Action": ITEM_READER_ACTIONS,
                 "Resource": [_results_objects(f"{flow_prefix}*")],
+            }
+        )
+    if listers:
+        # "IAM policies for datasets": listing is allowed on the bucket, for the prefix.
+        statements.append(
+            {
+                "Sid": "MapItemLister",
+                "Effect": "Allow",
+                "Action": ITEM_LISTER_ACTIONS,
+                "Resource": [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{RESULTS_BUCKET}}}"}],
+                "Condition": {"StringLike": {LIST_PREFIX_KEY: [f"{flow_prefix}*"]}},
             }
         )
     return statements

@@ -70,8 +70,12 @@ def missing_tool(result: CheckResult, err: ModuleNotFoundError) -> CheckResult:
 
 #: statelint 3.1.0 (the latest) knows only MaxItems/MaxItemsPath in an ItemReader's
 #: ReaderConfig; the AWS developer guide ("ItemReader (Map)") documents `InputType` (CSV, JSON,
-#: JSONL, PARQUET, MANIFEST), which reading a JSON array from S3 needs. statelint is wrong here.
-_STATELINT_GAPS = (re.compile(r'^Field "InputType" not allowed in .*\.ItemReader\.ReaderConfig$'),)
+#: JSONL, PARQUET, MANIFEST), which reading a JSON array from S3 needs, and `Transformation`
+#: (NONE, LOAD_AND_FLATTEN), which reading the objects listed under a prefix needs. statelint is
+#: wrong here.
+_STATELINT_GAPS = (
+    re.compile(r'^Field "(InputType|Transformation)" not allowed in .*\.ItemReader\.ReaderConfig$'),
+)
 
 
 def statelint_problems(definition: dict[str, Any]) -> list[str]:

@@ -91,6 +91,9 @@ ITEM_READER_INPUT_TYPES = ("CSV", "JSON", "JSONL", "PARQUET", "MANIFEST")
 CSV_HEADER_LOCATIONS = ("FIRST_ROW", "GIVEN")
 #: CSVDelimiter names and the characters they stand for (COMMA by default).
 CSV_DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
+#: ReaderConfig.Transformation, with the s3:listObjectsV2 Resource: NONE iterates over the listed
+#: objects' metadata, LOAD_AND_FLATTEN over the items in the objects, read as InputType says.
+ITEM_READER_TRANSFORMATIONS = ("NONE", "LOAD_AND_FLATTEN")
 #: ReaderConfig.MaxItems: "You can specify a limit of up to 100,000,000".
 ITEM_READER_MAX_ITEMS = 100_000_000
 

@@ -25,6 +25,7 @@ from typing import Any
 from orchestrator.engine.errors import LambdaFunctionError
 from orchestrator.engine.spec import LAMBDA_INVOKE, LOCAL_ACCOUNT, LOCAL_REGION
 from orchestrator.runtime.error_payload import error_cause, error_payload
+from orchestrator.runtime.results import keys_under
 
 LambdaHandler = Callable[[Any, Any], Any]
 
@@ -151,6 +152,9 @@ class FolderObjects:
         if not path.is_file():
             raise FileNotFoundError(f"no object s3://{bucket}/{key} (looked for {path})")
         return path.read_text(encoding="utf-8")
+
+    def list_keys(self, bucket: str, prefix: str) -> list[str]:
+        return keys_under(self.root / bucket, prefix)
 
     def put_object(self, bucket: str, key: str, body: str) -> None:
         path = self._path(bucket, key)

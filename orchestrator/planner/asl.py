@@ -457,10 +457,11 @@ class AslWriter:
         state: dict[str, Any] = {"Type": "Map"}
         seq = Sequence()
         if source is not None:  # one whole stored result: read it from S3
-            read = read_item(from_map=source in io.writes)
+            exported = source in io.writes
+            read = read_item(from_map=exported)
             inputs[first + ".$"] = read.pop("value")
             selector.update({k + ".$": v for k, v in read.items()})
-            state["ItemReader"] = item_reader(source)
+            state["ItemReader"] = item_reader(source, exported)
         else:
             iterables = {arg: self.iterable_path(head, arg, v) for arg, v in head.mapped.items()}
             if len(iterables) > 1:

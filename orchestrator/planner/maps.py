@@ -9,8 +9,14 @@ data path, so that no state document approaches Step Functions' 256 KiB:
   order, for whichever handler receives it).
 * A Distributed Map over one task's whole result reads its items with an `ItemReader`: the
   producing task always stores its result (payload `"store": true`) and passes the reference,
-  whose bucket and key the reader takes. Over another Distributed Map's results, it reads that
-  map's `SUCCEEDED_0.json` and decodes each child's `Output`.
+  whose bucket and key the reader takes. Over another Distributed Map's results, it lists that
+  map's succeeded children's files (`s3:listObjectsV2`, `<prefix>/<run>/SUCCEEDED_`), reads
+  the records in all of them (`LOAD_AND_FLATTEN`) and decodes each child's `Output`. AWS writes
+  a status's file only when children ended in it ("ResultWriter (Map)"), so an export of no
+  item has no `SUCCEEDED_0.json`: the listing is empty and so is the reading map, with no
+  Choice state to guard it; a large export split into `SUCCEEDED_0.json`, `SUCCEEDED_1.json`,
+  ... is read whole. Failed children (`FAILED_n.json`, a map that tolerates failures) are not
+  read: the downstream map runs over the succeeded items only.
 * Everything the state machine itself must read stays in the document: the lists an inline Map
   or a zip iterates, a part of a result selected by a path, and — in a flow with triggers, cases
   or reference tasks, whose Choice states count items — every result.
@@ -27,15 +33,18 @@ from orchestrator.contract import (
     REF_BUCKET_FIELD,
     REF_KEY,
     REF_OBJECT_FIELD,
+    REF_PREFIX_FIELD,
     RESULTS_BUCKET_SUBSTITUTION,
     map_results_prefix,
 )
+from orchestrator.engine.spec import S3_GET_OBJECT, S3_LIST_OBJECTS_V2, S3_PUT_OBJECT
 from orchestrator.graph import FlowGraph, ResultInput, TaskNode, references
 from orchestrator.planner.fusion import Fusion, fusion_lines
 from orchestrator.planner.paths import result_path
 
-S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
-S3_PUT_OBJECT = "arn:aws:states:::s3:putObject"
+#: The start of the names of a map run's files of succeeded children: `SUCCEEDED_0.json`, and
+#: past 5 GB `SUCCEEDED_1.json`, ... ("ResultWriter (Map)").
+SUCCEEDED_FILES = "SUCCEEDED_"
 
 
 @dataclass
@@ -106,7 +115,7 @@ def plan_map_io(graph: FlowGraph, controlled: bool, fusion: Fusion | None = None
 def results_reference(flow: str, node: TaskNode) -> dict[str, Any]:
     """The map's value in the document: a reference to its exported results, built from the
     `{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}` a ResultWriter returns. The key
-    is `<prefix>/<map run id>/manifest.json`; its SUCCEEDED_0.json is beside it."""
+    is `<prefix>/<map run id>/manifest.json`; its SUCCEEDED_n.json files, if any, are beside it."""
     prefix = map_results_prefix(flow, node.id)
     details = "$.ResultWriterDetails"
     run_id = f"States.ArrayGetItem(States.StringSplit({details}.Key, '/'), {prefix.count('/') + 1})"
@@ -114,7 +123,7 @@ def results_reference(flow: str, node: TaskNode) -> dict[str, Any]:
         f"{REF_KEY}.$": f"States.Format('s3://{{}}/{{}}', {details}.Bucket, {details}.Key)",
         MAP_RESULTS_FIELD: "batches" if node.options.batch_size else "items",
         f"{REF_BUCKET_FIELD}.$": f"{details}.Bucket",
-        f"{REF_OBJECT_FIELD}.$": f"States.Format('{prefix}/{{}}/SUCCEEDED_0.json', {run_id})",
+        f"{REF_PREFIX_FIELD}.$": f"States.Format('{prefix}/{{}}/{SUCCEEDED_FILES}', {run_id})",
     }
 
 
@@ -128,15 +137,20 @@ def result_writer(flow: str, node: TaskNode) -> dict[str, Any]:
     }
 
 
-def item_reader(producer: str) -> dict[str, Any]:
-    """Read the items from the stored result (or exported SUCCEEDED_0.json) of `producer`."""
+def item_reader(producer: str, exported: bool) -> dict[str, Any]:
+    """Read the items from the stored result of `producer`, or from the records in all its
+    SUCCEEDED_n.json files (none when no child succeeded) when it is an exporting map."""
+    bucket = result_path(producer, [REF_BUCKET_FIELD])
+    if not exported:
+        return {
+            "Resource": S3_GET_OBJECT,
+            "ReaderConfig": {"InputType": "JSON"},
+            "Parameters": {"Bucket.$": bucket, "Key.$": result_path(producer, [REF_OBJECT_FIELD])},
+        }
     return {
-        "Resource": S3_GET_OBJECT,
-        "ReaderConfig": {"InputType": "JSON"},
-        "Parameters": {
-            "Bucket.$": result_path(producer, [REF_BUCKET_FIELD]),
-            "Key.$": result_path(producer, [REF_OBJECT_FIELD]),
-        },
+        "Resource": S3_LIST_OBJECTS_V2,
+        "ReaderConfig": {"InputType": "JSON", "Transformation": "LOAD_AND_FLATTEN"},
+        "Parameters": {"Bucket.$": bucket, "Prefix.$": result_path(producer, [REF_PREFIX_FIELD])},
     }
 
 

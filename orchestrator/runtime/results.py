@@ -51,6 +51,7 @@ __all__ = [
     "S3ResultStore",
     "holds_refs",
     "is_ref",
+    "keys_under",
     "local_store",
     "maybe_offload",
     "offload_limit",
@@ -73,7 +74,7 @@ class LocalResultStore:
 
     The folder is also the local stand-in for the results bucket: `s3://<LOCAL_RESULTS_BUCKET>/k`
     is the file `k` in it, which is where a local run's Distributed Maps export their results and
-    read their items (the engine's `ObjectStore`: `get_object`/`put_object`).
+    read their items (the engine's `ObjectStore`: `get_object`/`list_keys`/`put_object`).
     """
 
     def __init__(self, root: str | Path) -> None:
@@ -114,10 +115,25 @@ class LocalResultStore:
             raise FileNotFoundError(f"no object s3://{bucket}/{key} (looked for {path})")
         return path.read_text(encoding="utf-8")
 
+    def list_keys(self, bucket: str, prefix: str) -> list[str]:
+        self._object_path(bucket, "")  # only the results bucket is available
+        return keys_under(self.root, prefix)
+
     def put_object(self, bucket: str, key: str, body: str) -> None:
         path = self._object_path(bucket, key)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(body, encoding="utf-8")
+
+
+def keys_under(folder: Path, prefix: str) -> list[str]:
+    """The keys of the files in `folder` (a bucket's objects as files, `a/b.json` at
+    `<folder>/a/b.json`) that start with `prefix`, as S3 would match a key prefix: `a/b` matches
+    `a/b.json` and `a/bc/d.json`. In no particular order."""
+    top = (folder / prefix.rpartition("/")[0]).resolve()
+    if not top.is_relative_to(folder) or not top.is_dir():
+        return []
+    keys = (path.relative_to(folder).as_posix() for path in top.rglob("*") if path.is_file())
+    return [key for key in keys if key.startswith(prefix)]
 
 
 class S3ResultStore:

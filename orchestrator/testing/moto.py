@@ -16,7 +16,8 @@ The harness creates an S3 bucket for results (`MotoStepFunctions.results_bucket`
 its name for ``${ResultsBucketName}``, and the in-process handlers see it as
 ORCHESTRATOR_RESULTS_BUCKET. A Distributed Map's ResultWriter writes there what AWS writes
 (manifest.json and SUCCEEDED_0.json / FAILED_0.json, WriterConfig honoured), where moto itself
-writes an empty manifest; ItemReader reads it back.
+writes an empty manifest; ItemReader reads it back, one object or (s3:listObjectsV2 with
+LOAD_AND_FLATTEN, which moto's grammar lacks) every object under a prefix.
 
 moto quirks handled here: DescribeExecution returns a string output unencoded and cannot encode a
 datetime taken from the context object, so outputs are read from the history's final event. The

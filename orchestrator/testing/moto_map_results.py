@@ -2,7 +2,8 @@
 
 Patches for `orchestrator.testing.moto.MotoStepFunctions` (started and stopped with it), each
 saying which documented behaviour it restores: ResultWriter's result files, WriterConfig, an
-integer ToleratedFailurePercentage, and no recursion limit on a map run's items.
+ItemReader listing objects (an empty listing, Transformation LOAD_AND_FLATTEN), an integer
+ToleratedFailurePercentage, and no recursion limit on a map run's items.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ _STATE_MAP = "moto.stepfunctions.parser.asl.component.state.exec.state_map"
 _MAP_WORKER = f"{_STATE_MAP}.iteration.itemprocessor.distributed_item_processor_worker"
 _MAP_COMPONENT = f"{_STATE_MAP}.iteration.distributed_iteration_component"
 _RESULT_WRITER_S3 = f"{_STATE_MAP}.result_writer.resource_eval.resource_eval_s3"
+_ITEM_READER_S3 = f"{_STATE_MAP}.item_reader.eval.resource_eval_s3"
 _ASL_PARSER = "moto.stepfunctions.parser.asl.parse.asl_parser"
 
 _S3_PUT_OBJECT = "arn:aws:states:::s3:putObject"
@@ -38,6 +40,10 @@ _S3_PUT_OBJECT = "arn:aws:states:::s3:putObject"
 #: the field): among the writer's Parameters/Arguments, which moto evaluates and hands to the
 #: writer, `_write_map_results`, which takes it out again.
 _WRITER_CONFIG_KEY = "WriterConfig"
+#: Where `_for_moto_parser` puts an ItemReader's ReaderConfig.Transformation for moto (whose
+#: grammar does not know it): among the reader's Parameters/Arguments, which moto evaluates and
+#: hands to `_list_objects`, which takes it out again.
+_TRANSFORMATION_KEY = "Transformation"
 #: The attribute of moto's MapRunRecord that holds this harness's `_Child` records, by item index.
 _CHILDREN = "orchestrator_children"
 #: The map run whose Map state is being evaluated on this thread: moto's writer takes the last
@@ -237,6 +243,38 @@ def _write_map_results(env: Any, resource_runtime_part: Any, state_credentials: 
     )
 
 
+def _list_objects(env: Any, resource_runtime_part: Any, state_credentials: Any) -> None:
+    """What AWS's ItemReader does with `arn:aws:states:::s3:listObjectsV2` (replaces moto's
+    `_handle_list_objects_v2`, which reads only the first page and fails with KeyError on an
+    empty one, S3 returning no `Contents` then).
+
+    "ItemReader (Map)": by default the items are the objects' metadata ListObjectsV2 returns;
+    with ReaderConfig's Transformation LOAD_AND_FLATTEN they are the items in the objects, each
+    read as InputType says. Only JSON is read here (the one input type moto reads from S3 whose
+    items can be joined): the arrays, in the order S3 lists the keys, join into the one array
+    moto's JSON reader then takes apart. No object under the prefix is no item.
+    """
+    import importlib
+
+    reader = importlib.import_module(_ITEM_READER_S3).ResourceEvalS3
+    s3 = reader._get_s3_client(
+        resource_runtime_part=resource_runtime_part, state_credentials=state_credentials
+    )
+    parameters = dict(env.stack.pop())
+    transformation = parameters.pop(_TRANSFORMATION_KEY, "NONE")
+    listed: list[dict[str, Any]] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(**parameters):
+        listed.extend(page.get("Contents", []))
+    if transformation != "LOAD_AND_FLATTEN":
+        env.stack.append(listed)
+        return
+    items: list[Any] = []
+    for entry in listed:
+        body = s3.get_object(Bucket=parameters["Bucket"], Key=entry["Key"])["Body"].read()
+        items.extend(json.loads(body))
+    env.stack.append(json.dumps(items))
+
+
 def _for_moto_parser(definition: str) -> str:
     """`definition` as moto's ASL parser accepts it, where its grammar is narrower than AWS's.
 
@@ -245,6 +283,10 @@ def _for_moto_parser(definition: str) -> str:
       ResultWriter page documents. The config goes into the writer's Parameters (Arguments under
       JSONata), with the putObject Resource moto requires when the writer had none (the
       "WriterConfig only" preview), for `_write_map_results` to honour.
+    * moto's grammar knows no Transformation in an ItemReader's ReaderConfig ("mismatched input
+      '"Transformation"'"), which the ItemReader page documents (NONE or LOAD_AND_FLATTEN, with
+      the s3:listObjectsV2 Resource). It goes into the reader's Parameters (Arguments under
+      JSONata), for `_list_objects` to honour.
     * moto's grammar takes ToleratedFailurePercentage only as a decimal (50.0) and rejects an
       integer ("no viable alternative at input '"ToleratedFailurePercentage":100'"); the Distributed
       Map's tolerated-failure page: "You must specify a value between zero and 100 ... If you
@@ -253,7 +295,8 @@ def _for_moto_parser(definition: str) -> str:
 
     Only the copy moto parses changes: DescribeStateMachine returns the definition as created.
     """
-    if '"WriterConfig"' not in definition and '"ToleratedFailurePercentage"' not in definition:
+    rewritten = ('"WriterConfig"', '"Transformation"', '"ToleratedFailurePercentage"')
+    if not any(field in definition for field in rewritten):
         return definition
     try:
         document = json.loads(definition)
@@ -280,6 +323,17 @@ def _rewrite(node: Any, jsonata: bool) -> None:
         if isinstance(config, dict) and isinstance(arguments, dict):
             writer[field_name] = {**arguments, _WRITER_CONFIG_KEY: writer.pop(_WRITER_CONFIG_KEY)}
             writer.setdefault("Resource", _S3_PUT_OBJECT)
+    reader = node.get("ItemReader")
+    if node.get("Type") == "Map" and isinstance(reader, dict):
+        config = reader.get("ReaderConfig")
+        field_name = "Arguments" if "Arguments" in reader or jsonata else "Parameters"
+        arguments = reader.get(field_name, {})
+        if (
+            isinstance(config, dict)
+            and _TRANSFORMATION_KEY in config
+            and isinstance(arguments, dict)
+        ):
+            reader[field_name] = {**arguments, _TRANSFORMATION_KEY: config.pop(_TRANSFORMATION_KEY)}
     tolerated = node.get("ToleratedFailurePercentage")
     if node.get("Type") == "Map" and type(tolerated) is int:
         node["ToleratedFailurePercentage"] = float(tolerated)
@@ -288,7 +342,8 @@ def _rewrite(node: Any, jsonata: bool) -> None:
 
 
 def map_result_patches() -> list[Any]:
-    """The patches that record each child of a Distributed Map and write its results like AWS."""
+    """The patches that record each child of a Distributed Map, write its results and list
+    objects to read like AWS."""
     import importlib
 
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
@@ -304,6 +359,7 @@ def map_result_patches() -> list[Any]:
     worker = importlib.import_module(_MAP_WORKER).DistributedItemProcessorWorker
     component = importlib.import_module(_MAP_COMPONENT).DistributedIterationComponent
     writer = importlib.import_module(_RESULT_WRITER_S3).ResourceEvalS3
+    reader = importlib.import_module(_ITEM_READER_S3).ResourceEvalS3
     parser = importlib.import_module(_ASL_PARSER).AmazonStateLanguageParser
     moto_parse, moto_eval_body = parser.parse, component._eval_body
     moto_eval_input, moto_eval_job = worker._eval_input, worker._eval_job
@@ -380,4 +436,5 @@ def map_result_patches() -> list[Any]:
         mock.patch.object(worker, "_eval_input", eval_input),
         mock.patch.object(worker, "_eval_pool", eval_pool),
         mock.patch.object(writer, "_handle_put_object", staticmethod(_write_map_results)),
+        mock.patch.object(reader, "_handle_list_objects_v2", staticmethod(_list_objects)),
     ]

@@ -470,6 +470,56 @@ def test_a_chained_map_reads_the_first_maps_succeeded_file(moto_sfn: MotoStepFun
     assert run.output == [{"n": n, "total": n * n + n} for n in [3, 1, 4]]
 
 
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # AWS splits a large export into SUCCEEDED_0.json, SUCCEEDED_1.json, ...: all are read,
+        # in the order S3 lists keys (ascending UTF-8 bytes: _10 before _2).
+        (
+            {"SUCCEEDED_0.json": [1, 2], "SUCCEEDED_10.json": [3], "SUCCEEDED_2.json": [4]},
+            [1, 2, 3, 4],
+        ),
+        # A run of no item exports no SUCCEEDED file ("ResultWriter (Map)"): no item to read.
+        ({"FAILED_0.json": [{"Error": "E"}]}, []),
+    ],
+    ids=["several files", "no file"],
+)
+def test_item_reader_lists_and_loads_every_object_under_a_prefix(
+    moto_sfn: MotoStepFunctions, files: dict[str, list[Any]], expected: list[Any]
+) -> None:
+    """ "ItemReader (Map)": `arn:aws:states:::s3:listObjectsV2` with ReaderConfig's
+    Transformation LOAD_AND_FLATTEN iterates over the items in the objects under the Prefix
+    (moto's grammar knows no Transformation, and its listing fails on an empty page: both
+    patched by the harness)."""
+    bucket, folder = moto_sfn.results_bucket, f"listed/{len(files)}"  # the bucket is shared
+    s3 = boto3.client("s3", region_name=REGION)
+    for name, items in files.items():
+        s3.put_object(Bucket=bucket, Key=f"{folder}/{name}", Body=json.dumps(items).encode())
+    definition = {
+        "StartAt": "Read",
+        "States": {
+            "Read": distributed_map(
+                {"Work": {"Type": "Pass", "End": True}},
+                ItemReader={
+                    "Resource": "arn:aws:states:::s3:listObjectsV2",
+                    "ReaderConfig": {"InputType": "JSON", "Transformation": "LOAD_AND_FLATTEN"},
+                    "Parameters": {"Bucket.$": "$.bucket", "Prefix.$": "$.prefix"},
+                },
+                End=True,
+            )
+        },
+    }
+    sm = moto_sfn.deploy(definition, {}, name=f"lister-{len(files)}")
+    # DescribeStateMachine returns the definition as created, Transformation where it was.
+    stored = json.loads(moto_sfn.sfn.describe_state_machine(stateMachineArn=sm.arn)["definition"])
+    assert stored["States"]["Read"]["ItemReader"]["ReaderConfig"]["Transformation"] == (
+        "LOAD_AND_FLATTEN"
+    )
+    run = moto_sfn.execute(sm, {"bucket": bucket, "prefix": f"{folder}/SUCCEEDED_"})
+    assert run.status == "SUCCEEDED", run.cause
+    assert run.output == expected
+
+
 # -- the harness's results bucket ------------------------------------------------------------
 
 

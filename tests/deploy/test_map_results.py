@@ -320,3 +320,80 @@ def test_the_distributed_map_policy_follows_the_asl_not_the_task_option(
         },
     }
     assert policy in distributed_map_policy(_with_asl(build, nested))
+
+
+CHAINED = """
+from orchestrator import flow, task
+
+@task
+def shards(n: int) -> list[str]:
+    return [str(i) for i in range(n)]
+
+@task(distributed=True, max_concurrency=2)
+def process(shard: str) -> int:
+    return len(shard)
+
+@task(distributed=True, max_concurrency=3)
+def again(size: int) -> int:
+    return size + 1
+
+@flow(name="chained")
+def flow(n: int = 3):
+    return again.map(process.map(shards(n)))
+"""
+CHAINED_MACHINE, CHAINED_ROLE = "ChainedStateMachine", "ChainedStateMachineRole"
+
+
+@pytest.fixture
+def chained(make_project: MakeProject) -> tuple[Path, dict[str, Any]]:
+    return built(make_project(CHAINED), lambda build: build)
+
+
+def test_a_map_reading_another_maps_export_may_list_and_read_under_the_flows_prefix(
+    chained: tuple[Path, dict[str, Any]],
+) -> None:
+    """`again` lists the SUCCEEDED_n.json files of `process`'s export and reads each
+    (s3:listObjectsV2 with LOAD_AND_FLATTEN): "IAM policies for datasets" grants ListBucket on
+    the bucket for the prefix, and GetObject on the objects."""
+    root, template = chained
+    policies = template["Resources"][CHAINED_MACHINE]["Properties"]["Policies"]
+    statements = {s["Sid"]: s for p in policies for s in p["Statement"]}
+    assert statements["MapItemLister"] == {
+        "Sid": "MapItemLister",
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket"],
+        "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${ResultsBucket}"}],
+        # Only the flow's prefix: moto's policy evaluator, which the check uses, knows no
+        # StringLike (it passes any prefix), so the condition is pinned here as written.
+        "Condition": {"StringLike": {"s3:prefix": ["chained/*"]}},
+    }
+    chained_objects = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${ResultsBucket}/chained/*"}
+    assert statements["MapItemReader"]["Resource"] == [chained_objects]
+    asl = json.loads((root / "infra/statemachines/chained.asl.json").read_text("utf-8"))
+    stack = StackResources(translate(package_template(template, placeholder_uploader())), "app")
+    bucket = stack.names[RESULTS_BUCKET]
+    calls = {
+        (c.action, c.resource, c.context)
+        for c in enumerate_calls(stack, {CHAINED_MACHINE: asl})
+        if c.caller == f"state machine {CHAINED_MACHINE} (again ItemReader)"
+    }
+    listed = "chained/maps/task/map-run-1/SUCCEEDED_"
+    assert calls == {
+        ("s3:ListBucket", f"arn:aws:s3:::{bucket}", (("s3:prefix", listed),)),
+        ("s3:GetObject", f"arn:aws:s3:::{bucket}/{listed}0.json", ()),
+    }
+    assert check_project(root) == []
+
+
+def test_a_role_that_may_not_list_fails_the_check(chained: tuple[Path, dict[str, Any]]) -> None:
+    root, _ = chained
+    path = root / TEMPLATE_PATH
+    template = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for policy in template["Resources"][CHAINED_MACHINE]["Properties"]["Policies"]:
+        policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != "MapItemLister"]
+    path.write_text(yaml.safe_dump(template, sort_keys=False, allow_unicode=True))
+    findings = check_project(root)
+    assert [(f.kind, f.role, f.action) for f in findings] == [
+        ("denied", CHAINED_ROLE, "s3:ListBucket")
+    ]
+    assert findings[0].caller == f"state machine {CHAINED_MACHINE} (again ItemReader)"

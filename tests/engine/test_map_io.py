@@ -24,6 +24,7 @@ from orchestrator.engine.state import payload_size
 from .conftest import machine, run, task
 
 GET = "arn:aws:states:::s3:getObject"
+LIST = "arn:aws:states:::s3:listObjectsV2"
 PUT = "arn:aws:states:::s3:putObject"
 PASS = {"Type": "Pass", "End": True}
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -43,6 +44,10 @@ class DictStore:
             return self.objects[(bucket, key)]
         except KeyError:
             raise KeyError(f"NoSuchKey: {bucket}/{key}") from None
+
+    def list_keys(self, bucket: str, prefix: str) -> list[str]:
+        # In no particular order (the reader orders them as S3 lists them): here, reversed.
+        return sorted((k for b, k in self.objects if b == bucket and k.startswith(prefix)))[::-1]
 
     def put_object(self, bucket: str, key: str, body: str) -> None:
         self.objects[(bucket, key)] = body
@@ -73,6 +78,16 @@ def reader(input_type: str, key: str, **config: Any) -> dict[str, Any]:
         "Resource": GET,
         "ReaderConfig": {"InputType": input_type, **config},
         "Parameters": {"Bucket": BUCKET, "Key": key},
+    }
+
+
+def lister(input_type: str, prefix: str | None, **config: Any) -> dict[str, Any]:
+    """An ItemReader of every object under `prefix` (no Prefix field when None), flattened."""
+    parameters = {"Bucket": BUCKET} if prefix is None else {"Bucket": BUCKET, "Prefix": prefix}
+    return {
+        "Resource": LIST,
+        "ReaderConfig": {"InputType": input_type, "Transformation": "LOAD_AND_FLATTEN", **config},
+        "Parameters": parameters,
     }
 
 
@@ -334,6 +349,87 @@ def test_without_an_object_store_s3_fields_fail_at_runtime() -> None:
     ex = run(write, [1])
     assert ex.error == "States.ResultWriterFailed"
     assert "no object store" in ex.cause
+
+
+# -- ItemReader over a prefix (s3:listObjectsV2, LOAD_AND_FLATTEN) ---------------------------------
+def test_load_and_flatten_reads_every_object_under_the_prefix_in_s3_key_order() -> None:
+    """ "ItemReader (Map)": with LOAD_AND_FLATTEN the Map reads "the actual data objects
+    referenced in the list of results" of ListObjectsV2, which lists keys "in ascending order
+    based on the UTF-8 binary representation": `part_10` before `part_2`. Objects outside the
+    prefix are not read."""
+    store = DictStore(
+        {
+            (BUCKET, "run/part_2.json"): json.dumps([3]),
+            (BUCKET, "run/part_10.json"): json.dumps([2]),
+            (BUCKET, "run/part_1.json"): json.dumps([0, 1]),
+            (BUCKET, "runs.json"): json.dumps(["not under run/"]),
+        }
+    )
+    ex = run(machine(Map=dmap(ItemReader=lister("JSON", "run/part_"))), objects=store)
+    assert ex.status == "SUCCEEDED", ex.cause
+    assert ex.output == [0, 1, 2, 3]
+
+
+def test_load_and_flatten_over_an_empty_prefix_is_a_map_of_no_item() -> None:
+    """No object under the prefix: no item, and the Map succeeds with an empty result (as a Map
+    over an empty array does)."""
+    store = DictStore({(BUCKET, "elsewhere/SUCCEEDED_0.json"): "[1]"})
+    ex = run(machine(Map=dmap(ItemReader=lister("JSON", "run/SUCCEEDED_"))), objects=store)
+    assert ex.status == "SUCCEEDED", ex.cause
+    assert ex.output == []
+
+
+def test_load_and_flatten_reads_each_object_as_the_input_type_says() -> None:
+    """JSON Lines and CSV objects, each CSV object with its own header row; without a Prefix
+    the whole bucket is listed."""
+    store = DictStore({(BUCKET, "a.jsonl"): FACTS_JSONL, (BUCKET, "b.jsonl"): '{"n": 1}\n'})
+    ex = run(machine(Map=dmap(ItemReader=lister("JSONL", None))), objects=store)
+    assert ex.output == [*FACTS, {"n": 1}]
+    store = DictStore({(BUCKET, "a.csv"): "x,y\n1,2\n", (BUCKET, "b.csv"): "y,x\n3,4\n"})
+    spec = dmap(ItemReader=lister("CSV", "", CSVHeaderLocation="FIRST_ROW"))
+    ex = run(machine(Map=spec), objects=store)
+    assert ex.output == [{"x": "1", "y": "2"}, {"y": "3", "x": "4"}]
+
+
+def test_load_and_flatten_max_items_stops_reading_objects() -> None:
+    """MaxItems counts the items of all the objects, and no object past them is read (the
+    last one here cannot be)."""
+    store = DictStore(
+        {
+            (BUCKET, "p/0.json"): json.dumps([0, 1]),
+            (BUCKET, "p/1.json"): json.dumps([2, 3]),
+            (BUCKET, "p/2.json"): "not json",
+        }
+    )
+    ex = run(machine(Map=dmap(ItemReader=lister("JSON", "p/", MaxItems=3))), objects=store)
+    assert ex.status == "SUCCEEDED", ex.cause
+    assert ex.output == [0, 1, 2]
+
+
+class UnlistableStore(DictStore):
+    def list_keys(self, bucket: str, prefix: str) -> list[str]:
+        raise PermissionError("AccessDenied")
+
+
+def test_a_listing_or_an_object_that_fails_fails_with_item_reader_failed() -> None:
+    spec = dmap(ItemReader=lister("JSON", "p/"))
+    ex = run(machine(Map=spec), objects=UnlistableStore())
+    assert ex.error == "States.ItemReaderFailed"
+    assert "Unable to list the objects with prefix 'p/'" in ex.cause and "AccessDenied" in ex.cause
+    ex = run(machine(Map=spec), objects=DictStore({(BUCKET, "p/0.json"): "{}"}))
+    assert ex.error == "States.ItemReaderFailed"
+    assert f"s3://{BUCKET}/p/0.json must hold a JSON array" in ex.cause
+
+
+def test_prefix_from_a_path() -> None:
+    store = DictStore({(BUCKET, "in/1.json"): "[1]", (BUCKET, "out/1.json"): "[2]"})
+    reader_spec = lister("JSON", None)
+    reader_spec["Parameters"] = {"Bucket": BUCKET, "Prefix.$": "$.where"}
+    ex = run(machine(Map=dmap(ItemReader=reader_spec)), {"where": "in/"}, objects=store)
+    assert ex.output == [1]
+    ex = run(machine(Map=dmap(ItemReader=reader_spec)), {"where": 1}, objects=store)
+    assert ex.error == "States.ItemReaderFailed"
+    assert "Prefix a string" in ex.cause
 
 
 # -- ResultWriter ----------------------------------------------------------------------------------
@@ -751,9 +847,35 @@ def refused(spec: dict[str, Any], message: str, fact: str) -> Any:
 
 REFUSED = [
     refused(
-        dmap(ItemReader={"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {}}),
-        "s3:listObjectsV2 (iterating over S3 objects) is not supported locally",
-        "listObjectsV2 is not supported locally",
+        dmap(ItemReader={"Resource": LIST, "Parameters": {"Bucket": "b"}}),
+        "without ReaderConfig.Transformation LOAD_AND_FLATTEN (iterating over the objects' "
+        "metadata) is not supported locally",
+        "listObjectsV2 of the objects' metadata is not supported locally",
+    ),
+    refused(
+        dmap(ItemReader=reader("JSON", "k", Transformation="LOAD_AND_FLATTEN")),
+        "Transformation goes with Resource arn:aws:states:::s3:listObjectsV2 only",
+        "Transformation only when listing",
+    ),
+    refused(
+        dmap(ItemReader=lister("JSON", "p", Transformation="FLATTEN")),
+        "Transformation must be one of NONE, LOAD_AND_FLATTEN",
+        "Transformation values",
+    ),
+    refused(
+        dmap(ItemReader={**lister("JSON", "p"), "Parameters": {"Bucket": "b", "Key": "k"}}),
+        "unknown field 'Key' (allowed: Bucket, Prefix)",
+        "a listing has a Prefix, not a Key",
+    ),
+    refused(
+        dmap(ItemReader={**lister("JSON", "p"), "Parameters": {"Prefix": "p"}}),
+        "give Bucket (or Bucket.$) exactly once",
+        "a listing names its Bucket",
+    ),
+    refused(
+        dmap(ItemReader={"Resource": PUT, "Parameters": {"Bucket": "b", "Key": "k"}}),
+        "Resource must be arn:aws:states:::s3:getObject or arn:aws:states:::s3:listObjectsV2",
+        "ItemReader Resources",
     ),
     refused(
         dmap(ItemReader=reader("MANIFEST", "manifest.json")),
@@ -922,3 +1044,4 @@ def test_object_store_is_exported() -> None:
     store: ObjectStore = DictStore()
     store.put_object("b", "k", "v")
     assert store.get_object("b", "k") == "v"
+    assert store.list_keys("b", "") == ["k"]

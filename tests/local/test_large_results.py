@@ -124,3 +124,29 @@ def test_s3_store_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_refs(ref, S3ResultStore("results")) == "x" * 500
     downstream = {"task": "measure", "inputs": {"text": ref}, "context": {}}
     assert execute_task(measure.fn, downstream) == 500
+
+
+def test_the_local_stores_list_keys_as_s3_matches_a_prefix(tmp_path: Any) -> None:
+    """A Distributed Map's ItemReader lists a prefix of the results bucket (`s3:listObjectsV2`):
+    the local results folder and `orchestrator exec --objects` answer with the keys of the files
+    under it, matching the prefix as S3 does (a part of a name too), nothing outside it."""
+    from orchestrator.contract import LOCAL_RESULTS_BUCKET
+    from orchestrator.local.lambda_functions import FolderObjects
+
+    store = LocalResultStore(tmp_path / "results")
+    for key in ("f/maps/m/run/SUCCEEDED_0.json", "f/maps/m/run/SUCCEEDED_1.json", "f/maps/m/x"):
+        store.put_object(LOCAL_RESULTS_BUCKET, key, "[]")
+    listed = store.list_keys(LOCAL_RESULTS_BUCKET, "f/maps/m/run/SUCCEEDED_")
+    assert sorted(listed) == ["f/maps/m/run/SUCCEEDED_0.json", "f/maps/m/run/SUCCEEDED_1.json"]
+    assert store.list_keys(LOCAL_RESULTS_BUCKET, "f/maps/none/") == []
+    assert store.list_keys(LOCAL_RESULTS_BUCKET, "../") == []
+    with pytest.raises(FileNotFoundError, match="not available in a local run"):
+        store.list_keys("another-bucket", "")
+
+    objects = FolderObjects(tmp_path / "objects")
+    objects.put_object("b", "p/q.json", "[]")
+    objects.put_object("b", "pq.json", "[]")
+    objects.put_object("c", "p/r.json", "[]")
+    assert sorted(objects.list_keys("b", "p")) == ["p/q.json", "pq.json"]
+    assert objects.list_keys("b", "p/") == ["p/q.json"]
+    assert objects.list_keys("d", "") == []

@@ -134,9 +134,11 @@ def test_a_task_result_of_unknown_length_is_a_distributed_map_read_from_s3() -> 
     assert ref["__orchestrator_ref__.$"] == (
         "States.Format('s3://{}/{}', $.ResultWriterDetails.Bucket, $.ResultWriterDetails.Key)"
     )
-    # <Prefix>/<map run id>/manifest.json: the run id is the 4th '/'-separated part.
-    assert ref["key.$"] == (
-        "States.Format('unknown/maps/double/{}/SUCCEEDED_0.json', "
+    # <Prefix>/<map run id>/manifest.json: the run id is the 4th '/'-separated part; the
+    # succeeded children's files, SUCCEEDED_0.json, SUCCEEDED_1.json ... if any, start with
+    # <Prefix>/<map run id>/SUCCEEDED_.
+    assert ref["prefix.$"] == (
+        "States.Format('unknown/maps/double/{}/SUCCEEDED_', "
         "States.ArrayGetItem(States.StringSplit($.ResultWriterDetails.Key, '/'), 3))"
     )
 
@@ -196,9 +198,16 @@ def test_a_map_over_a_distributed_maps_results_reads_its_export() -> None:
     distributed, reason = mode(f, "double")
     assert distributed and "results of 'double_distributed'" in reason
     state = states_of(f.asl())["double"]
-    assert state["ItemReader"]["Parameters"] == {
-        "Bucket.$": "$.results.double_distributed.value.bucket",
-        "Key.$": "$.results.double_distributed.value.key",
+    # Every object listed under the export's SUCCEEDED_ prefix, each a JSON array of records
+    # ("ItemReader (Map)": s3:listObjectsV2 with LOAD_AND_FLATTEN): none when no child
+    # succeeded, several when AWS split the file.
+    assert state["ItemReader"] == {
+        "Resource": "arn:aws:states:::s3:listObjectsV2",
+        "ReaderConfig": {"InputType": "JSON", "Transformation": "LOAD_AND_FLATTEN"},
+        "Parameters": {
+            "Bucket.$": "$.results.double_distributed.value.bucket",
+            "Prefix.$": "$.results.double_distributed.value.prefix",
+        },
     }
     selector = state["ItemSelector"]
     assert selector["inputs"]["x.$"] == "States.StringToJson($$.Map.Item.Value.Output)"
