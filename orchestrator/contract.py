@@ -110,6 +110,9 @@ BATCH_KEY = "batch"
 START_KEY = "start"
 #: In a first task's inputs, a parameter that has a default: `{PARAM_KEY: [name, *path]}`.
 PARAM_KEY = "__orchestrator_param__"
+#: The Error of a first task whose execution input lacks what the flow reads (the handler's
+#: `runtime.start.ParameterReadError`): a first task's Catch lets it end the run.
+PARAMETER_READ_ERROR = "ParameterReadError"
 
 
 def map_results_prefix(flow_resource_name: str, task_id: str) -> str:
@@ -189,6 +192,7 @@ __all__ = [
     "METRICS_NAMESPACE_ENV",
     "OFFLOAD_BYTES_ENV",
     "PARAM_KEY",
+    "PARAMETER_READ_ERROR",
     "PLACEHOLDER",
     "PLACEHOLDER_SUFFIX",
     "REF_KEY",

@@ -308,10 +308,7 @@ def retriers(st: dict[str, Any]) -> dict[str, dict[str, Any]]:
 SHAPES: dict[str, list[Any]] = {
     # Gates are Choice states: a branch's path stops at its gate; the run ends in a Choice.
     "order_saga": [
-        # Its first task catches its failure into the document, so Pass states build it
-        # first (`orchestrator plan` says so: tests/control/test_saga.py).
-        "Defaults:Pass",
-        "Start:Pass",
+        # Its first task builds the document, its Catch too (on a side path: planner/start.py).
         "reserve_stock:Task",
         "charge_card:Task",
         "ship_order:Task",

@@ -1,11 +1,12 @@
 """Issue 14, no bookkeeping states: a run of a shipped flow enters its task states, its Map and
-Parallel states, and nothing else — except the control-flow states `orchestrator plan` reports.
+Parallel states, and nothing else — except the control-flow states of a controlled flow.
 
 The expected count is derived from the flow graph and the run's inputs, not from the ASL: one
 Task state per task that runs, one Map state plus one item Task state per item for a mapped
 task, one Parallel state per fork of the flow's series-parallel structure (the planner's
-decomposition of the graph), and, for a controlled flow, the Pass states the plan says build the
-state document plus the gates and final states the run passes through.
+decomposition of the graph), and, for order_saga, the gates and final states its triggers and
+reference task need. No state builds the state document: not even order_saga's, whose first
+task has a Catch (its Pass states are entered only when that task fails: tests/control/).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 from functions.dynamic_shards import get_data_shards
 from orchestrator import Flow
-from orchestrator.planner.start import START_REASON
+from orchestrator.planner.start import FAILED_START_REASON, START_REASON
 from orchestrator.planner.structure import Parallel, Series, Tree, decompose
 from orchestrator.testing.flows import run_flow_in_moto
 from orchestrator.testing.moto import MotoStepFunctions
@@ -55,10 +56,6 @@ def expected_entered(name: str, flow: Flow, items_in_history: bool) -> int:
             count += 1
     tree = decompose([n.id for n in graph.nodes], {n.id: n.dependencies() for n in graph.nodes})
     count += parallels(tree.tree)
-    plan = flow.plan()
-    # What `orchestrator plan` reports as added to build the state document (none unless the
-    # first state cannot: order_saga's first task catches its failure into the document).
-    count += sum(n for reason, n in plan.control.items() if reason.startswith(START_REASON))
     if name == "order_saga":
         gated = [n for n in graph.nodes if n.options.trigger == "any_failed"]
         # Each compensation's gate (a Choice), then the Pass recording TRIGGER_FAILED; the run's
@@ -102,3 +99,16 @@ def test_a_moto_run_enters_only_task_map_and_parallel_states(
 def test_fail_fast_shipped_flows_have_no_pass_or_choice_state(name: str) -> None:
     plan = SHIPPED[name].plan()
     assert plan.control == {} and plan.control_summary() is None
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_no_shipped_flow_starts_with_states_building_the_document(name: str) -> None:
+    plan = SHIPPED[name].plan()
+    assert not [reason for reason in plan.control if reason.startswith(START_REASON)]
+
+
+def test_order_saga_builds_the_document_on_its_first_tasks_failure_path_only() -> None:
+    # Its first task's Catch leads to two Pass states (its parameter has a default) and a Fail
+    # for a ParameterReadError: none of them on the success path counted above.
+    plan = SHIPPED["order_saga"].plan()
+    assert plan.control[FAILED_START_REASON] == 3

@@ -31,6 +31,7 @@ from orchestrator.local.children import child_machines
 from orchestrator.local.recorder import Recorder
 from orchestrator.local.store import RunStore
 from orchestrator.planner.fusion import Fusion, fusion_of
+from orchestrator.planner.start import failed_start_name
 from orchestrator.runtime.error_payload import error_cause, error_payload
 from orchestrator.runtime.handler import execute_task
 from orchestrator.runtime.results import local_store, resolve_refs
@@ -260,6 +261,19 @@ def flow_result(graph: FlowGraph, status: str, output: Any, runs: Mapping[str, T
     return {k: t.result for k, t in runs.items() if t.state == "SUCCEEDED"}
 
 
+def _parsed(output: Any) -> Any:
+    try:
+        return json.loads(output) if isinstance(output, str) else output
+    except ValueError:
+        return None
+
+
+def _caught_error(doc: Any) -> bool:
+    """Whether a task state's output is its caught error, not a state document: a caught first
+    task's Catch leaves the error alone (planner/start.py), and the state after it records it."""
+    return isinstance(doc, dict) and "Error" in doc and "results" not in doc
+
+
 def _result_in(document: Any, node: str) -> Any:
     """The value a state that just exited stored for `node` in the state document."""
     try:
@@ -288,9 +302,12 @@ def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, Task
     mapped = {n.id for n in graph.nodes if n.is_map}
     node_of_state = {n.id: n.id for n in graph.nodes}
     node_of_state.update({f"{n.id} item": n.id for n in graph.nodes if n.is_map})
-    # A gate's outcome states record the task as skipped or trigger-failed (planner/control.py).
+    # A gate's outcome states record the task as skipped or trigger-failed (planner/control.py);
+    # the state after a caught first task that failed, as failed (planner/start.py).
     outcome_of_state = {
-        name: n.id for n in graph.nodes for name in (f"{n.id} skipped", f"{n.id} trigger failed")
+        name: n.id
+        for n in graph.nodes
+        for name in (f"{n.id} skipped", f"{n.id} trigger failed", failed_start_name(n.id))
     }
     state_of = StateAttribution()
     # An iteration's first state follows its MapIterationStarted: which item it is, so an item
@@ -368,7 +385,10 @@ def _outcome_node(state: str | None, outcome_of_state: dict[str, str]) -> str | 
 
 def _record(run: TaskRun, event: HistoryEvent, node: str, mapped: set[str]) -> None:
     """The task's state as its value in the document says (a marker, or a result)."""
-    value = _result_in(event.details.get("output"), node)
+    doc = _parsed(event.details.get("output"))
+    if _caught_error(doc):  # its TaskFailed event recorded the failure
+        return
+    value = _result_in(doc, node)
     run.finished = event.timestamp
     run.state, error, cause = marker_state(value, mapped=node in mapped)
     if run.state != "SUCCEEDED":

@@ -62,7 +62,15 @@ from orchestrator.planner.paths import (
     path,
     result_path,
 )
-from orchestrator.planner.start import START_REASON, Start, document, pass_states, plan_start
+from orchestrator.planner.start import (
+    FAILED_START_REASON,
+    START_REASON,
+    Start,
+    document,
+    failed_start_states,
+    pass_states,
+    plan_start,
+)
 from orchestrator.planner.steps import Sequence, Step, link
 from orchestrator.planner.structure import Leaf, Parallel, Series, Tree
 from orchestrator.planner.tree_index import TreeIndex
@@ -345,6 +353,10 @@ class AslWriter:
                 processor["States"][record.name] = record.state
                 self.added_types["Pass"] = self.added_types.get("Pass", 0) + 1
                 self.note("states recording a mapped item's failure", 1)
+            elif node.id in self.start.tasks:  # no document yet to catch into
+                caught["Catch"], failed = self.failed_start(node, caught)
+                own.side.extend(failed)
+                self.count(FAILED_START_REASON, Sequence(side=failed))
             else:
                 caught["Catch"] = catcher(node)
             self.added_types["Catch"] = self.added_types.get("Catch", 0) + 1
@@ -372,18 +384,27 @@ class AslWriter:
         state = self.task_state(node, payload=self.payload(node, body))
         exists = self.store_result(state, node, "$.Payload.value", known, live)
         selector = state["ResultSelector"]
-        results = (
-            selector
-            if state["ResultPath"] == "$.results"
-            else {
-                **{k: self.seeds[k] for k in known if k in self.seeds},
-                node.id: selector,
-            }
-        )
+        if state["ResultPath"] == "$.results":
+            results = selector
+        else:  # in graph order (the seeds'), so the same flow compiles to the same text
+            results = {k: seed for k, seed in self.seeds.items() if k in known}
+            results[node.id] = selector
         state["ResultSelector"] = document("$.Payload.params", results, {})
         state["ResultPath"] = "$"
         self.start_extras.append(state["ResultSelector"])
         return state, exists
+
+    def failed_start(
+        self, node: TaskNode, state: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[Step]]:
+        """A caught first task's Catch, and the side states building the document with its
+        failure (planner/start.py)."""
+        results = state["ResultSelector"]["results"]
+        catch, passes, invalid = failed_start_states(node.id, self.defaults, results)
+        steps = [Step(name, st, chained=False) for name, st in passes]
+        steps[-1].chained, steps[-1].then = True, node.id  # on where the task goes
+        self.start_extras.append(steps[-1].state["Parameters"])  # the constants, the sentinel
+        return catch, [*steps, Step(*invalid, chained=False)]
 
     def payload(self, node: TaskNode, body: dict[str, Any]) -> dict[str, Any]:
         """The Lambda payload: task id, inputs, context; and whether a large result may be

@@ -10,11 +10,21 @@ Every state after the first reads `{"params", "results", "consts"}`. No Pass sta
   `Parameters`, each branch starts the same way (a branch's first task reads `$.params`), and
   its `ResultSelector` rebuilds the document with the merged parameters of branch 0.
 
-Where the first state can do neither — a Map (its `ItemsPath` reads the document), a gate
-(Choice), a task with a Catch (its failure would be written into the bare input), a parameter
-with a default inside a list (`States.Array` cannot hold a marker) — the machine starts with the
-Pass states `Defaults` (when parameters have defaults) and `Start`, and `orchestrator plan`
-says so (`Plan.control`).
+A first task with a **Catch** (a saga's first step, whose failure the compensations observe)
+builds the document the same way when it succeeds. A ResultSelector applies only to a result,
+so when it fails there is no document to write its failure into: its Catch (`ResultPath: "$"`)
+leads to the Pass states `<task> failed: defaults` (when parameters have defaults) and
+`<task> failed`, which build the very document a Catch into it would have left — the execution
+input (`$$.Execution.Input`, the bare parameters of every first task) with the defaults merged,
+the failure marker where the task's value would be — and go on where the task does. A successful
+run enters neither; `orchestrator plan` lists them as entered only when the first task fails.
+Its handler's ParameterReadError (the input lacks what the flow reads) is not a task failure to
+compensate: a first rule of the Catch ends the run with it, as an uncaught first task does.
+
+Where the first state can do none of this — a Map (its `ItemsPath` reads the document), a gate
+(Choice), a parameter with a default inside a list (`States.Array` cannot hold a marker) — the
+machine starts with the Pass states `Defaults` (when parameters have defaults) and `Start`, and
+`orchestrator plan` says so (`Plan.control`).
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestrator.contract import START_KEY
+from orchestrator.contract import FAILED_KEY, PARAMETER_READ_ERROR, START_KEY
 from orchestrator.graph import (
     ConstInput,
     DictInput,
@@ -38,6 +48,12 @@ from orchestrator.planner.structure import Parallel, Series, Tree
 
 #: Why the machine starts with Pass states: `orchestrator plan` prints it.
 START_REASON = "states building the state document before a first state that cannot"
+#: Why a caught first task's Catch leads to Pass states (and a Fail): `orchestrator plan` prints it.
+FAILED_START_REASON = (
+    "states building the state document when the first task fails (entered only then)"
+)
+#: Where every first task reads its parameters from, also once it has failed: the bare input.
+EXECUTION_INPUT = "$$.Execution.Input"
 
 
 @dataclass
@@ -83,8 +99,6 @@ def _blocked(node: TaskNode, control: ControlPlan, defaults: dict[str, Any]) -> 
         return f"the Map {node.id!r} reads its items from the document"
     if node.id in control.gated:
         return f"the gate of {node.id!r} (a Choice) reads the document"
-    if node.id in control.caught:
-        return f"{node.id!r} catches its failure into the document"
     if any(_list_reads(v, defaults) for v in node.inputs.values()):
         return f"{node.id!r} reads a parameter default or a constant inside a list"
     return None
@@ -127,4 +141,50 @@ def pass_states(defaults: dict[str, Any], init: dict[str, Any]) -> list[tuple[st
     ]
 
 
-__all__ = ["START_KEY", "START_REASON", "Start", "document", "pass_states", "plan_start"]
+def failed_start_name(task: str) -> str:
+    """The state after a caught first task that fails: its output is the state document, with
+    the task's failure marker (local/flowrun.py records the task's state from it)."""
+    return f"{task} failed"
+
+
+def failed_start_states(
+    task: str, defaults: dict[str, Any], results: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[tuple[str, dict[str, Any]]], tuple[str, dict[str, Any]]]:
+    """A caught first task's Catch; the Pass states it leads to, chained but for the last (which
+    goes on where the task does), whose Parameters are the document; and the Fail state ending
+    the run on a ParameterReadError. `results` are those the task's ResultSelector writes: its
+    own entry becomes the failure marker."""
+    last = failed_start_name(task)
+    error = "$.error" if defaults else "$"
+    doc = {
+        "params.$": EXECUTION_INPUT,
+        "results": {**results, task: {"value": {f"{FAILED_KEY}.$": error}}},
+    }
+    passes: list[tuple[str, dict[str, Any]]] = []
+    if defaults:
+        merge = {"defaults": defaults, "input.$": EXECUTION_INPUT, "error.$": "$"}
+        passes.append((f"{last}: defaults", {"Type": "Pass", "Parameters": merge, "Next": last}))
+        doc["params.$"] = "States.JsonMerge($.defaults, $.input, false)"
+    passes.append((last, {"Type": "Pass", "Parameters": doc}))
+    invalid = f"{task} input invalid"
+    catch = [
+        {"ErrorEquals": [PARAMETER_READ_ERROR], "Next": invalid},
+        # `$`: the error alone, so no parameter of the input is overwritten, whatever its name.
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$", "Next": passes[0][0]},
+    ]
+    fail = {"Type": "Fail", "ErrorPath": "$.Error", "CausePath": "$.Cause"}
+    return catch, passes, (invalid, fail)
+
+
+__all__ = [
+    "EXECUTION_INPUT",
+    "FAILED_START_REASON",
+    "START_KEY",
+    "START_REASON",
+    "Start",
+    "document",
+    "failed_start_name",
+    "failed_start_states",
+    "pass_states",
+    "plan_start",
+]

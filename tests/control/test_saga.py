@@ -3,24 +3,30 @@
 A declined card: the charge fails with PaymentFailed; the refund runs exactly once, the stock is
 released, the order is closed, and the run is FAILED with PaymentFailed. A paid order: no
 compensation runs (both end TRIGGER_FAILED, which does not fail the run), and the run SUCCEEDS.
+An order out of stock fails the first task, whose Catch builds the state document on its own
+path (planner/start.py): the compensations read the document they always did.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from typing import Any
 
 import pytest
 
 from functions.order_saga import order_saga
+from orchestrator.engine.history import HistoryEvent
 from orchestrator.local import FlowRun, run_flow
+from orchestrator.planner.start import FAILED_START_REASON, START_REASON
 from orchestrator.testing.flows import run_flow_in_moto
-from orchestrator.testing.moto import MotoRun, MotoStepFunctions
+from orchestrator.testing.moto import MotoRun, MotoStepFunctions, history_event
 from tests.control.states import moto_task_states
 
 PAID = {"order_id": "o-1", "sku": "SKU-1", "quantity": 2, "amount": 10.0, "card": "tok_4242"}
 DECLINED = {**PAID, "order_id": "o-2", "card": "tok_4000000000000002"}
 UNSHIPPABLE = {**PAID, "order_id": "o-3", "sku": "HAZ-9"}
+OUT_OF_STOCK = {**PAID, "order_id": "o-4", "quantity": 101}
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +112,68 @@ def test_a_failed_shipment_refunds_the_captured_charge(moto_sfn: MotoStepFunctio
     assert calls(aws, "refund_card") == 1
 
 
+def entered(events: list[HistoryEvent]) -> list[tuple[str, Any]]:
+    """Each state the run entered, in order, with the input it was given."""
+    return [
+        (e.details["name"], json.loads(e.details["input"]))
+        for e in events
+        if e.type.endswith("StateEntered")
+    ]
+
+
+def first_failure(events: list[HistoryEvent]) -> dict[str, str]:
+    failed = next(e for e in events if e.type == "TaskFailed")
+    return {"Error": failed.details["error"], "Cause": failed.details["cause"]}
+
+
+def test_an_order_out_of_stock_fails_the_first_task_and_is_compensated_from_the_same_document(
+    moto_sfn: MotoStepFunctions,
+) -> None:
+    run = local(OUT_OF_STOCK)
+    aws = remote(moto_sfn, OUT_OF_STOCK)
+    assert (run.state, run.error) == ("FAILED", "OutOfStock")
+    assert (aws.status, aws.error) == ("FAILED", "OutOfStock")
+    states = {t.task: t.state for t in run.task_runs.values()}
+    assert states == {
+        "reserve_stock": "FAILED",
+        "charge_card": "TRIGGER_FAILED",
+        "ship_order": "TRIGGER_FAILED",
+        "release_stock": "SUCCEEDED",
+        "refund_card": "SUCCEEDED",
+        "close_order": "SUCCEEDED",
+    }
+    assert run.task_runs["reserve_stock"].error == "OutOfStock"
+    assert moto_task_states(order_saga, aws) == states
+    assert run.task_runs["release_stock"].result == {"released": False}
+    assert run.task_runs["refund_card"].result["voided"] is True
+
+    for events in (run.events, [history_event(e) for e in aws.events]):
+        states_entered = entered(events)
+        names = [name for name, _ in states_entered]
+        # Only the failure path builds the document, and then goes where the task goes.
+        assert names[:4] == [
+            "reserve_stock",
+            "reserve_stock failed: defaults",
+            "reserve_stock failed",
+            "charge_card",
+        ]
+        # What the Pass states Defaults and Start built before the first task, and its Catch
+        # then wrote its failure into: the parameters (the input's order wins over the
+        # default), an empty value where each task's Catch writes, the failure in the first's.
+        empty = {"value": {}}
+        assert states_entered[3][1] == {
+            "params": {"order": OUT_OF_STOCK},
+            "results": {
+                "reserve_stock": {"value": {"orchestrator_failed": first_failure(events)}},
+                "charge_card": empty,
+                "ship_order": empty,
+                "release_stock": empty,
+                "refund_card": empty,
+                "close_order": empty,
+            },
+        }
+
+
 def test_plan_prints_what_the_control_flow_added() -> None:
     from typer.testing import CliRunner
 
@@ -115,6 +183,10 @@ def test_plan_prints_what_the_control_flow_added() -> None:
     assert result.exit_code == 0, result.output
     assert "control flow added" in result.output
     assert "6 Catch" in result.output and "Choice" in result.output
+    # No state builds the document before the first task: two Pass states (and a Fail for a
+    # ParameterReadError) follow its Catch, on its failure path only.
+    assert START_REASON not in result.output
+    assert f"3 {FAILED_START_REASON}" in result.output
 
 
 def test_the_cli_shows_compensated_runs_and_exits_1(

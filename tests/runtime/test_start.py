@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from orchestrator.contract import PARAMETER_READ_ERROR
 from orchestrator.runtime.handler import execute_task
 from orchestrator.runtime.start import ParameterReadError
 
@@ -40,3 +41,8 @@ def test_a_missing_part_names_the_parameter() -> None:
 def test_an_input_that_is_not_an_object_is_refused() -> None:
     with pytest.raises(ParameterReadError, match="JSON object"):
         execute_task(echo, event([1, 2], {"a": 1}))
+
+
+def test_the_error_a_first_tasks_catch_lets_end_the_run_is_this_exceptions_name() -> None:
+    # The handler reports an exception by its class name (runtime/error_payload.py).
+    assert ParameterReadError.__name__ == PARAMETER_READ_ERROR
