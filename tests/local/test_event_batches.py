@@ -3,18 +3,25 @@ or gaps, and the histories of a store written before batches read completely aft
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import tempfile
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from orchestrator import Flow
+from orchestrator import task as sdk_task
+from orchestrator.contract import STORE_ENV
 from orchestrator.engine import HistoryEvent
 from orchestrator.engine.execution import Execution
+from orchestrator.local import recorder
 from orchestrator.local.schema import SCHEMA_VERSION
 from orchestrator.local.store import RunStore
 
@@ -227,3 +234,41 @@ def test_events_an_older_orchestrator_wrote_for_a_batched_run_are_read_with_its_
         (3, None),
         (4, "older"),
     ]
+
+
+def test_a_flow_written_while_it_runs_has_batches_without_duplicates_or_gaps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each task waits until the store shows it scheduled: the recorder wrote the run at least
+    once per task while it went, each write one row following the last."""
+    path = tmp_path / "runs.sqlite"
+    monkeypatch.setenv(STORE_ENV, str(path))
+    monkeypatch.setattr(recorder, "BATCH_EVENTS", 1)  # write what is new at every poll
+
+    @sdk_task
+    def step(x: int) -> int:
+        for _ in range(600):  # the store's thread writes within POLL_SECONDS; wait up to 60 s
+            reader = RunStore(path, readonly=True)
+            try:
+                (listed,) = reader.list()
+                events = reader.get(listed.name).events
+            finally:
+                reader.close()
+            if sum(e.type == "TaskScheduled" for e in events) > x:
+                return x + 1
+            threading.Event().wait(0.1)
+        raise AssertionError("the run's history was not written while it ran")
+
+    with Flow("written while running") as flow:
+        step(step(step(0)))
+
+    done = flow.run()
+    assert done.state == "SUCCEEDED"
+    db = sqlite3.connect(path)
+    rows = db.execute("SELECT first_id, last_id FROM event_batches ORDER BY first_id").fetchall()
+    db.close()
+    assert len(rows) > 3  # the start, a write while each task ran, the end
+    assert rows[0][0] == 1 and rows[-1][1] == len(done.events)
+    assert all(later[0] == earlier[1] + 1 for earlier, later in itertools.pairwise(rows))
+    stored = RunStore(path).get(done.run_id).events
+    assert as_tuples(stored) == as_tuples(done.events)
