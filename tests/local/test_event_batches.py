@@ -1,5 +1,6 @@
 """The run store's history as batches (schema 2): exact round trips, appends without duplicates
-or gaps, and the histories of a store written before batches read completely after migration."""
+or gaps, the histories of a store written before batches read completely after migration, and
+the recorder writing a run's batches while it goes and its end however the threads interleave."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from orchestrator.contract import STORE_ENV
 from orchestrator.engine import HistoryEvent
 from orchestrator.engine.execution import Execution
 from orchestrator.local import recorder
+from orchestrator.local.recorder import Recorder
 from orchestrator.local.schema import SCHEMA_VERSION
 from orchestrator.local.store import RunStore
 
@@ -272,3 +274,42 @@ def test_a_flow_written_while_it_runs_has_batches_without_duplicates_or_gaps(
     assert all(later[0] == earlier[1] + 1 for earlier, later in itertools.pairwise(rows))
     stored = RunStore(path).get(done.run_id).events
     assert as_tuples(stored) == as_tuples(done.events)
+
+
+class _TimedOutWake:
+    """The store thread's wake, its first wait timing out just as the run ends and the recorder
+    closes (before the thread clears the wake, which so loses their wake-ups): the interleaving
+    a loaded machine makes, played in order."""
+
+    def __init__(self, recorder: Recorder, running: Execution) -> None:
+        self.recorder, self.running, self.waits = recorder, running, 0
+
+    def wait(self, timeout: float) -> bool:
+        self.waits += 1
+        if self.waits == 1:
+            self.running.events.append(event(len(self.running.events) + 1))
+            self.running.status = "SUCCEEDED"
+            self.recorder.record(self.running)  # the engine's last record
+            self.recorder._closing = True  # close(), before its join
+        return False
+
+    def set(self) -> None:
+        return None
+
+    def clear(self) -> None:
+        return None
+
+
+def test_the_end_of_a_run_recorded_as_the_store_thread_times_out_is_still_written(
+    tmp_path: Path,
+) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    running = execution([event(1)], status="RUNNING")
+    keeper = Recorder(store)
+    keeper._wake = _TimedOutWake(keeper, running)  # type: ignore[assignment]
+    keeper.record(running)  # written at once; then the store's thread starts
+    assert keeper._writer is not None
+    keeper._writer.join(60)
+    stored = store.get("run-1")
+    assert stored.status == "SUCCEEDED"
+    assert [e.id for e in stored.events] == [1, 2]
