@@ -16,7 +16,9 @@ from typing import Protocol
 
 
 class Clock(Protocol):
-    def now(self) -> datetime: ...
+    def now(self) -> datetime:
+        """The time now: an aware datetime in UTC (history timestamps, `$$` times; the run
+        store keeps them as microseconds since the epoch)."""
 
     def sleep(self, seconds: float, interrupt: threading.Event | None = None) -> None:
         """Spend `seconds`; a real sleep returns early when `interrupt` is set."""

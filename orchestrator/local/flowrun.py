@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,7 +39,17 @@ from orchestrator.runtime.results import local_store, resolve_refs
 from orchestrator.runtime.upstream import marker_state, strip_markers
 
 _TERMINAL_FAILURES = {"TaskFailed": "FAILED", "TaskTimedOut": "TIMED_OUT"}
-_ENTERED, _EXITED, _OTHER = "entered", "exited", "other"  # what an event type says of its state
+# What an event type says of its task: a state entered or exited, an attempt (a task scheduled),
+# the item a Map iteration runs, a failure; or nothing (_PASSING: only its place in the history).
+_ENTERED, _EXITED, _SCHEDULED, _ITERATION = "entered", "exited", "scheduled", "iteration"
+_FAILURE, _MAP_FAILED, _PASSING = "failure", "map failed", "passing"
+_ROLES = {
+    "TaskScheduled": _SCHEDULED,
+    "LambdaFunctionScheduled": _SCHEDULED,
+    "MapIterationStarted": _ITERATION,
+    **dict.fromkeys(_TERMINAL_FAILURES, _FAILURE),
+    "MapStateFailed": _MAP_FAILED,
+}
 
 
 @dataclass(frozen=True)
@@ -296,74 +307,64 @@ def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, Task
     states where the history holds them (an inline Map's, not a Distributed Map's children on
     AWS). A fused Map that fails is the failure of the task whose item failed; the chain's other
     tasks stay NOT_RUN, as the Map stopped them."""
-    fusion = fusion_of(graph)
+    layout = _layout_of(graph)
+    fusion, mapped, node_of_state = layout.fusion, layout.mapped, layout.node_of_state
     fused_items: dict[str, dict[int, Any]] = {m: {} for m in fusion.inner}
     runs = {n.id: TaskRun(id=n.id, task=n.task_name) for n in graph.nodes}
-    mapped = {n.id for n in graph.nodes if n.is_map}
-    node_of_state = {n.id: n.id for n in graph.nodes}
-    node_of_state.update({f"{n.id} item": n.id for n in graph.nodes if n.is_map})
-    # A gate's outcome states record the task as skipped or trigger-failed (planner/control.py);
-    # the state after a caught first task that failed, as failed (planner/start.py).
-    outcome_of_state = {
-        name: n.id
-        for n in graph.nodes
-        for name in (f"{n.id} skipped", f"{n.id} trigger failed", failed_start_name(n.id))
-    }
     state_of = StateAttribution()
     # An iteration's first state follows its MapIterationStarted: which item it is, so an item
     # a redrive runs again is counted once.
     item_of: dict[int, int] = {}
     items_seen: set[tuple[str, int]] = set()
     outcome_of: dict[str | None, str | None] = {}  # _outcome_node, once per state name
-    kinds: dict[str, str] = {}  # event type → _ENTERED, _EXITED or _OTHER, once per type
+    roles = dict(_ROLES)  # event type → what it says of its task; others are added once each
     for event in events:
-        state = state_of(event)
-        if event.type == "MapIterationStarted":
-            item_of[event.id] = int(event.details.get("index", -1))
-        if state in outcome_of:
-            outcome = outcome_of[state]
-        else:
-            outcome = outcome_of[state] = _outcome_node(state, outcome_of_state)
-        kind = kinds.get(event.type)
-        if kind is None:
-            kind = kinds[event.type] = (
-                _ENTERED
-                if event.type.endswith("StateEntered")
-                else (_EXITED if event.type.endswith("StateExited") else _OTHER)
-            )
-        if outcome is not None and kind is _EXITED:
-            _record(runs[outcome], event, outcome, mapped)
+        state = state_of(event)  # every event: a later one may follow it in its chain
+        role = roles.get(event.type)
+        if role is None:
+            role = roles[event.type] = _role_of(event.type)
+        if role is _PASSING:
             continue
-        node = node_of_state.get(state or "")
+        if role is _ITERATION:
+            item_of[event.id] = int(event.details.get("index", -1))
+            continue
+        if role is _EXITED:
+            if state in outcome_of:
+                outcome = outcome_of[state]
+            else:
+                outcome = outcome_of[state] = _outcome_node(state, layout.outcome_of_state)
+            if outcome is not None:
+                _record(runs[outcome], event, outcome, mapped)
+                continue
+        node = node_of_state.get(state) if state is not None else None
         if node is None:
             continue
         run = runs[node]
         top_level = state == node
-        if node in fused_items and not top_level:
-            if kind is _ENTERED:
+        if role is _ENTERED:
+            if top_level or node in fused_items:
                 run.started = run.started or event.timestamp
-            elif kind is _EXITED:
+            if not top_level and event.type == "TaskStateEntered":  # a Map iteration's task
+                item = item_of.get(event.previous_event_id)
+                if item is None or (node, item) not in items_seen:
+                    run.iterations = (run.iterations or 0) + 1
+                if item is not None:
+                    items_seen.add((node, item))
+        elif role is _EXITED:
+            if top_level:
+                _record(run, event, node, mapped)
+                for member in fusion.chain(node)[:-1]:
+                    _record_fused(runs[member], run, fused_items[member])
+            elif node in fused_items:
                 _fused_item(fused_items[node], event, node)
-        if kind is _ENTERED and top_level:
-            run.started = run.started or event.timestamp
-        elif kind is _EXITED and top_level:
-            _record(run, event, node, mapped)
-            for member in fusion.chain(node)[:-1]:
-                _record_fused(runs[member], run, fused_items[member])
-        elif event.type in ("TaskScheduled", "LambdaFunctionScheduled"):
+        elif role is _SCHEDULED:
             run.attempts += 1
-        elif event.type == "TaskStateEntered":  # a Map iteration's task state
-            item = item_of.get(event.previous_event_id)
-            if item is None or (node, item) not in items_seen:
-                run.iterations = (run.iterations or 0) + 1
-            if item is not None:
-                items_seen.add((node, item))
-        elif event.type in _TERMINAL_FAILURES:
+        elif role is _FAILURE:
             run.error = event.details.get("error")
             run.cause = event.details.get("cause")
             run.state = _TERMINAL_FAILURES[event.type]
             run.finished = event.timestamp
-        elif event.type == "MapStateFailed":
+        elif role is _MAP_FAILED:
             run.finished = event.timestamp
             if run.state == "NOT_RUN" and not _chain_failed(fusion, node, runs):
                 run.state = "FAILED"
@@ -372,6 +373,58 @@ def task_runs_of(graph: FlowGraph, events: list[HistoryEvent]) -> dict[str, Task
             run.error = None
             run.cause = run.cause if run.state == "SKIPPED" else None
     return runs
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What summarising a history needs of the graph alone: the same for every run of it."""
+
+    fusion: Fusion
+    mapped: frozenset[str]
+    #: A state's name → the task it runs: the task's own, or a Map's iteration ("<id> item").
+    node_of_state: dict[str, str]
+    #: A gate's outcome states → the task they record as skipped or trigger-failed
+    #: (planner/control.py).
+    outcome_of_state: dict[str, str]
+
+
+# The layouts of the graphs last summarised, by identity (graphs are frozen, but not hashable:
+# their nodes hold dicts); each kept with its graph, so that an id is not reused while cached.
+_LAYOUTS: dict[int, tuple[FlowGraph, _Layout]] = {}
+_LAYOUTS_KEPT = 64
+
+
+def _layout_of(graph: FlowGraph) -> _Layout:
+    cached = _LAYOUTS.get(id(graph))
+    if cached is not None and cached[0] is graph:
+        return cached[1]
+    node_of_state = {n.id: n.id for n in graph.nodes}
+    node_of_state.update({f"{n.id} item": n.id for n in graph.nodes if n.is_map})
+    layout = _Layout(
+        fusion=fusion_of(graph),
+        mapped=frozenset(n.id for n in graph.nodes if n.is_map),
+        node_of_state=node_of_state,
+        # A gate's outcome states record the task as skipped or trigger-failed
+        # (planner/control.py); the state after a caught first task that failed, as failed
+        # (planner/start.py).
+        outcome_of_state={
+            name: n.id
+            for n in graph.nodes
+            for name in (f"{n.id} skipped", f"{n.id} trigger failed", failed_start_name(n.id))
+        },
+    )
+    if len(_LAYOUTS) >= _LAYOUTS_KEPT:
+        _LAYOUTS.clear()
+    _LAYOUTS[id(graph)] = (graph, layout)
+    return layout
+
+
+def _role_of(event_type: str) -> str:
+    if event_type.endswith("StateEntered"):
+        return _ENTERED
+    if event_type.endswith("StateExited"):
+        return _EXITED
+    return _PASSING
 
 
 def _outcome_node(state: str | None, outcome_of_state: dict[str, str]) -> str | None:
@@ -383,7 +436,7 @@ def _outcome_node(state: str | None, outcome_of_state: dict[str, str]) -> str | 
     return found
 
 
-def _record(run: TaskRun, event: HistoryEvent, node: str, mapped: set[str]) -> None:
+def _record(run: TaskRun, event: HistoryEvent, node: str, mapped: AbstractSet[str]) -> None:
     """The task's state as its value in the document says (a marker, or a result)."""
     doc = _parsed(event.details.get("output"))
     if _caught_error(doc):  # its TaskFailed event recorded the failure

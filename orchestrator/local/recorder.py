@@ -85,13 +85,20 @@ class Recorder:
     def _write_behind(self) -> None:
         waited = 0.0
         while True:
-            woken = self._wake.wait(POLL_SECONDS)
-            self._wake.clear()
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()  # (a wake set between the wait and here is lost: see below)
             waited += POLL_SECONDS
+            # Read before the write: the run's last record() comes before close(), so once
+            # closing is seen its record is too, and written now.
             closing = self._closing
             execution = self.last
             pending = 0 if execution is None else len(execution.events) - self._written
-            if woken or pending >= BATCH_EVENTS or (pending > 0 and waited >= FLUSH_SECONDS):
+            if (
+                closing
+                or self._changed  # record() was called: not `woken`, which can be lost
+                or pending >= BATCH_EVENTS
+                or (pending > 0 and waited >= FLUSH_SECONDS)
+            ):
                 self._write()
                 waited = 0.0
             if closing or self.store is None:

@@ -15,6 +15,10 @@ The store must never lose or hide history, and never be the reason a command sho
   in `definitions`), where it stopped (`progress`), its redrive count and date. A store made
   before redrive gets these columns when it is next opened for writing (`schema.migrate`),
   keeping every row; opened read-only, it reads them as absent.
+* A run's history is written as it goes in batches (`schema.EVENT_BATCHES`): each write of a
+  run adds one row holding all its new events, encoded by one call of the C JSON encoder with
+  timestamps as integers (a row per event, or an ISO date per event, cost as much as running
+  the engine). Histories an earlier version wrote one row per event are read as they were.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import threading
 from _json import make_encoder as c_make_encoder
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
@@ -39,7 +43,7 @@ from orchestrator.engine.history import HistoryEvent
 from orchestrator.errors import StoreError
 from orchestrator.local.schema import (
     COLUMNS,
-    INSERT_EVENT,
+    INSERT_EVENT_BATCH,
     INSERT_EXECUTION,
     SCHEMA,
     UPDATE_EXECUTION,
@@ -47,7 +51,9 @@ from orchestrator.local.schema import (
 )
 
 BUSY_TIMEOUT_SECONDS = 30.0
-_Rows = list[tuple[Any, ...]]  # (`list` is a method name inside RunStore)
+# (`list` is a method name inside RunStore)
+_Rows = list[tuple[Any, ...]]
+_History = list[HistoryEvent]
 PROCESS_EXITED = "ProcessExited"
 
 _OTHER_FILE = f", or set {STORE_ENV} to another file"
@@ -57,10 +63,10 @@ def _not_json(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# One C encoder for every event's details, made once (`json.dumps` with options builds a
-# JSONEncoder, and that a C encoder, per call: as much as encoding the event); no markers, so
-# that the threads writing runs can share it (details are trees).
-_ENCODE_DETAILS = c_make_encoder(
+# One C encoder for every batch of events, made once (`json.dumps` with options builds a
+# JSONEncoder, and that a C encoder, per call); no markers, so that the threads writing runs can
+# share it (events are trees).
+_ENCODE_EVENTS = c_make_encoder(
     None, _not_json, encode_basestring, None, ": ", ", ", False, False, True
 )
 
@@ -155,16 +161,18 @@ class RunStore:
         )
         arn = execution.execution_arn
         events = list(execution.events)  # a snapshot: other lanes may still be appending
-        rows = _event_rows(arn, events[since:])
+        batch = _event_batch(events[since:])
         with self._errors(), self._lock, self._writable() as db:
             if digest is not None:
                 db.execute("INSERT OR IGNORE INTO definitions VALUES (?,?)", (digest, definition))
             if since == 0:
                 db.execute(INSERT_EXECUTION, row)
                 db.execute("DELETE FROM events WHERE execution = ?", (arn,))
+                db.execute("DELETE FROM event_batches WHERE execution = ?", (arn,))
             else:  # the definition column keeps the digest written with the first record
                 db.execute(UPDATE_EXECUTION, row[3:11] + row[12:] + (arn,))
-            db.executemany(INSERT_EVENT, rows)
+            if batch is not None:
+                db.execute(INSERT_EVENT_BATCH, (arn, *batch))
             if execution.status == "RUNNING":
                 owner = (arn, socket.gethostname(), os.getpid())
                 db.execute("INSERT OR REPLACE INTO owners VALUES (?,?,?)", owner)
@@ -204,12 +212,7 @@ class RunStore:
                 raise KeyError(f"{problem} {key!r}")
             record = dict(zip(COLUMNS, rows[0], strict=True))
             arn, status = record["arn"], record["status"]
-            assert self._db is not None  # _matching found a row
-            events = self._db.execute(
-                "SELECT id, previous_id, timestamp, type, details FROM events "
-                "WHERE execution = ? ORDER BY id",
-                (arn,),
-            ).fetchall()
+            events = self._events(arn)
             definition = self._definition(record["definition"])
             gone = self._gone({arn} if status == "RUNNING" else set())
         start_date = datetime.fromisoformat(record["start"])
@@ -223,10 +226,7 @@ class RunStore:
             cause=record["cause"],
             start_date=start_date,
             stop_date=_when(record["stop"]) or start_date,
-            events=[
-                HistoryEvent(i, p, datetime.fromisoformat(t), type_, json.loads(d))
-                for i, p, t, type_, d in events
-            ],
+            events=events,
             state_machine=record["state_machine"],
             recorded_delays=[(s, float(d)) for s, d in _loads(record["delays"]) or []],
             redrive_count=int(record["redrive_count"] or 0),
@@ -252,6 +252,47 @@ class RunStore:
                 (pattern, pattern),
             ).fetchall()
         return rows
+
+    def _events(self, arn: str) -> _History:
+        """The execution's history in id order: its batches, and the rows of an earlier version's
+        `events` table (an older `orchestrator` writes them, also into a migrated store)."""
+        assert self._db is not None  # the execution was found
+        one_per_row = [
+            HistoryEvent(i, p, datetime.fromisoformat(t), type_, json.loads(d))
+            for i, p, t, type_, d in self._db.execute(
+                "SELECT id, previous_id, timestamp, type, details FROM events "
+                "WHERE execution = ? ORDER BY id",
+                (arn,),
+            )
+        ]
+        if not self._has_table("event_batches"):
+            return one_per_row
+        batched = [
+            HistoryEvent(i, p, _EPOCH + _MICROSECOND * t, type_, details)
+            for (text,) in self._db.execute(
+                "SELECT events FROM event_batches WHERE execution = ? ORDER BY first_id", (arn,)
+            )
+            for i, p, t, type_, details in json.loads(text)
+        ]
+        if not one_per_row:
+            return batched
+        if not batched:
+            return one_per_row
+        # Both only when an older orchestrator recorded again a run this version recorded: its
+        # rows are the later record of the events they hold.
+        by_id = {e.id: e for e in batched} | {e.id: e for e in one_per_row}
+        return [by_id[i] for i in sorted(by_id)]
+
+    def _has_table(self, name: str) -> bool:
+        """Whether the store has the table, looked up again while it does not (another process
+        may have migrated the store since this read-only one opened it)."""
+        if name not in self._tables and self._db is not None:
+            found = self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            ).fetchone()
+            if found:
+                self._tables.add(name)
+        return name in self._tables
 
     def _definition(self, digest: str | None) -> str | None:
         if digest is None or self._db is None or "definitions" not in self._tables:
@@ -360,19 +401,21 @@ def _process_exited(execution: Execution, pid: int) -> Execution:
     )
 
 
-def _event_rows(arn: str, events: Sequence[HistoryEvent]) -> list[tuple[Any, ...]]:
-    encode = _ENCODE_DETAILS
-    return [
-        (
-            arn,
-            e.id,
-            e.previous_event_id,
-            e.timestamp.isoformat(),
-            e.type,
-            "".join(encode(e.details, 0)),
-        )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _event_batch(events: Sequence[HistoryEvent]) -> tuple[int, int, str] | None:
+    """A row of `event_batches` without its execution: the first and last event id, and the
+    events as one JSON array (None for no events)."""
+    if not events:
+        return None
+    epoch, microsecond = _EPOCH, _MICROSECOND
+    compact = [
+        [e.id, e.previous_event_id, (e.timestamp - epoch) // microsecond, e.type, e.details]
         for e in events
     ]
+    return events[0].id, events[-1].id, "".join(_ENCODE_EVENTS(compact, 0))
 
 
 def _when(text: str | None) -> datetime | None:

@@ -222,16 +222,18 @@ class Project:
 
     def history(self) -> dict[str, tuple[str, int]]:
         """Every run in the default store: name → (status, number of events)."""
+        from orchestrator.local.store import RunStore
+
         db = sqlite3.connect(self.store)
         try:
-            runs = db.execute("SELECT name, status FROM executions").fetchall()
-            counts = dict(
-                db.execute("SELECT execution, count(*) FROM events GROUP BY execution").fetchall()
-            )
-            arns = dict(db.execute("SELECT name, arn FROM executions").fetchall())
+            runs = db.execute("SELECT arn, name, status FROM executions").fetchall()
         finally:
             db.close()
-        return {name: (status, counts.get(arns[name], 0)) for name, status in runs}
+        store = RunStore(self.store, readonly=True)
+        try:
+            return {name: (status, len(store.get(arn).events)) for arn, name, status in runs}
+        finally:
+            store.close()
 
 
 @pytest.fixture

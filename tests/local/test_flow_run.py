@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
 from functions.dynamic_shards import dynamic_shards, get_data_shards, process_shard
 from orchestrator import Flow, Parameter, ParameterError, exponential_backoff, flow, task
-from orchestrator.local import default_store
+from orchestrator.local import default_store, flowrun
 from orchestrator.local.store import RunStore
 
 
@@ -134,3 +135,17 @@ def test_with_flow_result_is_every_task_result_and_runs_are_stored() -> None:
 def test_calling_a_flow_like_a_function_says_how_to_run_it() -> None:
     with pytest.raises(TypeError, match=r"\.run\(\*\*params\)"):
         dynamic_shards(seed=1)
+
+
+def test_a_graph_summarised_again_reads_the_same_and_its_layout_is_kept() -> None:
+    with Flow("summarised twice") as f:
+        add(add(1, 1), 10)
+    first = f.run(clock="virtual")
+    graph = f.graph
+    layout = flowrun._layout_of(graph)
+    assert flowrun._layout_of(graph) is layout  # computed once per graph
+    again = flowrun.task_runs(graph, first.execution)
+    assert again == first.task_runs
+    copy = replace(graph)  # an equal graph, another object: its own layout, the same summary
+    assert flowrun._layout_of(copy) is not layout
+    assert flowrun.task_runs(copy, first.execution) == first.task_runs

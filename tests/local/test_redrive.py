@@ -27,6 +27,7 @@ from orchestrator.local import (
     redrive_run,
     run_flow,
 )
+from orchestrator.local.schema import SCHEMA_VERSION
 from orchestrator.local.store import PROCESS_EXITED
 
 CALLS: list[object] = []
@@ -243,7 +244,7 @@ def test_an_old_store_is_migrated_without_losing_history(tmp_path: Path) -> None
     db = sqlite3.connect(path)
     columns = {row[1] for row in db.execute("PRAGMA table_info(executions)")}
     assert {"definition", "progress", "redrive_count", "redrive_date"} <= columns
-    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     db.close()
     kept = store.get("old-run")
     assert [(e.id, e.type) for e in kept.events] == [

@@ -65,13 +65,13 @@ def test_a_running_flow_is_visible_with_its_history_and_each_event_is_written_on
     every FLUSH_SECONDS) and when it stops: never one transaction per event, never an event
     twice; a reader sees the run RUNNING with the history so far."""
     written: list[int] = []
-    encode_rows = store_module._event_rows
+    encode_batch = store_module._event_batch
 
-    def spy(arn: str, events: list[HistoryEvent]) -> list[tuple[object, ...]]:
+    def spy(events: list[HistoryEvent]) -> tuple[int, int, str] | None:
         written.extend(e.id for e in events)
-        return encode_rows(arn, events)
+        return encode_batch(events)
 
-    monkeypatch.setattr(store_module, "_event_rows", spy)
+    monkeypatch.setattr(store_module, "_event_batch", spy)
     monkeypatch.setenv(STORE_ENV, str(tmp_path / "runs.sqlite"))
     release = threading.Event()
 
