@@ -88,7 +88,7 @@ class Plan:
         """One line: the synchronisation the planner added and what it is estimated to cost."""
         added = (
             f"{len(self.added)} {'dependency' if len(self.added) == 1 else 'dependencies'} added "
-            f"({', '.join(f'{b} waits for {a}' for a, b in self.added)})"
+            f"({waits_text(self.added)})"
             if self.added
             else "no dependency added"
         )
@@ -168,6 +168,18 @@ def plan_flow(
         return replace(plan, asl=parent, children=children, unsplit_bytes=size, history=history)
 
 
+#: How many added dependencies a note or summary names; past that, how many more there are (a
+#: G(n, p) DAG of 10,000 tasks gains hundreds of thousands: a line naming each one is no report).
+WAITS_NAMED = 20
+
+
+def waits_text(added: list[tuple[str, str]]) -> str:
+    """`b waits for a, …` for the dependencies the planner added, the first WAITS_NAMED named."""
+    named = ", ".join(f"{b} waits for {a}" for a, b in added[:WAITS_NAMED])
+    more = len(added) - WAITS_NAMED
+    return f"{named} and {more:,} more" if more > 0 else named
+
+
 @contextmanager
 def _compiling(tasks: int) -> Iterator[None]:
     """Room for a large flow. A DAG that is not series-parallel can nest Parallel states about
@@ -207,7 +219,7 @@ def _plan(graph: FlowGraph, durations: Mapping[str, float]) -> Plan:
     asl = writer.machine(structure.tree)
     notes = []
     if structure.added:
-        pairs = ", ".join(f"{b} waits for {a}" for a, b in structure.added)
+        pairs = waits_text(structure.added)
         notes.append(
             f"flow {graph.name!r} is not series-parallel; Step Functions can only fork and join, "
             f"so the planner added the synchronisation that lengthens the critical path least: "

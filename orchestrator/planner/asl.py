@@ -165,8 +165,12 @@ class AslWriter:
             for name, state in self.start_states(seeds):
                 seq.steps.append(Step(name, state))
             self.count(f"{START_REASON} ({self.start.blocked})", seq)
-        for extra in self.start_extras:  # the document's constants, known once all are
-            extra.update(self.document_extra())
+        if self.start_extras:  # the document's constants, known once all are
+            document_extra = self.document_extra()
+            for extra in self.start_extras:  # each its own copy, as document_extra() makes
+                extra.update(
+                    {k: dict(v) if k == "consts" else v for k, v in document_extra.items()}
+                )
         seq.extend(body)
         end = final_sequence(self.graph, self.control)
         self.count("states deciding the run's state from the reference tasks", end)

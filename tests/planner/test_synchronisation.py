@@ -164,3 +164,13 @@ def test_the_planner_weighs_estimates_and_the_durations_it_is_given() -> None:
     assert plan_flow(estimated).added == [("t3", "t2")]
     # An estimate= wins over a duration passed in.
     assert plan_flow(estimated, {"t0": 1, "t3": 1}).added == [("t3", "t2")]
+
+
+def test_a_report_names_the_first_added_dependencies_and_counts_the_rest() -> None:
+    from orchestrator.planner import WAITS_NAMED, waits_text
+
+    added = [(f"a{i}", f"b{i}") for i in range(WAITS_NAMED + 1_234)]
+    text = waits_text(added)
+    assert text.startswith("b0 waits for a0, b1 waits for a1, ")
+    assert text.endswith(f"b{WAITS_NAMED - 1} waits for a{WAITS_NAMED - 1} and 1,234 more")
+    assert waits_text(added[:2]) == "b0 waits for a0, b1 waits for a1"
