@@ -120,3 +120,31 @@ def test_ctrl_c_handled_on_another_thread_still_aborts_the_execution() -> None:
         release.set()
     assert recorded[-1].status == "ABORTED"
     assert recorded[-1].events[-1].type == "ExecutionAborted"
+
+
+def test_a_call_with_an_earlier_deadline_wakes_the_watchdog_sleeping_until_a_later_one() -> None:
+    """The watchdog sleeps until the earliest deadline it knows (engine/steps.py): a call
+    watched later with a sooner deadline must wake it, or it would overrun unnoticed."""
+    from orchestrator.engine.steps import Call, Steps, _Watchdog
+
+    watchdog = _Watchdog()
+
+    def steps() -> Steps[str]:
+        try:
+            yield Call(lambda: None, 0.05, lambda: TimeoutError("expired"))
+        except TimeoutError:
+            return "expired"
+        return "returned"
+
+    long_call = Call(lambda: None, 3600.0, lambda: TimeoutError("never"))
+    long_token = watchdog.watch(long_call, steps(), lambda result, error: None, None)
+    ended: list[Any] = []
+    done = threading.Event()
+    short = steps()
+    short_token = watchdog.watch(
+        next(short), short, lambda result, error: (ended.append(result), done.set()), None
+    )
+    assert done.wait(30), "the short call's deadline passed unnoticed"
+    assert ended == ["expired"]
+    assert not watchdog.settle(short_token)  # the watchdog settled it
+    assert watchdog.settle(long_token)  # still the caller's to settle
