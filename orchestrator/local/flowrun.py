@@ -91,15 +91,53 @@ class TaskRun:
         return (self.finished - self.started).total_seconds()
 
 
+#: What a FlowRun folds its history into when first asked: its task runs, and from them the
+#: flow's result.
+Fold = Callable[[], dict[str, TaskRun]]
+_UNSET: Any = object()
+
+
 @dataclass
 class FlowRun:
-    """The outcome of `flow.run()`."""
+    """The outcome of `flow.run()`.
+
+    `task_runs` (and `result`, where it is read from them) are folded from the history when
+    first read, not when the run ends: a run's caller often looks at its state only, and the
+    fold costs about as much per state as the engine's own bookkeeping. The history is complete
+    when the run returns, so the fold gives the same answer whenever it runs.
+    """
 
     flow: str
     execution: Execution
     params: dict[str, Any]
-    result: Any = None
-    task_runs: dict[str, TaskRun] = field(default_factory=dict)
+    #: Folds the history into task runs on first use (None: they were given).
+    fold: Fold | None = field(default=None, repr=False, compare=False)
+    #: The flow's result, given its task runs (None: `result` was given).
+    result_of: Callable[[Mapping[str, TaskRun]], Any] | None = field(
+        default=None, repr=False, compare=False
+    )
+    _task_runs: dict[str, TaskRun] | None = field(default=None, repr=False)
+    _result: Any = field(default=_UNSET, repr=False)
+
+    @property
+    def task_runs(self) -> dict[str, TaskRun]:
+        if self._task_runs is None:
+            self._task_runs = self.fold() if self.fold is not None else {}
+        return self._task_runs
+
+    @task_runs.setter
+    def task_runs(self, runs: dict[str, TaskRun]) -> None:
+        self._task_runs = runs
+
+    @property
+    def result(self) -> Any:
+        if self._result is _UNSET:
+            self._result = None if self.result_of is None else self.result_of(self.task_runs)
+        return self._result
+
+    @result.setter
+    def result(self, value: Any) -> None:
+        self._result = value
 
     @property
     def state(self) -> str:
@@ -248,18 +286,32 @@ def summarise(
     params: dict[str, Any],
     machines: StateMachines | None = None,
 ) -> FlowRun:
-    run = FlowRun(flow=graph.name, execution=execution, params=params)
-    run.task_runs = task_runs(graph, execution)
-    for child in machines.executions if machines is not None else ():
-        # A split flow's tasks ran in child executions, each with a history of its own.
-        ran = task_runs_of(graph, child.events)
-        run.task_runs.update({k: r for k, r in ran.items() if r.state != "NOT_RUN"})
-    run.result = flow_result(graph, execution.status, execution.output, run.task_runs)
+    def fold() -> dict[str, TaskRun]:
+        runs = task_runs(graph, execution)
+        for child in machines.executions if machines is not None else ():
+            # A split flow's tasks ran in child executions, each with a history of its own.
+            ran = task_runs_of(graph, child.events)
+            runs.update({k: r for k, r in ran.items() if r.state != "NOT_RUN"})
+        return runs
+
+    run = FlowRun(flow=graph.name, execution=execution, params=params, fold=fold)
+    result = flow_result(graph, execution.status, execution.output, None)
+    if result is _FROM_TASK_RUNS:
+        run.result_of = lambda runs: flow_result(graph, execution.status, execution.output, runs)
+    else:
+        run.result = result
     return run
 
 
-def flow_result(graph: FlowGraph, status: str, output: Any, runs: Mapping[str, TaskRun]) -> Any:
-    """What the flow returned, read from an execution's output (local, moto or AWS)."""
+#: `flow_result` without task runs, for a result that is read from them.
+_FROM_TASK_RUNS: Any = object()
+
+
+def flow_result(
+    graph: FlowGraph, status: str, output: Any, runs: Mapping[str, TaskRun] | None
+) -> Any:
+    """What the flow returned, read from an execution's output (local, moto or AWS); with
+    `runs` None, `_FROM_TASK_RUNS` where it must be read from the task runs instead."""
     if status != "SUCCEEDED":
         return None
     document = output if isinstance(output, dict) else {}
@@ -269,6 +321,8 @@ def flow_result(graph: FlowGraph, status: str, output: Any, runs: Mapping[str, T
         return value_of(graph.output, results, document.get("params", {}))
     # The output keeps only the final results (docs/data-contract.md); every task's value is in
     # the history, where its state exited.
+    if runs is None:
+        return _FROM_TASK_RUNS
     return {k: t.result for k, t in runs.items() if t.state == "SUCCEEDED"}
 
 

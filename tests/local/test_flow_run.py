@@ -149,3 +149,29 @@ def test_a_graph_summarised_again_reads_the_same_and_its_layout_is_kept() -> Non
     copy = replace(graph)  # an equal graph, another object: its own layout, the same summary
     assert flowrun._layout_of(copy) is not layout
     assert flowrun.task_runs(copy, first.execution) == first.task_runs
+
+
+def test_task_runs_and_the_result_are_folded_from_the_history_when_first_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """flow.run() returns without folding the history; the first read folds it, once, into
+    what an eager fold of the same history gives."""
+    with Flow("lazy fold") as lazy:
+        add(add(1, 2), 4)
+    folds: list[int] = []
+    real = flowrun.task_runs_of
+
+    def counted(graph, events):  # type: ignore[no-untyped-def]
+        folds.append(len(events))
+        return real(graph, events)
+
+    monkeypatch.setattr(flowrun, "task_runs_of", counted)
+    run = lazy.run()
+    assert run.succeeded and folds == []
+    # A `with Flow` block returns nothing: its result is every task's value, from the history.
+    assert run.result == {"add": 3, "add_2": 7}
+    assert folds == [len(run.events)]
+    assert {k: (r.state, r.result) for k, r in run.task_runs.items()} == {
+        k: (r.state, r.result) for k, r in real(lazy.graph, run.events).items()
+    }
+    assert folds == [len(run.events)]  # folded once
