@@ -40,3 +40,24 @@ class LazyContext:
         if document is None:
             document = self._document = self._build()
         return document
+
+
+class MapItemContext:
+    """`$$` as a Map's ItemSelector reads it for one item: the Map state's document plus
+    `Map.Item`. `$$.Map.Item.Index` and `$$.Map.Item.Value` are answered from its fields; the
+    document, for any other path, is built once (`__call__`)."""
+
+    __slots__ = ("index", "value", "_base", "_document")
+
+    def __init__(self, index: int, value: Any, base: dict[str, Any]) -> None:
+        self.index = index
+        self.value = value
+        self._base = base  # the Map state's `$$`, shared by its items: read, never written
+        self._document: dict[str, Any] | None = None
+
+    def __call__(self) -> dict[str, Any]:
+        document = self._document
+        if document is None:
+            item = {"Index": self.index, "Value": self.value}
+            document = self._document = {**self._base, "Map": {"Item": item}}
+        return document

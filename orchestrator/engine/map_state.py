@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .context_object import MapItemContext
 from .errors import RUNTIME, TOLERATED, DefinitionError, StatesError
 from .fanout import run_all
 from .fields import enum, obj, one_of, path, refuse_unknown
@@ -190,14 +191,8 @@ class MapState(RecoverableState):
             selector = self.selector
             if selector.uses_context:
                 base = context()
-
-                def item_context(index: int, item: Any) -> Callable[[], Any]:
-                    return lambda: {**base, "Map": {"Item": {"Index": index, "Value": item}}}
-
-                items = [
-                    selector.evaluate(effective, item_context(i, item))
-                    for i, item in enumerate(items)
-                ]
+                selected = selector.bind(effective)
+                items = [selected(MapItemContext(i, item, base)) for i, item in enumerate(items)]
             else:
                 items = [selector.evaluate(effective, context) for _ in items]
         if self.batcher is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .context_object import LazyContext
+from .context_object import LazyContext, MapItemContext
 from .errors import RUNTIME, DefinitionError, StatesError
 from .intrinsics import Call, evaluate, is_intrinsic, parse_intrinsic, uses_context
 from .jsonpath import Path, PathNotFound, compile_path, dumps
@@ -20,14 +20,66 @@ ContextFn = Callable[[], Any]
 Evaluator = Callable[[Any, ContextFn], Any]
 
 
+#: A top-level entry of an object template: (key, static, value or evaluator, reads `$$`).
+_Entry = tuple[str, bool, Any, bool]
+
+
 class Template:
     """`evaluate(document, context)` builds the template's value; `context` is called lazily."""
 
-    __slots__ = ("evaluate", "uses_context")
+    __slots__ = ("evaluate", "uses_context", "_entries")
 
     def __init__(self, template: Any) -> None:
         static, node, self.uses_context = _compile(template, "")
         self.evaluate: Evaluator = (lambda document, context: node) if static else node
+        self._entries: tuple[_Entry, ...] | None = None
+        if not static and isinstance(template, dict):
+            self._entries = tuple(_entries(template))
+
+    def bind(self, document: Any) -> Callable[[ContextFn], Any]:
+        """The template over `document`, for many contexts (a Map's ItemSelector, once per
+        item): the top-level fields that do not read `$$` are evaluated once, here, and shared
+        by every value it gives (the engine never mutates a JSON value in place). A field that
+        fails here fails each evaluation when it is reached, in field order, as it would have."""
+        entries = self._entries
+        if entries is None or not self.uses_context:
+            evaluate = self.evaluate
+            return lambda context: evaluate(document, context)
+        bound: list[tuple[str, bool, Any]] = []
+        for key, static, node, reads in entries:
+            if static or reads:
+                bound.append((key, static, node))
+                continue
+            try:
+                bound.append((key, True, node(document, _no_context)))
+            except StatesError as exc:
+                bound.append((key, False, _raising(exc)))
+        evaluate = _dict(tuple(bound))
+        return lambda context: evaluate(document, context)
+
+
+def _no_context() -> Any:
+    raise AssertionError("a field that reads no context called for it")
+
+
+def _raising(error: StatesError) -> Evaluator:
+    def evaluate(document: Any, context: ContextFn) -> Any:
+        raise StatesError(error.error, error.cause)
+
+    return evaluate
+
+
+def _entries(template: dict[str, Any]) -> list[_Entry]:
+    """An object template's top-level fields, compiled one by one (as `_compile` does)."""
+    out: list[_Entry] = []
+    for key, item in template.items():
+        if key.endswith(".$"):
+            evaluator, reads = _compile_expression(item, key)
+            out.append((key[:-2], False, evaluator, reads))
+        else:
+            static, node, reads = _compile(item, key)
+            out.append((key, static, node, reads))
+    return out
 
 
 def _compile(value: Any, field: str) -> tuple[bool, Any, bool]:
@@ -99,6 +151,15 @@ def _context_expression(path: Path, field: str, text: str) -> Evaluator:
         return _lookup(path, context(), field, text)
 
     steps = path.steps
+    if steps == ("Map", "Item", "Index") or steps == ("Map", "Item", "Value"):
+        index = steps[2] == "Index"
+
+        def map_item(document: Any, context: ContextFn) -> Any:
+            if type(context) is MapItemContext:
+                return context.index if index else context.value
+            return whole(document, context)
+
+        return map_item
     if steps == ("State", "Name"):
 
         def state_name(document: Any, context: ContextFn) -> Any:

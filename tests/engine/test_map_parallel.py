@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from orchestrator.engine import LambdaFunctionError
+from orchestrator.engine.context_object import MapItemContext
+from orchestrator.engine.template import Template
 
 from .conftest import machine, run, task
 
@@ -88,6 +90,95 @@ def test_map_items_path_item_selector_and_context() -> None:
         {"xs": ["a", "b"], "k": 9},
     )
     assert ex.output["out"] == [{"i": 0, "v": "a", "k": 9}, {"i": 1, "v": "b", "k": 9}]
+
+
+def test_item_selector_fields_with_and_without_the_item_context() -> None:
+    """`$.k` and an intrinsic over `$` are the same for every item; `$$.Map.Item.*` and a `$$`
+    intrinsic differ per item."""
+    ex = run(
+        machine(
+            M=mapped(
+                {"Type": "Pass", "End": True},
+                ItemsPath="$.xs",
+                ItemSelector={
+                    "v.$": "$$.Map.Item.Value",
+                    "n.$": "States.ArrayLength($.xs)",
+                    "pair.$": "States.Array($.k, $.k)",
+                    "ctx.$": "States.Array($$.Map.Item.Index, $$.State.Name)",
+                    "deep": {"value.$": "$$.Map.Item.Value.name", "k.$": "$.k"},
+                    "fixed": {"k.$": "$.k"},
+                },
+            )
+        ),
+        {"xs": [{"name": "a"}, {"name": "b"}, {"name": "c"}], "k": 9},
+    )
+    assert ex.status == "SUCCEEDED", ex.cause
+    assert ex.output == [
+        {
+            "v": {"name": x},
+            "n": 3,
+            "pair": [9, 9],
+            "ctx": [i, "M"],
+            "deep": {"value": x, "k": 9},
+            "fixed": {"k": 9},
+        }
+        for i, x in enumerate("abc")
+    ]
+
+
+def test_a_bound_selector_evaluates_fields_without_context_once() -> None:
+    """`Template.bind` (a Map's ItemSelector over the Map's input): the fields that read no
+    `$$` are evaluated once and shared by every item's value."""
+    selector = Template(
+        {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index", "pair.$": "States.Array($.k, 1)"}
+    )
+    bound = selector.bind({"k": 9})
+    first, second = (bound(MapItemContext(i, v, {})) for i, v in enumerate("ab"))
+    assert first == {"v": "a", "i": 0, "pair": [9, 1]}
+    assert second == {"v": "b", "i": 1, "pair": [9, 1]}
+    assert first["pair"] is second["pair"]
+    # Unbound, each evaluation builds its own.
+    again = selector.evaluate({"k": 9}, MapItemContext(0, "a", {}))
+    assert again == first and again["pair"] is not first["pair"]
+
+
+@pytest.mark.parametrize(
+    ("selector", "path"),
+    [
+        # Fields are evaluated in order: the first that fails names the error, whether or not
+        # it reads the context.
+        ({"v.$": "$$.Map.Item.Value.missing", "k.$": "$.missing"}, "$$.Map.Item.Value.missing"),
+        ({"k.$": "$.missing", "v.$": "$$.Map.Item.Value.missing"}, "$.missing"),
+        ({"v.$": "$$.Map.Item.Value", "k.$": "$.missing"}, "$.missing"),
+    ],
+)
+def test_a_failing_item_selector_field_fails_in_field_order(
+    selector: dict[str, str], path: str
+) -> None:
+    ex = run(
+        machine(M=mapped({"Type": "Pass", "End": True}, ItemsPath="$.xs", ItemSelector=selector)),
+        {"xs": [{"name": "a"}, {"name": "b"}]},
+    )
+    assert ex.status == "FAILED"
+    assert ex.error == "States.Runtime"
+    assert f"The JSONPath '{path}' specified for the field" in (ex.cause or "")
+
+
+def test_an_item_selector_that_would_fail_is_not_evaluated_for_no_item() -> None:
+    """ItemSelector applies to each item (developer guide, "ItemSelector (Map)"): a Map of no
+    item evaluates it never, so a path it lacks is no error."""
+    ex = run(
+        machine(
+            M=mapped(
+                {"Type": "Pass", "End": True},
+                ItemsPath="$.xs",
+                ItemSelector={"v.$": "$$.Map.Item.Value", "k.$": "$.missing"},
+            )
+        ),
+        {"xs": []},
+    )
+    assert ex.status == "SUCCEEDED"
+    assert ex.output == []
 
 
 def test_map_legacy_iterator_and_parameters() -> None:
