@@ -24,6 +24,9 @@ class HistoryEvent:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+_NO_TIME = datetime.min
+
+
 class StateAttribution:
     """Which state each history event belongs to, fed the events in id order.
 
@@ -111,11 +114,18 @@ class Recorder:
     def emit(
         self, previous: int, type_: str, details: dict[str, Any], scope: AbortScope | None
     ) -> int:
+        if scope is not None and scope.event.is_set():
+            raise BranchAborted()
+        # Made outside the lock, numbered and stamped inside it by C calls only: Python code
+        # under the lock (a dataclass __init__, a clock method) lets the interpreter switch
+        # threads while the lock is held, and every other lane then queues behind it.
+        event = HistoryEvent(0, previous, _NO_TIME, type_, details)
         with self._lock:
-            if self.closed or (scope is not None and scope.event.is_set()):
+            if self.closed:
                 raise BranchAborted()
             events = self.events
-            event = HistoryEvent(len(events) + 1, previous, self._now(), type_, details)
+            event.id = len(events) + 1
+            event.timestamp = self._now()
             events.append(event)
             # Called under the lock so observers see events in id order; keep hooks quick.
             if self._on_event is not None:
