@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.engine import LambdaFunctionError
+from orchestrator.engine import LambdaFunctionError, RealClock
 from orchestrator.engine.context_object import MapItemContext
 from orchestrator.engine.template import Template
 
@@ -313,3 +313,19 @@ def test_map_iteration_events() -> None:
 def test_items_path_must_be_an_array() -> None:
     ex = run(machine(M=mapped({"Type": "Pass", "End": True}, ItemsPath="$.x")), {"x": 1})
     assert ex.error == "States.Runtime"
+
+
+def test_concurrent_lanes_record_ids_and_timestamps_in_one_order() -> None:
+    """Events of a Map's concurrent iterations, on the real clock: ids consecutive, previous
+    ids earlier, and timestamps never decreasing in id order (AWS's history is one sequence)."""
+    ex = run(
+        machine(M=mapped(task(), ItemsPath="$.xs", MaxConcurrency=8)),
+        {"xs": list(range(200))},
+        clock=RealClock(),
+    )
+    assert ex.status == "SUCCEEDED"
+    assert [e.id for e in ex.events] == list(range(1, len(ex.events) + 1))
+    assert all(e.previous_event_id < e.id for e in ex.events)
+    stamps = [e.timestamp for e in ex.events]
+    assert stamps == sorted(stamps)
+    assert all(s.tzinfo is not None for s in stamps)
