@@ -28,12 +28,20 @@ def build(
 ) -> None:
     """Write infra/statemachines/*.asl.json and template.yaml for the project's flows."""
     from orchestrator.deploy.build import generate, stale, write
+    from orchestrator.durations import DURATIONS_FILE, read_durations, unknown_flows
     from orchestrator.planner import HistoryBudgetExceeded
 
     artifacts = generate(project.resolve())
     for b in artifacts.builds:
         for note in b.plan.notes:
             typer.echo(f"note: {note}", err=True)
+    recorded = read_durations(artifacts.config.root)
+    for name in unknown_flows(recorded, [b.graph.name for b in artifacts.builds]):
+        typer.echo(
+            f"note: {DURATIONS_FILE} records flow {name!r}, which [tool.orchestrator] flows "
+            "does not ship: nothing built reads its durations",
+            err=True,
+        )
         over = b.plan.history_warning()
         if over is not None:  # a `note:` line (cli/app.py shows warnings so)
             warnings.warn(over, HistoryBudgetExceeded, stacklevel=1)
