@@ -215,9 +215,8 @@ class Weights:
             )
         if self.defaulted:
             groups.append(f"{self.defaulted} default 1 s")
-        total = self.estimated + len(self.durations) + self.defaulted
-        first, _, rest = ", ".join(groups).partition(" ")
-        return f"weights: {first} {'task' if total == 1 else 'tasks'} {rest}"
+        first, _, rest = ", ".join(groups).partition(" ")  # "3", "from estimate=, 5 …"
+        return f"weights: {first} {'task' if first == '1' else 'tasks'} {rest}"
 
 
 def weights_of(graph: FlowGraph, root: Path | None) -> Weights:
