@@ -59,7 +59,8 @@ class Plan:
     #: (upstream, downstream) pairs the planner made wait that the flow does not order.
     added: list[tuple[str, str]] = field(default_factory=list)
     #: The machine's estimated makespan ÷ the flow's critical path, tasks taking their
-    #: `estimate=` (else 1 s): 1.0 unless the added synchronisation costs time.
+    #: `estimate=` (else their recorded duration, else 1 s): 1.0 unless the added
+    #: synchronisation costs time.
     makespan_ratio: float = 1.0
     #: The history events of one execution of each machine (`planner/history_budget.py`).
     history: HistoryEstimate | None = None

@@ -103,9 +103,26 @@ def chain(s1: float = 1.0, s2: float = 1.0, fail: bool = False):
 @flow
 def other(s1: float = 1.0):
     return first(s1)
+
+
+@task
+def inc(x: float) -> float:
+    CLOCK.advance(2)
+    return x + 1
+
+
+@task
+def double(x: float) -> float:
+    CLOCK.advance(4)
+    return 2 * x
+
+
+@flow
+def fused(xs: list = [1.0]):
+    return double.map(inc.map(xs))
 """
 
-RECORDED_N = {"a": 1, "b": 3, "c": 4, "d": 2}
+RECORDED_N: dict[str, float] = {"a": 1, "b": 3, "c": 4, "d": 2}
 
 
 class StepClock:
@@ -147,6 +164,10 @@ class Project:
     @property
     def module(self) -> ModuleType:
         return sys.modules[f"{self.package}.flows"]
+
+    def set_clock(self, clock: StepClock) -> None:
+        """The clock the flows' tasks advance."""
+        self.module.__dict__["CLOCK"] = clock
 
     @property
     def durations(self) -> Path:
@@ -351,7 +372,7 @@ def _run_chain(
     clock only the tasks (and a minute between runs) advance."""
     clock = clock or StepClock(START)
     flow = project.flow("chain")
-    project.module.CLOCK = clock
+    project.set_clock(clock)
     for s1, s2, fail in runs:
         clock.advance(60)
         run = flow.run(clock=clock, s1=s1, s2=s2, fail=fail)
@@ -366,7 +387,7 @@ def test_record_takes_the_median_of_the_latest_successful_runs(project: Project)
         [(100.0, 100.0, False), (1.0, 2.0, False), (3.0, 8.0, False), (2.0, 4.0, False)],
     )
     _run_chain(project, [(7.0, 0.5, True)], clock)
-    project.module.CLOCK = clock
+    project.set_clock(clock)
     clock.advance(60)
     assert project.flow("other").run(clock=clock, s1=50.0).succeeded
     result = cli("durations", "record", project.spec("chain"), "--runs", "3")
@@ -433,7 +454,7 @@ def test_record_from_a_deployed_stage_reads_its_step_functions_histories(
     clock = StepClock(START)
     monkeypatch.setattr(EventManager, "_get_current_timestamp", staticmethod(clock.now))
     flow = project.flow("chain")
-    project.module.CLOCK = clock
+    project.set_clock(clock)
     with MotoStepFunctions() as sfn:
         machine = deploy_flow(sfn, flow)
         runs = [(9.0, 9.0, False), (1.0, 6.0, False), (5.0, 2.0, False), (3.0, 4.0, True)]
@@ -460,3 +481,23 @@ def test_record_from_a_deployed_stage_reads_its_step_functions_histories(
     entry = json.loads(project.durations.read_text(encoding="utf-8"))["flows"]["chain"]
     assert entry["from"] == "stage test" and entry["runs"] == 2
     assert entry["tasks"] == {"first": 3.0, "second": 4.0}
+
+
+def test_the_tasks_of_a_fused_map_share_its_time(project: Project) -> None:
+    """One Map runs inc then double per item: the history times the Map, not each task."""
+    from orchestrator.local import default_store
+    from orchestrator.local.durations import local_samples
+    from orchestrator.planner.fusion import fusion_of
+
+    flow = project.flow("fused")
+    assert fusion_of(flow.graph).chains == {"double": ("inc", "double")}
+    clock = StepClock(START)
+    project.set_clock(clock)
+    assert flow.run(clock=clock).succeeded  # one item: 2 s of inc, then 4 s of double
+    store = default_store(readonly=True)
+    try:
+        samples = local_samples(store, flow.graph, 5)
+    finally:
+        store.close()
+    assert samples.runs == 1
+    assert samples.tasks == {"inc": [3.0], "double": [3.0]}
