@@ -35,6 +35,9 @@ def build(
     for b in artifacts.builds:
         for note in b.plan.notes:
             typer.echo(f"note: {note}", err=True)
+        over = b.plan.history_warning()
+        if over is not None:  # a `note:` line (cli/app.py shows warnings so)
+            warnings.warn(over, HistoryBudgetExceeded, stacklevel=1)
     recorded = read_durations(artifacts.config.root)
     for name in unknown_flows(recorded, [b.graph.name for b in artifacts.builds]):
         typer.echo(
@@ -42,9 +45,6 @@ def build(
             "does not ship: nothing built reads its durations",
             err=True,
         )
-        over = b.plan.history_warning()
-        if over is not None:  # a `note:` line (cli/app.py shows warnings so)
-            warnings.warn(over, HistoryBudgetExceeded, stacklevel=1)
     if check:
         problems = stale(artifacts)
         if problems:

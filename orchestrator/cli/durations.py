@@ -125,7 +125,7 @@ def _record_project(root: Path, flows: list[Flow], runs: int, target: AwsTarget 
             f"{'run' if samples.runs == 1 else 'runs'} in {where}"
         )
         if missing:
-            line += f"; not recorded (no successful run): {', '.join(missing)}"
+            line += f"; not recorded (no successful run of theirs in those): {', '.join(missing)}"
         typer.echo(line)
     if not recorded:
         return
