@@ -500,8 +500,9 @@ def test_plan_says_when_it_added_synchronisation_as_one_note(tmp_path: Path) -> 
         "note: flow 'N' is not series-parallel; Step Functions can only fork and join, so the "
         "planner added the synchronisation that lengthens the critical path least: "
         "d waits for a",
+        "weights: 4 tasks default 1 s",
         "synchronisation: 1 dependency added (d waits for a); estimated makespan ÷ critical path "
-        "1.00 (each task its estimate=, else 1 s)",
+        "1.00 (each task its estimate=, else its recorded duration, else 1 s)",
         # a's and b's results are both in the document when c runs: each offloads above half.
         "largest state document: at most 131,072 B of task results (2 at once, each stored by "
         "reference above 65,536 B), 0 B of constants, and the run's parameters (Step Functions' "

@@ -26,6 +26,7 @@ LAYERS = {
     "signals": 1,  # SKIP/FAIL: raised by tasks, recognised by the runtime
     "settings": 2,
     "graph": 3,
+    "durations": 3,  # durations.json: what the planner's callers weigh tasks by
     "planner": 4,
     "viz": 4,
     "runtime": 4,  # what a task Lambda imports: the contract, never the SDK

@@ -28,6 +28,7 @@ def build(
 ) -> None:
     """Write infra/statemachines/*.asl.json and template.yaml for the project's flows."""
     from orchestrator.deploy.build import generate, stale, write
+    from orchestrator.durations import DURATIONS_FILE, read_durations, unknown_flows
     from orchestrator.planner import HistoryBudgetExceeded
 
     artifacts = generate(project.resolve())
@@ -37,6 +38,13 @@ def build(
         over = b.plan.history_warning()
         if over is not None:  # a `note:` line (cli/app.py shows warnings so)
             warnings.warn(over, HistoryBudgetExceeded, stacklevel=1)
+    recorded = read_durations(artifacts.config.root)
+    for name in unknown_flows(recorded, [b.graph.name for b in artifacts.builds]):
+        typer.echo(
+            f"note: {DURATIONS_FILE} records flow {name!r}, which [tool.orchestrator] flows "
+            "does not ship: nothing built reads its durations",
+            err=True,
+        )
     if check:
         problems = stale(artifacts)
         if problems:

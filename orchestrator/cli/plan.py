@@ -30,6 +30,7 @@ def plan(flow: FlowSpec, output: OutputOption = None) -> None:
     summary = plan_.control_summary()
     if summary:  # on stderr: stdout stays the ASL document
         typer.echo(summary, err=True)
+    typer.echo(compiled.weights().summary(), err=True)  # what the synchronisation weighed
     typer.echo(plan_.synchronisation_summary(), err=True)
     slow = plan_.synchronisation_warning()
     if slow:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.contract import statemachine_path
+from orchestrator.durations import weights_of
 from orchestrator.errors import FlowDefinitionError, ScheduleError
 from orchestrator.graph import FlowGraph
 from orchestrator.loader import load_project_flows
@@ -67,7 +68,8 @@ def load_builds(config: ProjectSettings) -> list[FlowBuild]:
     for spec, graph in zip(config.flows, graphs, strict=True):
         check_importable(graph)
         check_schedule(graph)
-        plan = plan_flow(graph)
+        # The committed durations.json, as `flow.run()` reads it: never the run store.
+        plan = plan_flow(graph, weights_of(graph, config.root).durations)
         if plan.oversize is not None:  # over the definition quota, and cannot be split
             raise plan.oversize
         builds.append(FlowBuild(spec, graph, plan, _code_hash(graph, plan.text)))

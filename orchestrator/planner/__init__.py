@@ -59,7 +59,8 @@ class Plan:
     #: (upstream, downstream) pairs the planner made wait that the flow does not order.
     added: list[tuple[str, str]] = field(default_factory=list)
     #: The machine's estimated makespan ÷ the flow's critical path, tasks taking their
-    #: `estimate=` (else 1 s): 1.0 unless the added synchronisation costs time.
+    #: `estimate=` (else their recorded duration, else 1 s): 1.0 unless the added
+    #: synchronisation costs time.
     makespan_ratio: float = 1.0
     #: The history events of one execution of each machine (`planner/history_budget.py`).
     history: HistoryEstimate | None = None
@@ -94,7 +95,8 @@ class Plan:
         )
         return (
             f"synchronisation: {added}; estimated makespan ÷ critical path "
-            f"{self.makespan_ratio:.2f} (each task its estimate=, else 1 s)"
+            f"{self.makespan_ratio:.2f} (each task its estimate=, else its recorded duration, "
+            "else 1 s)"
         )
 
     def synchronisation_warning(self) -> str | None:
@@ -104,8 +106,9 @@ class Plan:
         return (
             f"the synchronisation Step Functions needs makes this flow's estimated makespan "
             f"{self.makespan_ratio:.2f}× its critical path (above {SLOW_SYNCHRONISATION}); "
-            f"give its tasks estimate= if they are unequal, or reshape the flow so that tasks "
-            f"sharing an upstream share all of it"
+            f"give its tasks estimate= if they are unequal (or record their durations: "
+            f"`orchestrator durations record`), or reshape the flow so that tasks sharing an "
+            f"upstream share all of it"
         )
 
     def history_summary(self) -> str | None:
@@ -142,8 +145,9 @@ def plan_flow(
 ) -> Plan:
     """Compile a flow graph to its state machine, with notes on what the planner had to add.
 
-    `durations` (node id → seconds) are what the planner weighs when it must add
-    synchronisation, for the tasks without `estimate=`; any other task counts as 1 s.
+    `durations` (node id → seconds: the project's recorded durations, `orchestrator.durations`)
+    are what the planner weighs when it must add synchronisation, for the tasks without
+    `estimate=`; any other task counts as 1 s.
     A machine over `max_definition_bytes` (Step Functions' quota unless lowered, for tests) is
     split into child machines that its parent starts one after the other (`planner/split.py`).
     """

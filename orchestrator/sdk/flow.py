@@ -24,6 +24,7 @@ from orchestrator.sdk.task import Task, _max_concurrency, _memory
 from orchestrator.sdk.tracing import REQUIRED, FlowBuilder, ParamRef
 
 if TYPE_CHECKING:
+    from orchestrator.durations import Weights
     from orchestrator.graph import FlowGraph
     from orchestrator.local import FlowRun, LocalMachine
     from orchestrator.planner import Plan
@@ -75,7 +76,7 @@ class Flow:
         self.module: str | None = getattr(fn, "__module__", None)
         self._builder: FlowBuilder | None = None
         self._graph: FlowGraph | None = None
-        self._plan: tuple[FlowGraph, Plan] | None = None
+        self._plan: tuple[FlowGraph, Plan, Weights] | None = None
         self._project: tuple[ProjectSettings | None] | None = None
         self._return: Any = None
         self.executor: Any = None
@@ -184,13 +185,26 @@ class Flow:
         return {call.task.key: call.task for call in self._trace().calls}
 
     def plan(self) -> Plan:
-        """The planner's output for this flow (ASL, notes, placeholders), computed once."""
+        """The planner's output for this flow (ASL, notes, placeholders), computed once.
+
+        Tasks are weighed as `orchestrator build` weighs them (`weights()`), so the machine a
+        local run compiles is the one that deploys."""
         graph = self.graph
         if self._plan is None or self._plan[0] is not graph:
+            from orchestrator.durations import weights_of
             from orchestrator.planner import plan_flow
 
-            self._plan = (graph, plan_flow(graph))
+            project = self.project()
+            weights = weights_of(graph, project.root if project is not None else None)
+            self._plan = (graph, plan_flow(graph, weights.durations), weights)
         return self._plan[1]
+
+    def weights(self) -> Weights:
+        """What the planner weighs each task by: its `estimate=`, else its duration recorded in
+        the project's durations.json (`orchestrator durations record`), else 1 s."""
+        self.plan()
+        assert self._plan is not None
+        return self._plan[2]
 
     def asl(self) -> dict[str, Any]:
         """The Step Functions state machine (ASL, JSONPath mode) this flow compiles to.

@@ -162,7 +162,8 @@ def task(fn: Any = None, /, **options: Any) -> Any:
       is invoked once per batch and calls the task for each item.
     - `estimate`: the task's expected duration (seconds or `timedelta`). When the flow is not
       series-parallel, the planner adds the synchronisation that lengthens the estimated
-      critical path least; a task without one counts as 1 s.
+      critical path least; a task without one weighs its duration recorded in the project's
+      durations.json (`orchestrator durations record`), else 1 s.
     """
     if fn is not None:
         if not callable(fn):

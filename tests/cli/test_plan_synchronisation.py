@@ -50,11 +50,12 @@ def plan_stderr(tmp_path: Path, a: float, d: float) -> list[str]:
 def test_plan_warns_when_the_synchronisation_costs_more_than_a_quarter(tmp_path: Path) -> None:
     lines = plan_stderr(tmp_path, a=2, d=2)
     assert "d waits for a" in lines[0] and lines[0].startswith("note: ")
-    assert lines[1] == (
+    assert lines[1] == "weights: 4 tasks from estimate="
+    assert lines[2] == (
         "synchronisation: 1 dependency added (d waits for a); estimated makespan ÷ critical "
-        "path 1.33 (each task its estimate=, else 1 s)"
+        "path 1.33 (each task its estimate=, else its recorded duration, else 1 s)"
     )
-    assert lines[2].startswith(
+    assert lines[3].startswith(
         "warning: the synchronisation Step Functions needs makes this flow's estimated makespan "
         "1.33× its critical path (above 1.25)"
     )
@@ -66,8 +67,8 @@ def test_plan_follows_the_estimates_and_does_not_warn_when_cheap(tmp_path: Path)
     # c, d) would take 4 + 3 = 7 s. What is added: c waits for d.
     lines = plan_stderr(tmp_path, a=4, d=3)
     assert lines[0].startswith("note: ") and lines[0].endswith("c waits for d")
-    assert lines[1] == (
+    assert lines[2] == (
         "synchronisation: 1 dependency added (c waits for d); estimated makespan ÷ critical "
-        "path 1.00 (each task its estimate=, else 1 s)"
+        "path 1.00 (each task its estimate=, else its recorded duration, else 1 s)"
     )
     assert not any(line.startswith("warning:") for line in lines)
