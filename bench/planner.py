@@ -1,8 +1,8 @@
 """Planner quality and compile time: how long the emitted machine runs against the critical
 path, and how long a large DAG takes to compile.
 
-    python bench/planner.py [--sizes 1000,3000,10000] [--repeats 3] [--shapes chain,fan,layered]
-                            [--quality 20,100,1000] [--seeds 30]
+    python bench/planner.py [--sizes 1000,3000,10000] [--repeats 3]
+                            [--shapes chain,fan,layered,gnp] [--quality 20,100,1000] [--seeds 30]
 
 Quality: random DAGs (series-parallel, layered of width 10 and fan-in 2, G(n, p) with two
 predecessors per task on average) whose tasks take lognormal durations (μ 0, σ 1), given to the
@@ -17,7 +17,8 @@ busy machine inflates less) and, as a ratio against a baseline measured in the s
 slower each shape compiles than a chain of the same size (the chain is the linear case), and the
 growth from the previous size. Machines are shared and noisy: read the ratios, and the load
 averages printed before and after. Graphs are built as plain data (no tracing), so only
-`plan_flow` is timed; the target is 1 s for each 10,000-task shape.
+`plan_flow` is timed; the target is 1 s for each 10,000-task shape (chain, fan, layered and
+G(n, p) DAGs).
 """
 
 from __future__ import annotations
@@ -147,7 +148,17 @@ def _summary(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} / {p90:.3f}"
 
 
-SHAPES: dict[str, Callable[[int], FlowGraph]] = {"chain": chain, "fan": fan, "layered": layered}
+def gnp(n: int, seed: int = 1) -> FlowGraph:
+    """A G(n, p) DAG with two predecessors per task on average: long edges, few clean cuts."""
+    return graph(gnp_deps(random.Random(seed), n))
+
+
+SHAPES: dict[str, Callable[[int], FlowGraph]] = {
+    "chain": chain,
+    "fan": fan,
+    "layered": layered,
+    "gnp": gnp,
+}
 
 
 def compile_seconds(g: FlowGraph, repeats: int) -> tuple[float, float]:

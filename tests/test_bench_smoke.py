@@ -65,7 +65,12 @@ def test_chain_result_is_right(bench: ModuleType) -> None:
 def test_planner_bench_runs_at_a_tiny_size() -> None:
     module = load("bench_planner", BENCH.parent / "planner.py")
     rows = module.main([30], repeats=1)
-    assert [(name, n) for name, n, _, _ in rows] == [("chain", 30), ("fan", 30), ("layered", 30)]
+    assert [(name, n) for name, n, _, _ in rows] == [
+        ("chain", 30),
+        ("fan", 30),
+        ("layered", 30),
+        ("gnp", 30),
+    ]
     assert all(seconds >= 0 for _, _, seconds, _ in rows)
 
 
