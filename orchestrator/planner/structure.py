@@ -29,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from orchestrator.planner.barriers import AddedDependencies
+
 
 @dataclass(frozen=True)
 class Leaf:
@@ -52,7 +54,7 @@ Tree = Leaf | Series | Parallel
 class Decomposition:
     tree: Tree
     # (upstream, downstream) pairs the tree enforces that the DAG did not ask for.
-    added: list[tuple[str, str]] = field(default_factory=list)
+    added: AddedDependencies = field(default_factory=AddedDependencies)
 
 
 def decompose(nodes: Sequence[str], deps: Mapping[str, Sequence[str]]) -> Decomposition:
@@ -117,7 +119,7 @@ class Decomposer:
             for c in self.succs[i]:
                 mask |= self.desc[c] | (1 << c)
             self.desc[i] = mask
-        self.added: list[tuple[str, str]] = []
+        self.added = AddedDependencies(self.order, self.desc)
 
     def run(self) -> Decomposition:
         tree = self.split(list(range(len(self.order))))
@@ -243,10 +245,7 @@ class Decomposer:
                 if len(sources) == 1
                 else Parallel(tuple([Leaf(self.order[i]) for i in sources]))
             )
-            order = self.order
-            for i in sorted([i for inner in component.above for i in inner.sources]):
-                preds = set(self.preds[i])
-                self.added += [(order[j], order[i]) for j in sources if j not in preds]
+            self.added.add(sources, sorted([i for c in component.above for i in c.sources]))
             if len(component.above) > 1:
                 parts.append(Parallel(tuple([self.walk(c, sinks) for c in component.above])))
                 break

@@ -45,6 +45,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from orchestrator.planner.barriers import AddedDependencies
 from orchestrator.planner.structure import (
     Decomposer,
     Tree,
@@ -73,7 +74,7 @@ class Structure:
     tree: Tree
     #: (upstream, downstream) pairs the tree enforces that the DAG does not imply: each forced
     #: cut's last tasks before it × its first tasks after it (the rest follows from those).
-    added: list[tuple[str, str]] = field(default_factory=list)
+    added: AddedDependencies = field(default_factory=AddedDependencies)
     #: The tree's estimated makespan and the DAG's critical path, in the same seconds.
     makespan: float = 0.0
     critical_path: float = 0.0
@@ -133,9 +134,7 @@ class _Weighted(Decomposer):
         last, first = set(p), set(q)
         maxima = [i for i in p if not any(c in last for c in self.succs[i])]
         minima = [i for i in q if not any(d in first for d in self.preds[i])]
-        order = self.order
-        for j in minima:
-            self.added += [(order[i], order[j]) for i in maxima if not self.desc[i] >> j & 1]
+        self.added.add(maxima, minima)
         return series([self.split(p), self.split(q)])
 
     def cut(self, s: list[int]) -> tuple[list[int], list[int]]:
