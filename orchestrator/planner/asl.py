@@ -245,7 +245,13 @@ class AslWriter:
             i = light_last.get(key, -1)
             return heavy if i < heavy and index.reads(parts[heavy], key) else i
 
-        pending = {k for k in known if last(k) >= 0}
+        # The known results a part reads, searched from whichever is fewer: the known results, or
+        # the series' tasks (a branch of a G(n, p) DAG's Parallel knows thousands of results
+        # still live, and its few tasks read a handful).
+        if len(known) > index.size(tree):
+            pending = index.read_keys(tree) & known
+        else:
+            pending = {k for k in known if last(k) >= 0}
         seq = Sequence()
         for i, part in enumerate(parts):
             if i == heavy:
