@@ -336,7 +336,8 @@ class AslWriter:
             return {node.id}
         state["ResultSelector"] = record
         state["ResultPath"] = path("$.results", [node.id])
-        exists = known | {node.id}
+        exists = set(known)  # (a copy then an add: `known | {node.id}` copies more slowly)
+        exists.add(node.id)
         self.most_results = max(self.most_results, len(exists))
         return exists
 
