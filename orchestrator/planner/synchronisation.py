@@ -49,12 +49,10 @@ from orchestrator.planner.barriers import AddedDependencies
 from orchestrator.planner.structure import (
     Decomposer,
     Tree,
-    decompose,
     indices_of,
     makespan,
     mask_of,
     series,
-    topological,
 )
 
 #: Sets of at most this many tasks get the exact least makespan (every downset, memoised).
@@ -93,8 +91,9 @@ def synchronise(
     """The series-parallel tree of a DAG (node ids in a stable order, their deps) that keeps its
     estimated critical path shortest, with tasks taking `durations` seconds (else 1)."""
     weight = dict(durations or {})
-    barrier = decompose(nodes, deps)
-    cp = critical_path(nodes, deps, weight)
+    dag = Decomposer(list(nodes), deps)
+    barrier = dag.run()
+    cp = critical_path(dag, weight)
     best = Structure(barrier.tree, barrier.added, makespan(barrier.tree, weight), cp)
     if not barrier.added or best.makespan <= cp * (1 + 1e-9):
         return best  # series-parallel, or the barrier already meets the critical path
@@ -106,14 +105,17 @@ def synchronise(
     return best
 
 
-def critical_path(
-    nodes: Sequence[str], deps: Mapping[str, Sequence[str]], duration: Mapping[str, float]
-) -> float:
-    """The DAG's longest path, each task taking its duration (else 1)."""
-    finish: dict[str, float] = {}
-    for n in topological(list(nodes), deps):
-        finish[n] = duration.get(n, 1.0) + max((finish[d] for d in deps.get(n, ())), default=0.0)
-    return max(finish.values(), default=0.0)
+def critical_path(dag: Decomposer, duration: Mapping[str, float]) -> float:
+    """The DAG's longest path, each task taking its duration (else 1): one pass over the
+    topological order and the predecessor lists the decomposer already holds."""
+    finish = [0.0] * len(dag.order)
+    for i, n in enumerate(dag.order):
+        start = 0.0
+        for p in dag.preds[i]:
+            if finish[p] > start:
+                start = finish[p]
+        finish[i] = duration.get(n, 1.0) + start
+    return max(finish, default=0.0)
 
 
 class _Weighted(Decomposer):
