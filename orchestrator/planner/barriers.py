@@ -20,44 +20,50 @@ class Barrier:
 
     before: tuple[int, ...]
     after: tuple[int, ...]
+    #: For each task before: the tasks after that it already reaches, as a bit mask of their
+    #: indices less the least of them (what the DAG orders is not added).
+    reached: tuple[int, ...]
     #: The pairs the DAG does not already order: what this barrier adds.
     count: int
+
+    def pairs(self) -> Iterator[tuple[int, int]]:
+        """What the barrier adds, downstream task by downstream task."""
+        low = min(self.after)
+        for j in self.after:
+            for i, reached in zip(self.before, self.reached, strict=True):
+                if not reached >> (j - low) & 1:
+                    yield i, j
 
 
 class AddedDependencies:
     """The (upstream, downstream) pairs a tree enforces that its DAG does not imply: barrier by
     barrier in the order the cuts were made, each one downstream task by downstream task."""
 
-    def __init__(self, names: Sequence[str] = (), desc: Sequence[int] = ()) -> None:
-        #: The DAG's tasks in topological order, and each one's descendants as a bit mask of
-        #: those indices: what names a pair, and what decides whether the DAG orders it.
-        self.names = names
-        self.desc = desc
+    def __init__(self, names: Sequence[str] = ()) -> None:
+        self.names = names  # the DAG's tasks in topological order: what names a pair
         self.barriers: list[Barrier] = []
         self.count = 0
 
-    def add(self, before: Sequence[int], after: Sequence[int]) -> None:
-        """Every task of `after` now waits for every task of `before`."""
+    def add(self, before: Sequence[int], after: Sequence[int], desc: Sequence[int]) -> None:
+        """Every task of `after` now waits for every task of `before`; `desc` holds each task's
+        descendants as a bit mask of indices (what decides whether the DAG orders a pair)."""
+        if not before or not after:
+            return
         targets = 0
         for j in after:
             targets |= 1 << j
-        ordered = sum((self.desc[i] & targets).bit_count() for i in before)
-        count = len(before) * len(after) - ordered
+        low = min(after)
+        reached = tuple((desc[i] & targets) >> low for i in before)
+        count = len(before) * len(after) - sum(r.bit_count() for r in reached)
         if count:
-            self.barriers.append(Barrier(tuple(before), tuple(after), count))
+            self.barriers.append(Barrier(tuple(before), tuple(after), reached, count))
             self.count += count
 
-    def pairs(self, barrier: Barrier) -> Iterator[tuple[str, str]]:
-        """What `barrier` adds, downstream task by downstream task."""
-        names, desc = self.names, self.desc
-        for j in barrier.after:
-            for i in barrier.before:
-                if not desc[i] >> j & 1:
-                    yield names[i], names[j]
-
     def __iter__(self) -> Iterator[tuple[str, str]]:
+        names = self.names
         for barrier in self.barriers:
-            yield from self.pairs(barrier)
+            for i, j in barrier.pairs():
+                yield names[i], names[j]
 
     def __len__(self) -> int:
         return self.count

@@ -122,7 +122,7 @@ class Decomposer:
                 mask |= reach[c]
             self.desc[i] = mask
             reach[i] = mask | 1 << i
-        self.added = AddedDependencies(self.order, self.desc)
+        self.added = AddedDependencies(self.order)
 
     def run(self) -> Decomposition:
         tree = self.split(list(range(len(self.order))))
@@ -258,7 +258,8 @@ class Decomposer:
                 if len(sources) == 1
                 else Parallel(tuple([Leaf(self.order[i]) for i in sources]))
             )
-            self.added.add(sources, sorted([i for c in component.above for i in c.sources]))
+            after = sorted([i for c in component.above for i in c.sources])
+            self.added.add(sources, after, self.desc)
             if len(component.above) > 1:
                 parts.append(Parallel(tuple([self.walk(c, sinks) for c in component.above])))
                 break

@@ -136,7 +136,7 @@ class _Weighted(Decomposer):
         last, first = set(p), set(q)
         maxima = [i for i in p if not any(c in last for c in self.succs[i])]
         minima = [i for i in q if not any(d in first for d in self.preds[i])]
-        self.added.add(maxima, minima)
+        self.added.add(maxima, minima, self.desc)
         return series([self.split(p), self.split(q)])
 
     def cut(self, s: list[int]) -> tuple[list[int], list[int]]:

@@ -35,10 +35,10 @@ def test_a_crown_adds_what_its_edges_leave_out() -> None:
 def test_an_implied_pair_is_not_added() -> None:
     # a→b→d and a→c: d is ordered after a through b, so a barrier {a, c} → {d} adds c only.
     desc = [0b1110, 0b1000, 0, 0]  # a reaches b, c, d; b reaches d
-    added = AddedDependencies(["a", "b", "c", "d"], desc)
-    added.add([0, 2], [3])
+    added = AddedDependencies(["a", "b", "c", "d"])
+    added.add([0, 2], [3], desc)
     assert (len(added), list(added)) == (1, [("c", "d")])
-    added.add([1], [3])  # ordered already: nothing to add, no barrier kept
+    added.add([1], [3], desc)  # ordered already: nothing to add, no barrier kept
     assert (len(added), len(added.barriers)) == (1, 1)
 
 
