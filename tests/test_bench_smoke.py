@@ -91,6 +91,15 @@ def test_planner_quality_walk_reads_a_known_machine() -> None:
     assert module.critical_path([[], [], [0, 1]], [1.0, 2.0, 3.0]) == 5.0
 
 
+def test_planner_quality_walk_follows_a_split_machine_into_its_children() -> None:
+    # A chain over a lowered definition limit is split into child machines, started in turn:
+    # its makespan is still the sum of its tasks' durations (0 + 1 + … + 29).
+    module = load("bench_planner", BENCH.parent / "planner.py")
+    plan = module.plan_flow(module.chain(30), max_definition_bytes=4_000)
+    assert plan.children
+    assert module.plan_makespan(plan, {f"t{i}": float(i) for i in range(30)}) == 435.0
+
+
 @pytest.fixture(scope="module")
 def overhead() -> ModuleType:
     return load("bench_engine_overhead", BENCH.parent / "engine_overhead.py")
