@@ -1,8 +1,8 @@
 """Planner quality and compile time: how long the emitted machine runs against the critical
 path, and how long a large DAG takes to compile.
 
-    python bench/planner.py [--sizes 1000,3000,10000] [--repeats 3] [--shapes chain,fan,layered]
-                            [--quality 20,100,1000] [--seeds 30]
+    python bench/planner.py [--sizes 1000,3000,10000] [--repeats 3]
+                            [--shapes chain,fan,layered,gnp] [--quality 20,100,1000] [--seeds 30]
 
 Quality: random DAGs (series-parallel, layered of width 10 and fan-in 2, G(n, p) with two
 predecessors per task on average) whose tasks take lognormal durations (μ 0, σ 1), given to the
@@ -17,7 +17,8 @@ busy machine inflates less) and, as a ratio against a baseline measured in the s
 slower each shape compiles than a chain of the same size (the chain is the linear case), and the
 growth from the previous size. Machines are shared and noisy: read the ratios, and the load
 averages printed before and after. Graphs are built as plain data (no tracing), so only
-`plan_flow` is timed; the target is 1 s for each 10,000-task shape.
+`plan_flow` is timed; the target is 1 s for each 10,000-task shape (chain, fan, layered and
+G(n, p) DAGs).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Any
 
 from orchestrator.graph import FlowGraph, ResultInput, TaskNode
 from orchestrator.options import TaskDefaults, TaskOptions, settle
-from orchestrator.planner import plan_flow
+from orchestrator.planner import Plan, plan_flow
 
 # The random DAGs are the planner tests' own (one generator of each shape).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -97,19 +98,34 @@ def critical_path(deps: list[list[int]], durations: list[float]) -> float:
     return max(finish)
 
 
-def asl_makespan(machine: dict[str, Any], durations: dict[str, float]) -> float:
+def asl_makespan(
+    machine: dict[str, Any],
+    durations: dict[str, float],
+    children: dict[str, dict[str, Any]] | None = None,
+) -> float:
     """How long a state machine runs when each Task takes its task's duration: states in
-    sequence add up, a Parallel takes its longest branch, any other state no time."""
+    sequence add up, a Parallel takes its longest branch, a Task starting a child machine (a
+    split flow: `children` by the ARN placeholder) that machine's time, any other state none."""
     total, name = 0.0, machine["StartAt"]
     while True:
         state = machine["States"][name]
         if state["Type"] == "Task":
-            total += durations[state["Parameters"]["Payload"]["task"]]
+            child = state["Parameters"].get("StateMachineArn")
+            if child is not None and children is not None:
+                total += asl_makespan(children[child], durations, children)
+            else:
+                total += durations[state["Parameters"]["Payload"]["task"]]
         elif state["Type"] == "Parallel":
-            total += max(asl_makespan(b, durations) for b in state["Branches"])
+            total += max(asl_makespan(b, durations, children) for b in state["Branches"])
         if state.get("End") or "Next" not in state:
             return total
         name = state["Next"]
+
+
+def plan_makespan(plan: Plan, durations: dict[str, float]) -> float:
+    """`asl_makespan` of a plan's machine, through the child machines of a split one."""
+    children = {f"${{{c.arn_key}}}": c.asl for c in plan.children}
+    return asl_makespan(plan.asl, durations, children)
 
 
 def ratios(kind: str, n: int, seeds: int) -> tuple[list[float], list[float]]:
@@ -121,8 +137,8 @@ def ratios(kind: str, n: int, seeds: int) -> tuple[list[float], list[float]]:
         durations = [rng.lognormvariate(0.0, 1.0) for _ in range(n)]
         by_id = {f"t{i}": d for i, d in enumerate(durations)}
         cp = critical_path(deps, durations)
-        ours.append(asl_makespan(plan_flow(graph(deps, durations)).asl, by_id) / cp)
-        barrier.append(asl_makespan(plan_flow(graph(deps)).asl, by_id) / cp)
+        ours.append(plan_makespan(plan_flow(graph(deps, durations)), by_id) / cp)
+        barrier.append(plan_makespan(plan_flow(graph(deps)), by_id) / cp)
     return ours, barrier
 
 
@@ -147,7 +163,17 @@ def _summary(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} / {p90:.3f}"
 
 
-SHAPES: dict[str, Callable[[int], FlowGraph]] = {"chain": chain, "fan": fan, "layered": layered}
+def gnp(n: int, seed: int = 1) -> FlowGraph:
+    """A G(n, p) DAG with two predecessors per task on average: long edges, few clean cuts."""
+    return graph(gnp_deps(random.Random(seed), n))
+
+
+SHAPES: dict[str, Callable[[int], FlowGraph]] = {
+    "chain": chain,
+    "fan": fan,
+    "layered": layered,
+    "gnp": gnp,
+}
 
 
 def compile_seconds(g: FlowGraph, repeats: int) -> tuple[float, float]:

@@ -65,7 +65,12 @@ def test_chain_result_is_right(bench: ModuleType) -> None:
 def test_planner_bench_runs_at_a_tiny_size() -> None:
     module = load("bench_planner", BENCH.parent / "planner.py")
     rows = module.main([30], repeats=1)
-    assert [(name, n) for name, n, _, _ in rows] == [("chain", 30), ("fan", 30), ("layered", 30)]
+    assert [(name, n) for name, n, _, _ in rows] == [
+        ("chain", 30),
+        ("fan", 30),
+        ("layered", 30),
+        ("gnp", 30),
+    ]
     assert all(seconds >= 0 for _, _, seconds, _ in rows)
 
 
@@ -84,6 +89,15 @@ def test_planner_quality_walk_reads_a_known_machine() -> None:
     durations = {"t0": 1.0, "t1": 2.0, "t2": 3.0}
     assert module.asl_makespan(plan.asl, durations) == 5.0
     assert module.critical_path([[], [], [0, 1]], [1.0, 2.0, 3.0]) == 5.0
+
+
+def test_planner_quality_walk_follows_a_split_machine_into_its_children() -> None:
+    # A chain over a lowered definition limit is split into child machines, started in turn:
+    # its makespan is still the sum of its tasks' durations (0 + 1 + … + 29).
+    module = load("bench_planner", BENCH.parent / "planner.py")
+    plan = module.plan_flow(module.chain(30), max_definition_bytes=4_000)
+    assert plan.children
+    assert module.plan_makespan(plan, {f"t{i}": float(i) for i in range(30)}) == 435.0
 
 
 @pytest.fixture(scope="module")

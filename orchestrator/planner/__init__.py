@@ -5,10 +5,11 @@ from __future__ import annotations
 import gc
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from itertools import islice
 from typing import Any
 
 from orchestrator.contract import DEFAULT_OFFLOAD_BYTES, MAX_PAYLOAD_BYTES, placeholder_key
@@ -16,6 +17,7 @@ from orchestrator.engine.spec import MAX_DEFINITION_BYTES
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import AslWriter
+from orchestrator.planner.barriers import AddedDependencies
 from orchestrator.planner.control import plan_control
 from orchestrator.planner.fusion import contract, plan_fusion
 from orchestrator.planner.history_budget import (
@@ -57,7 +59,7 @@ class Plan:
     #: Over the quota and impossible to split: why (what `orchestrator build` raises).
     oversize: FlowDefinitionError | None = None
     #: (upstream, downstream) pairs the planner made wait that the flow does not order.
-    added: list[tuple[str, str]] = field(default_factory=list)
+    added: AddedDependencies = field(default_factory=AddedDependencies)
     #: The machine's estimated makespan ÷ the flow's critical path, tasks taking their
     #: `estimate=` (else their recorded duration, else 1 s): 1.0 unless the added
     #: synchronisation costs time.
@@ -177,9 +179,9 @@ def plan_flow(
 WAITS_NAMED = 20
 
 
-def waits_text(added: list[tuple[str, str]]) -> str:
+def waits_text(added: Collection[tuple[str, str]]) -> str:
     """`b waits for a, …` for the dependencies the planner added, the first WAITS_NAMED named."""
-    named = ", ".join(f"{b} waits for {a}" for a, b in added[:WAITS_NAMED])
+    named = ", ".join(f"{b} waits for {a}" for a, b in islice(added, WAITS_NAMED))
     more = len(added) - WAITS_NAMED
     return f"{named} and {more:,} more" if more > 0 else named
 

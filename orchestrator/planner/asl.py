@@ -231,9 +231,9 @@ class AslWriter:
 
     def series(self, tree: Series, known: set[str], live: set[str]) -> tuple[Sequence, set[str]]:
         # last(k): the last part that reads result k. Part i must keep the results that exist
-        # (known, or produced so far) and are read by a later part: `pending`. The largest part
-        # is never scanned — whether it reads k is asked of the index — so a deep tree is not
-        # rescanned at every level.
+        # (known, or produced so far) and are read by a later part: `pending`, each with its
+        # last part (asked once). The largest part is never scanned — whether it reads k is
+        # asked of the index — so a deep tree is not rescanned at every level.
         parts, index = tree.parts, self.index
         heavy = max(range(len(parts)), key=lambda i: index.size(parts[i]))
         light_last: dict[str, int] = {}
@@ -245,15 +245,21 @@ class AslWriter:
             i = light_last.get(key, -1)
             return heavy if i < heavy and index.reads(parts[heavy], key) else i
 
-        pending = {k for k in known if last(k) >= 0}
+        # The known results a part reads, searched from whichever is fewer: the known results, or
+        # the series' tasks (a branch of a G(n, p) DAG's Parallel knows thousands of results
+        # still live, and its few tasks read a handful).
+        if len(known) > index.size(tree):
+            pending = {k: last(k) for k in index.read_keys(tree) & known}
+        else:
+            pending = {k: j for k in known if (j := last(k)) >= 0}
         seq = Sequence()
         for i, part in enumerate(parts):
             if i == heavy:
-                produced = {k for k, j in light_last.items() if j > i and index.holds(part, k)}
+                produced = {k: j for k, j in light_last.items() if j > i and index.holds(part, k)}
             else:
-                produced = {k for k in index.tasks(part) if last(k) > i}
-            pending = {k for k in pending if last(k) > i} | produced
-            part_seq, known = self.sequence(part, known, live | pending)
+                produced = {k: j for k in index.tasks(part) if (j := last(k)) > i}
+            pending = {k: j for k, j in pending.items() if j > i} | produced
+            part_seq, known = self.sequence(part, known, live | pending.keys())
             seq.extend(part_seq)
         return seq, known
 
@@ -330,8 +336,10 @@ class AslWriter:
             return {node.id}
         state["ResultSelector"] = record
         state["ResultPath"] = path("$.results", [node.id])
-        self.most_results = max(self.most_results, len(known | {node.id}))
-        return known | {node.id}
+        exists = set(known)  # (a copy then an add: `known | {node.id}` copies more slowly)
+        exists.add(node.id)
+        self.most_results = max(self.most_results, len(exists))
+        return exists
 
     def leaf(self, node: TaskNode, known: set[str], live: set[str]) -> tuple[Sequence, set[str]]:
         if node.is_map:

@@ -29,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from orchestrator.planner.barriers import AddedDependencies
+
 
 @dataclass(frozen=True)
 class Leaf:
@@ -52,7 +54,7 @@ Tree = Leaf | Series | Parallel
 class Decomposition:
     tree: Tree
     # (upstream, downstream) pairs the tree enforces that the DAG did not ask for.
-    added: list[tuple[str, str]] = field(default_factory=list)
+    added: AddedDependencies = field(default_factory=AddedDependencies)
 
 
 def decompose(nodes: Sequence[str], deps: Mapping[str, Sequence[str]]) -> Decomposition:
@@ -110,26 +112,30 @@ class Decomposer:
         for i, ps in enumerate(self.preds):
             for p in ps:
                 self.succs[p].append(i)
-        # desc[i]: bit mask of every descendant of node i (indices are a topological order).
+        # desc[i]: bit mask of every descendant of node i (indices are a topological order);
+        # reach[i] the same with i itself, so that an edge costs one big-int operation.
         self.desc = [0] * len(self.order)
+        reach = [0] * len(self.order)
         for i in range(len(self.order) - 1, -1, -1):
             mask = 0
             for c in self.succs[i]:
-                mask |= self.desc[c] | (1 << c)
+                mask |= reach[c]
             self.desc[i] = mask
-        self.added: list[tuple[str, str]] = []
+            reach[i] = mask | 1 << i
+        self.added = AddedDependencies(self.order)
 
     def run(self) -> Decomposition:
         tree = self.split(list(range(len(self.order))))
         return Decomposition(tree, self.added)
 
-    def split(self, s: list[int]) -> Tree:
-        """The tree of `s`: node indices in increasing (so topological) order."""
+    def split(self, s: list[int], connected: bool = False) -> Tree:
+        """The tree of `s`: node indices in increasing (so topological) order (`connected`: it
+        is known to be weakly connected, so its components are not searched again)."""
         if len(s) == 1:
             return Leaf(self.order[s[0]])
-        components = self.components(s)
+        components = [s] if connected else self.components(s)
         if len(components) > 1:
-            return Parallel(tuple([self.split(c) for c in components]))
+            return Parallel(tuple([self.split(c, connected=True) for c in components]))
         cuts = self.clean_cuts(s)
         if cuts:
             bounds = [0, *cuts, len(s)]
@@ -184,16 +190,19 @@ class Decomposer:
         its levels ≥ L - 1; one pass from the top level down builds that forest of components
         (`_Level`), and the cuts are then walked down it (`walk`) instead of recomputing levels,
         components and cuts for every cut."""
-        members = set(s)
-        level: dict[int, int] = {}
+        preds, succs = self.preds, self.succs
+        level: dict[int, int] = {}  # (s is in topological order: a predecessor in s has one)
         layers: list[list[int]] = []  # each level's nodes, in order
         for i in s:
-            lv = 1 + max((level[p] for p in self.preds[i] if p in members), default=-1)
+            lv = 0
+            for p in preds[i]:
+                if p in level and level[p] >= lv:
+                    lv = level[p] + 1
             level[i] = lv
             if lv == len(layers):
                 layers.append([])
             layers[lv].append(i)
-        parent: dict[int, int] = {}
+        parent: dict[int, int] = {}  # a union-find forest over the levels seen so far
 
         def find(i: int) -> int:
             while parent[i] != i:
@@ -204,13 +213,19 @@ class Decomposer:
         above: list[_Level] = []  # the components of the levels above lv
         for lv in range(len(layers) - 1, -1, -1):
             for i in layers[lv]:
-                parent[i] = i
-                for c in self.succs[i]:  # every successor is on a higher level
-                    if c in members:
-                        parent[find(i)] = find(c)
+                root = parent[i] = i
+                for c in succs[i]:  # every successor is on a higher level (in s: in `parent`)
+                    if c in parent:
+                        other = find(c)
+                        if other != root:
+                            parent[other] = root
             grown: dict[int, _Level] = {}
             for i in layers[lv]:  # every component of levels ≥ lv has a node on level lv
-                grown.setdefault(find(i), _Level(sources=[])).sources.append(i)
+                root = find(i)
+                if root in grown:
+                    grown[root].sources.append(i)
+                else:
+                    grown[root] = _Level(sources=[i])
             for component in above:
                 grown[find(component.sources[0])].above.append(component)
             for component in grown.values():
@@ -220,10 +235,10 @@ class Decomposer:
                     component.mask |= inner.mask
                     component.size += inner.size
             above = sorted(grown.values(), key=lambda c: c.sources[0])
-        whole = mask_of(s)
-        sinks = mask_of(i for i in s if not self.desc[i] & whole)
-        (root,) = above
-        return self.walk(root, sinks, cut=True)
+        # (A sink of a convex s is a node with no successor in it.)
+        sinks = mask_of(i for i in s if not any(c in level for c in succs[i]))
+        (top,) = above
+        return self.walk(top, sinks, cut=True)
 
     def walk(self, component: _Level, sinks: int, cut: bool = False) -> Tree:
         """The tree of one component of a peeled set: `split`'s steps, with its components
@@ -234,7 +249,7 @@ class Decomposer:
                 parts.append(Leaf(self.order[component.sources[0]]))
                 break
             if not cut and self.has_clean_cut(component.mask, sinks & component.mask):
-                parts.append(self.split(indices_of(component.mask)))
+                parts.append(self.split(indices_of(component.mask), connected=True))
                 break
             cut = False
             sources = component.sources
@@ -243,10 +258,8 @@ class Decomposer:
                 if len(sources) == 1
                 else Parallel(tuple([Leaf(self.order[i]) for i in sources]))
             )
-            order = self.order
-            for i in sorted([i for inner in component.above for i in inner.sources]):
-                preds = set(self.preds[i])
-                self.added += [(order[j], order[i]) for j in sources if j not in preds]
+            after = sorted([i for c in component.above for i in c.sources])
+            self.added.add(sources, after, self.desc)
             if len(component.above) > 1:
                 parts.append(Parallel(tuple([self.walk(c, sinks) for c in component.above])))
                 break

@@ -45,15 +45,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from orchestrator.planner.barriers import AddedDependencies
 from orchestrator.planner.structure import (
     Decomposer,
     Tree,
-    decompose,
     indices_of,
     makespan,
     mask_of,
     series,
-    topological,
 )
 
 #: Sets of at most this many tasks get the exact least makespan (every downset, memoised).
@@ -73,7 +72,7 @@ class Structure:
     tree: Tree
     #: (upstream, downstream) pairs the tree enforces that the DAG does not imply: each forced
     #: cut's last tasks before it × its first tasks after it (the rest follows from those).
-    added: list[tuple[str, str]] = field(default_factory=list)
+    added: AddedDependencies = field(default_factory=AddedDependencies)
     #: The tree's estimated makespan and the DAG's critical path, in the same seconds.
     makespan: float = 0.0
     critical_path: float = 0.0
@@ -92,8 +91,9 @@ def synchronise(
     """The series-parallel tree of a DAG (node ids in a stable order, their deps) that keeps its
     estimated critical path shortest, with tasks taking `durations` seconds (else 1)."""
     weight = dict(durations or {})
-    barrier = decompose(nodes, deps)
-    cp = critical_path(nodes, deps, weight)
+    dag = Decomposer(list(nodes), deps)
+    barrier = dag.run()
+    cp = critical_path(dag, weight)
     best = Structure(barrier.tree, barrier.added, makespan(barrier.tree, weight), cp)
     if not barrier.added or best.makespan <= cp * (1 + 1e-9):
         return best  # series-parallel, or the barrier already meets the critical path
@@ -105,14 +105,17 @@ def synchronise(
     return best
 
 
-def critical_path(
-    nodes: Sequence[str], deps: Mapping[str, Sequence[str]], duration: Mapping[str, float]
-) -> float:
-    """The DAG's longest path, each task taking its duration (else 1)."""
-    finish: dict[str, float] = {}
-    for n in topological(list(nodes), deps):
-        finish[n] = duration.get(n, 1.0) + max((finish[d] for d in deps.get(n, ())), default=0.0)
-    return max(finish.values(), default=0.0)
+def critical_path(dag: Decomposer, duration: Mapping[str, float]) -> float:
+    """The DAG's longest path, each task taking its duration (else 1): one pass over the
+    topological order and the predecessor lists the decomposer already holds."""
+    finish = [0.0] * len(dag.order)
+    for i, n in enumerate(dag.order):
+        start = 0.0
+        for p in dag.preds[i]:
+            if finish[p] > start:
+                start = finish[p]
+        finish[i] = duration.get(n, 1.0) + start
+    return max(finish, default=0.0)
 
 
 class _Weighted(Decomposer):
@@ -133,9 +136,7 @@ class _Weighted(Decomposer):
         last, first = set(p), set(q)
         maxima = [i for i in p if not any(c in last for c in self.succs[i])]
         minima = [i for i in q if not any(d in first for d in self.preds[i])]
-        order = self.order
-        for j in minima:
-            self.added += [(order[i], order[j]) for i in maxima if not self.desc[i] >> j & 1]
+        self.added.add(maxima, minima, self.desc)
         return series([self.split(p), self.split(q)])
 
     def cut(self, s: list[int]) -> tuple[list[int], list[int]]:

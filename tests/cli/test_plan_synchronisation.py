@@ -72,3 +72,33 @@ def test_plan_follows_the_estimates_and_does_not_warn_when_cheap(tmp_path: Path)
         "path 1.00 (each task its estimate=, else its recorded duration, else 1 s)"
     )
     assert not any(line.startswith("warning:") for line in lines)
+
+
+# Two rows of 30 tasks, the i-th bottom reading the i-th and (i+1)-th top: connected, no clean
+# cut, so every bottom waits for every top: 30 × 30 pairs less the 59 the flow has, 841 added.
+ZIGZAG = """
+from orchestrator import Flow, task
+
+@task
+def top(i): return i
+
+@task
+def bottom(x, y=0): return x + y
+
+with Flow("Zigzag") as flow:
+    tops = [top(i) for i in range(30)]
+    for i in range(30):
+        bottom(*tops[i : i + 2])
+"""
+
+
+def test_plan_names_the_first_added_dependencies_and_counts_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "zigzag.py"
+    path.write_text(textwrap.dedent(ZIGZAG), encoding="utf-8")
+    result = CliRunner().invoke(app, ["plan", f"{path}:flow"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    note, summary = result.stderr.splitlines()[:2]
+    # The first bottom reads top and top_2: it waits for the other 28, the first 20 named.
+    named = ", ".join(f"bottom waits for top_{i}" for i in range(3, 23))
+    assert note.endswith(f"least: {named} and 821 more")
+    assert summary.startswith(f"synchronisation: 841 dependencies added ({named} and 821 more)")
