@@ -6,7 +6,6 @@ compiles to byte-identical JSON.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any
 
@@ -124,6 +123,7 @@ class AslWriter:
         self.map_io = plan_map_io(graph, self.control.controlled, self.fusion)
         # `path(base, [k])` is `base + key_steps[k]`: a Parallel's ResultSelector names many.
         self.key_steps = {n.id: path("", [n.id]) for n in graph.nodes}
+        self.selector_names = {n.id: n.id + ".$" for n in graph.nodes}
         self.most_results = 1  # the most task results one state document holds at once
         self.added: dict[str, int] = {}  # control-flow states and Catches added, by reason
         self.added_types: dict[str, int] = {}  # control-flow states added, by state type
@@ -268,36 +268,21 @@ class AslWriter:
     ) -> tuple[str, dict[str, Any], set[str]]:
         self.parallel_count += 1
         name = f"Parallel {self.parallel_count}"
-        source: dict[str, int] = dict.fromkeys(known & live, 0)  # pre-fork results: branch 0
-        starts = [self.index.spans[id(b)][0] for b in tree.branches]
-        start, end = self.index.spans[id(tree)]
-        position = self.index.position
-        # A result a branch produces comes from that branch. Only a live result that does not
-        # exist yet (or a seeded one) can be, and only a task of the Parallel's span: whichever
-        # is fewer is searched. (In a deep machine, `live` holds every result still to come that
-        # the run's output keeps, and the span shrinks with depth.)
-        produced = live - known
-        if self.seeds:
-            produced |= live & known & self.seeds.keys()
-        if len(produced) > end - start:
-            produced.intersection_update(self.index.order[start:end])
-        for k in produced:
-            at = position.get(k, -1)
-            if start <= at < end:
-                source[k] = bisect_right(starts, at) - 1
-        if not source:  # nothing is read after the join: keep what the branches produced
-            source = {k: i for i, b in enumerate(tree.branches) for k in self.index.tasks(b)}
-        kept_by: list[set[str]] = [set() for _ in tree.branches]  # each branch keeps its own
-        for key, branch_index in source.items():
-            kept_by[branch_index].add(key)
+        kept_by = self.kept_by_branch(tree, known, live)
         branches = []
         for i, branch in enumerate(tree.branches):
             seq, _ = self.sequence(branch, known, kept_by[i])
             branches.append(link(seq))
+        source: dict[str, int] = {}
+        for i, kept in enumerate(kept_by):
+            source.update(dict.fromkeys(kept, i))
         keys = sorted(source, key=self.order.__getitem__)
         # Only `results` is rebuilt: ResultPath keeps the input's params and consts as they were.
-        steps = self.key_steps
-        selector = {k + ".$": f"$[{source[k]}].results{steps[k]}" for k in keys}
+        # (A deep machine lists hundreds of thousands of results in all: each entry is a few
+        # lookups and a concatenation.)
+        names, steps = self.selector_names, self.key_steps
+        bases = [f"$[{i}].results" for i in range(len(kept_by))]
+        selector = {names[k]: bases[source[k]] + steps[k] for k in keys}
         state: dict[str, Any] = {
             "Type": "Parallel",
             "Branches": branches,
@@ -316,7 +301,46 @@ class AslWriter:
                 state = {"Type": "Parallel", "Parameters": parameters, **state}
                 self.start_extras.append(parameters)
         self.most_results = max(self.most_results, len(keys))
-        return name, state, set(keys)
+        return name, state, set(source)
+
+    def kept_by_branch(self, tree: Parallel, known: set[str], live: set[str]) -> list[set[str]]:
+        """The results each branch of `tree` leaves for after the join: the live results its
+        tasks produce, and the live pre-fork ones (branch 0's). None is live: every branch keeps
+        what it produced."""
+        index, position = self.index, self.index.position
+        start, end = index.spans[id(tree)]
+        # Only a live result that does not exist yet (or a seeded one) can come from a branch,
+        # and only a task of the Parallel's span: whichever is fewer is searched. (In a deep
+        # machine, `live` holds every result still to come that the run's output keeps, and the
+        # span shrinks with depth.)
+        produced = live - known
+        if self.seeds:
+            produced |= live & known & self.seeds.keys()
+        if len(produced) > end - start:
+            produced.intersection_update(index.order[start:end])
+        else:
+            produced = {k for k in produced if start <= position.get(k, -1) < end}
+        spans = [index.spans[id(b)] for b in tree.branches]
+        # Each branch but the largest picks its own; the largest takes the rest, so a task is
+        # looked at only in the few branches smaller than a sibling it sits in (not once per
+        # level of a deep machine).
+        heavy = max(range(len(spans)), key=lambda i: spans[i][1] - spans[i][0])
+        kept_by: list[set[str]] = []
+        rest = set(produced)
+        for i, (lo, hi) in enumerate(spans):
+            if i == heavy:
+                kept_by.append(set())
+            elif hi - lo < len(produced):
+                kept_by.append(produced.intersection(index.order[lo:hi]))
+            else:
+                kept_by.append({k for k in produced if lo <= position[k] < hi})
+            rest -= kept_by[i]
+        kept_by[heavy] = rest
+        # The live pre-fork results go on from branch 0 (a seeded one its own branch produces).
+        kept_by[0] |= (known & live) - produced
+        if not any(kept_by):  # nothing is read after the join: keep what the branches produced
+            return [set(index.tasks(b)) for b in tree.branches]
+        return kept_by
 
     def store_result(
         self,

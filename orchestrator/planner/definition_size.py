@@ -39,54 +39,68 @@ def measure(
     """The byte size of `value`'s indent=2 text and how many times `pattern` occurs in its
     strings (keys and values). With `cap`, a size over it may be returned as any figure over
     it (measuring stops there: a deep machine far over the quota need not be walked whole)."""
+    walk = _Walk(pattern, cap)
     try:
-        text = compact_text(value)
-    except RecursionError:
-        walk = _Walk(pattern, cap)
-        try:
-            size = walk.bytes(value)
-        except _OverCap:
-            return walk.size, walk.found
-        return size + _whitespace(value, 0), walk.found
-    matches = len(pattern.findall(text)) if pattern is not None else 0
-    size = len(text.encode())
+        size = walk.part(value)
+    except _OverCap:
+        return walk.size, walk.found
     if cap is not None and size > cap:  # the indented text is longer still
-        return size, matches
-    return size + _whitespace(value, 0), matches
+        return size, walk.found
+    return size + _whitespace(value, 0), walk.found
 
 
 class _OverCap(Exception):
     pass
 
 
+#: The members through which a state machine nests (a Parallel's branches, a Map's processor,
+#: each one's states): walked member by member, where the C encoder would meet its bound.
+_NESTING = frozenset({"Branches", "States", "ItemProcessor", "Iterator"})
+
+
 class _Walk:
-    """The compact text's byte size, container by container (`compact_text` for each leaf)."""
+    """The compact text's byte size, piece by piece: the C encoder writes each piece that does
+    not nest states (a Task state, a ResultSelector) whole, and the walk goes member by member
+    only down the members that do. A piece the C encoder still finds too deep is walked too."""
 
     def __init__(self, pattern: re.Pattern[str] | None, cap: int | None) -> None:
         self.pattern, self.cap = pattern, cap
         self.size = 0  # bytes counted so far
         self.found = 0
 
+    def part(self, value: Any) -> int:
+        kind = type(value)
+        if kind is list or (kind is dict and not _NESTING.isdisjoint(value)):
+            return self.bytes(value)
+        try:
+            return self.leaf(value)
+        except RecursionError:
+            return self.bytes(value)
+
     def bytes(self, value: Any) -> int:
         if isinstance(value, dict):
             size = 2 + max(len(value) - 1, 0)  # braces, commas
             self.add(size)
             for key, member in value.items():
-                size += self.leaf(key) + 1 + self.bytes(member)
+                # A `States` map is walked whatever its states are: each is a part of its own.
+                inner = self.bytes(member) if key == "States" else self.part(member)
+                size += self.leaf(key) + 1 + inner
                 self.add(1)
             return size
         if isinstance(value, list):
             size = 2 + max(len(value) - 1, 0)
             self.add(size)
             for item in value:
-                size += self.bytes(item)
+                size += self.part(item)
             return size
         return self.leaf(value)
 
     def leaf(self, value: Any) -> int:
-        if self.pattern is not None and isinstance(value, str):
-            self.found += len(self.pattern.findall(value))
-        size = len(compact_text(value).encode())
+        """A piece written whole by the C encoder (RecursionError when it nests too deep)."""
+        text = compact_text(value)
+        if self.pattern is not None:
+            self.found += len(self.pattern.findall(text))
+        size = len(text.encode())
         self.add(size)
         return size
 

@@ -149,8 +149,27 @@ class _Counter:
 
     def machine(self, machine: dict[str, Any]) -> int:
         """The events of the states of `machine` (or a branch, an item processor) on its
-        longest way from StartAt; in post-order without recursion along a chain, since a
-        large flow's chain has thousands of states."""
+        longest way from StartAt."""
+        states: dict[str, Any] = machine.get("States", {})
+        # Most machines and branches are a plain chain (each state goes on by Next alone, if at
+        # all): its states add up in one pass. A Choice, or a loop, takes the general walk.
+        events: dict[str, int] = {}  # each state's own events, counted once
+        total, name = 0, machine["StartAt"]
+        for _ in states:
+            state = states[name]
+            if "Choices" in state or "Default" in state or name in events:
+                break
+            events[name] = self.state(name, state)
+            total += events[name]
+            name = state.get("Next", "")
+            if name not in states:
+                return total
+        return self.longest(machine, events)
+
+    def longest(self, machine: dict[str, Any], events: dict[str, int]) -> int:
+        """`machine` for any machine (`events`: the states already counted): each state's
+        longest way on, in post-order without recursion along a chain, since a large flow's
+        chain has thousands of states."""
         states: dict[str, Any] = machine.get("States", {})
         longest: dict[str, int] = {}
         on_path: set[str] = set()  # a loop (which our planner never emits) counts once round
@@ -167,7 +186,8 @@ class _Counter:
                 continue
             on_path.discard(name)
             after = max((longest.get(n, 0) for n in nexts), default=0)
-            longest[name] = self.state(name, states[name]) + after
+            own = events[name] if name in events else self.state(name, states[name])
+            longest[name] = own + after
         return longest[machine["StartAt"]]
 
     def state(self, name: str, state: dict[str, Any]) -> int:

@@ -170,3 +170,45 @@ def test_a_split_flows_estimate_is_per_machine_and_the_engine_agrees() -> None:
     run = run_flow(split, {}, clock="virtual", store=False)
     assert run.succeeded
     assert len(run.events) == plan.history.events
+
+
+def _task(next_state: str | None = None) -> dict[str, object]:
+    state: dict[str, object] = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke"}
+    if next_state is None:
+        state["End"] = True
+    else:
+        state["Next"] = next_state
+    return state
+
+
+def test_chains_choices_and_loops_count_their_longest_way() -> None:
+    """A branch that is a plain chain is summed along it; a Choice met part way takes the walk
+    over its ways on (the longest counts); a loop counts once round. Written by hand."""
+    from orchestrator.graph import FlowGraph
+    from orchestrator.planner.history_budget import estimate_history
+
+    chain = {"StartAt": "t1", "States": {"t1": _task("t2"), "t2": _task()}}  # 2 × 5
+    choosing = {
+        "StartAt": "x",
+        "States": {
+            "x": _task("c"),
+            "c": {"Type": "Choice", "Choices": [{"Next": "y"}], "Default": "z"},
+            "y": _task("z"),
+            "z": _task(),
+        },
+    }  # x 5, c 2, then y 5 and z 5 (longer than z alone)
+    looping = {
+        "StartAt": "a",
+        "States": {"a": {"Type": "Pass", "Next": "b"}, "b": {"Type": "Pass", "Next": "a"}},
+    }  # 2 + 2, once round
+    asl = {
+        "StartAt": "first",
+        "States": {
+            "first": _task("fork"),
+            "fork": {"Type": "Parallel", "Branches": [chain, choosing, looping], "Next": "last"},
+            "last": _task(),
+        },
+    }
+    graph = FlowGraph(name="hand", resource_name="hand", nodes=())
+    # execution 2; first 5; fork 4 + 10 + 17 + 4; last 5
+    assert estimate_history(graph, asl).events == 2 + 5 + (4 + 10 + 17 + 4) + 5

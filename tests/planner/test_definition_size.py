@@ -84,3 +84,35 @@ def test_a_deep_machine_far_over_the_cap_is_not_walked_whole() -> None:
         assert 1_000 < size < 1_200
     finally:
         sys.setrecursionlimit(limit)
+
+
+def test_a_deep_machine_is_measured_piece_by_piece_exactly() -> None:
+    """States nested beyond the C encoder's bound, each beside a wide flat member (a Parallel's
+    ResultSelector), and a value nesting deeply under no state key (walked when the C encoder
+    gives up on it): the same size and placeholders as the text written."""
+    import sys
+
+    from orchestrator.contract import PLACEHOLDER
+    from orchestrator.planner.definition_size import measure
+
+    deep: Any = {"Type": "Task", "Resource": "${DeepFunctionArn}", "Parameters": {"x": [[1]]}}
+    lists: Any = "${ListFunctionArn}"
+    for _ in range(3000):
+        lists = [lists, {"k": None}]
+    deep["Parameters"]["deeper"] = lists
+    for i in range(600):
+        selector = {f"t{k}.$": f"$[0].results.t{k}" for k in range(i % 7)}
+        deep = {
+            "StartAt": "P",
+            "States": {
+                "P": {"Type": "Parallel", "Branches": [{"StartAt": "s", "States": {"s": deep}}]},
+                "Q": {"Type": "Pass", "ResultSelector": selector, "Comment": "é ${NotAnArn"},
+            },
+        }
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(30_000)
+    try:
+        expected = len(json.dumps(deep, indent=2, ensure_ascii=False).encode())
+        assert measure(deep, PLACEHOLDER) == (expected, 2)
+    finally:
+        sys.setrecursionlimit(limit)
