@@ -2,7 +2,8 @@
 
 `synchronise` returns the series-parallel tree the planner emits, with its estimated makespan
 and the DAG's critical path under the same durations (each task's `estimate=`, else its
-recorded duration from `durations.json`, else 1 s). It computes two trees and keeps the shorter (the level barrier on a tie):
+recorded duration from `durations.json`, else 1 s). It computes two trees and keeps the
+shorter (the level barrier on a tie):
 
 * the level barrier (`structure.decompose`): exact on series-parallel graphs, and optimal when
   every task takes as long as every other (its makespan is then the number of levels, the
