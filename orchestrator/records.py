@@ -251,6 +251,8 @@ def _record(
     class_hash = cls.__dict__.get("__hash__", MISSING)
     explicit_hash = not (class_hash is MISSING or (class_hash is None and "__eq__" in cls.__dict__))
     documented = bool(cls.__doc__)
+    if not documented:
+        cls.__doc__ = cls.__name__  # for now: dataclass would read the signature of no __init__
     # The fields, defaults, `__match_args__`, `__dataclass_fields__`: dataclass itself, asked
     # for no method (it compiles none).
     dataclasses.dataclass(

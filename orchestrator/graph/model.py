@@ -164,6 +164,8 @@ class TaskNode(_Model):
 
 @record(frozen=True, kw_only=True)
 class ParameterSpec(_Model):
+    """A flow parameter: its name, and its default when it is not required."""
+
     name: str
     required: bool
     default: Any = None
@@ -171,6 +173,8 @@ class ParameterSpec(_Model):
 
 @record(frozen=True, kw_only=True)
 class ScheduleSpec(_Model):
+    """When the flow runs: an EventBridge Scheduler expression, in a time zone."""
+
     expression: str
     timezone: str | None = None
 
