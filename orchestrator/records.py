@@ -74,11 +74,17 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -
             seen_default = True
         elif seen_default:
             raise TypeError(f"non-default argument {f.name!r} follows default argument")
-    #: (name, takes an argument, default, default factory), in declaration order.
-    plan: tuple[tuple[str, bool, Any, Any], ...] = tuple(
-        (f.name, f.init, f.default, f.default_factory) for f in fields
+    #: (name, default, default factory) of each field the initialiser sets, in declaration
+    #: order (a field it does not take, with a plain default, reads the class attribute).
+    plan: tuple[tuple[str, Any, Any], ...] = tuple(
+        (f.name, f.default, f.default_factory)
+        for f in fields
+        if f.init or f.default_factory is not MISSING
     )
     known = frozenset(f.name for f in params)
+    required = frozenset(
+        f.name for f in params if f.default is MISSING and f.default_factory is MISSING
+    )
     keyword_only = frozenset(f.name for f in params if f.kw_only)
     defaulted = [
         f.name
@@ -86,6 +92,13 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -
         if not f.kw_only and (f.default is not MISSING or f.default_factory is not MISSING)
     ]
     post_init = hasattr(cls, "__post_init__")
+    # A frozen dataclass sets its fields with object.__setattr__: straight into the instance's
+    # __dict__ when no field is a data descriptor (nor a slot). Otherwise, as `self.x = x`.
+    direct = (
+        frozen
+        and not any("__slots__" in vars(klass) for klass in cls.__mro__[:-1])
+        and not any(_data_descriptor(cls, f.name) for f in fields)
+    )
     assign = object.__setattr__ if frozen else setattr
     where = f"{cls.__qualname__}.__init__()"
 
@@ -93,28 +106,35 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -
         if args:
             if len(args) > len(positional):
                 raise TypeError(_too_many(where, len(args), kwargs))
-            for name, value in zip(positional, args, strict=False):
-                if name in kwargs:
-                    raise TypeError(f"{where} got multiple values for argument {name!r}")
-                kwargs[name] = value
-        if len(kwargs) > len(known) or not known.issuperset(kwargs):
+            if kwargs:
+                for name in positional[: len(args)]:
+                    if name in kwargs:
+                        raise TypeError(f"{where} got multiple values for argument {name!r}")
+                kwargs.update(zip(positional, args))  # noqa: B905 - fewer args: checked
+            else:
+                kwargs = dict(zip(positional, args))  # noqa: B905 - (zip's keyword is slow)
+        if not known.issuperset(kwargs):
             raise TypeError(f"{where} got an unexpected keyword argument {_stranger(kwargs)!r}")
-        values: list[tuple[str, Any]] = []
-        missing: list[str] = []
-        for name, init, default, factory in plan:
-            if init and name in kwargs:
-                values.append((name, kwargs[name]))
-            elif factory is not MISSING:
-                values.append((name, factory()))
-            elif default is not MISSING:
-                if init:
-                    values.append((name, default))
-            elif init:
-                missing.append(name)
-        if missing:
+        if not required.issubset(kwargs):
+            missing = [f.name for f in params if f.name in required and f.name not in kwargs]
             raise TypeError(_missing(where, missing, positional))
-        for name, value in values:
-            assign(self, name, value)
+        if direct:
+            state = self.__dict__
+            for name, default, factory in plan:
+                state[name] = (
+                    kwargs[name] if name in kwargs else default if factory is MISSING else factory()
+                )
+        else:
+            for name, default, factory in plan:
+                assign(
+                    self,
+                    name,
+                    kwargs[name]
+                    if name in kwargs
+                    else default
+                    if factory is MISSING
+                    else factory(),
+                )
         if post_init:
             self.__post_init__()
 
@@ -156,6 +176,16 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -
         return_annotation=None,
     )
     return __init__
+
+
+def _data_descriptor(cls: type, name: str) -> bool:
+    """Whether `name` is a data descriptor (a property, say) on `cls`, as attribute lookup
+    finds it: then setting it is not writing the instance's __dict__."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            kind = type(vars(klass)[name])
+            return hasattr(kind, "__set__") or hasattr(kind, "__delete__")
+    return False
 
 
 def _missing(where: str, missing: list[str], positional: tuple[str, ...]) -> str:
