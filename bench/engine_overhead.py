@@ -1,6 +1,6 @@
 """The engine's own cost per task state, against the same handlers called in a plain loop.
 
-    .venv/bin/python bench/engine_overhead.py [--repeats N] [--startup-runs N]
+    .venv/bin/python bench/engine_overhead.py [--repeats N] [--startup-runs N] [--startup-only]
 
 For a chain of 500 task states and a map over 1,000 items, in one process:
 
@@ -275,7 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--startup-runs", type=int, default=7, help="0: skip the start-up")
     parser.add_argument("--chain", type=int, default=500)
     parser.add_argument("--map", type=int, default=1000)
+    parser.add_argument(
+        "--startup-only", action="store_true", help="only the fresh-interpreter start-up"
+    )
     args = parser.parse_args(argv)
+    if args.startup_only:
+        return print_startup(args.startup_runs)
 
     print(f"Engine overhead - {conditions()}, best / median of {args.repeats}\n", flush=True)
     rows: list[list[str]] = []
@@ -294,11 +299,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.startup_runs <= 0:
         print(f"after the run: {conditions()}")
         return 0
-    st = measure_startup(args.startup_runs)
+    return print_startup(args.startup_runs)
+
+
+def print_startup(runs: int) -> int:
+    """The fresh-interpreter table, then the load average after it."""
+    if runs <= 0:
+        return 0
+    print(f"Start-up - {conditions()}\n", flush=True)
+    st = measure_startup(runs)
     net = st.first_plan.best - st.bare.best
     print(
         table(
-            f"Fresh interpreter, best / median of {args.startup_runs} (interleaved)",
+            f"Fresh interpreter, best / median of {runs} (interleaved)",
             ["", "best", "median", "minus bare (best)", f"<= {TARGET_STARTUP_MS:.0f} ms"],
             [
                 ["python -c pass", f"{st.bare.best * 1e3:,.1f} ms", "", "", ""],

@@ -13,7 +13,7 @@ Plain frozen dataclasses, no pydantic: a task module imports this on every Lambd
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from orchestrator.engine.spec import (
     RETRY_MAX_DELAY_SECONDS,
@@ -21,6 +21,7 @@ from orchestrator.engine.spec import (
     RETRY_MIN_BACKOFF_RATE,
 )
 from orchestrator.errors import FlowDefinitionError
+from orchestrator.records import record
 
 #: A task without `timeout=` still needs a Lambda Timeout: 60 s rather than Lambda's 3 s default,
 #: because a cold start of pydantic + Powertools alone can take a second or two.
@@ -32,7 +33,7 @@ DEFAULT_TRIGGER = "all_successful"
 ANY_ERROR = "States.ALL"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RetryDelay:
     """Wait `interval` seconds before the first retry, then multiply by `backoff_rate` each time,
     never more than `max_delay` seconds; with `jitter`, wait a random time up to that delay.
@@ -67,7 +68,7 @@ class RetryDelay:
             )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TaskOptions:
     """Everything a task asks of the planner and the deploy: validated, hashable, comparable.
 
@@ -108,7 +109,7 @@ class TaskOptions:
         return self.retry_on or (ANY_ERROR,)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TaskDefaults:
     """What a task gets for an option it leaves out: the project's `[tool.orchestrator]`."""
 

@@ -10,9 +10,8 @@ file (then above the working directory), so `flow.run()`, `orchestrator run` and
 
 from __future__ import annotations
 
-import difflib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from orchestrator.engine.spec import LAMBDA_MAX_TIMEOUT_SECONDS, LAMBDA_MEMORY_MB
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.options import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, TaskDefaults
+from orchestrator.records import record
 
 PYPROJECT = "pyproject.toml"
 ARCHITECTURES = ("arm64", "x86_64")
@@ -40,7 +40,7 @@ KEYS = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProjectSettings:
     """The options of a project (all under `[tool.orchestrator]`)."""
 
@@ -160,6 +160,8 @@ def _check_keys(pyproject: Path, section: dict[str, Any]) -> None:
     if not unknown:
         return
     key = unknown[0]
+    import difflib  # only for a misspelt key
+
     close = difflib.get_close_matches(key, KEYS, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise FlowDefinitionError(

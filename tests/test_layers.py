@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1] / "orchestrator"
 # Top-level module or package of `orchestrator` → layer; higher numbers build on lower ones.
 LAYERS = {
     "errors": 0,
+    "records": 0,  # `record`, dataclass without compiling: for any layer but the engine
     "engine": 0,  # a pure ASL interpreter: imports nothing else of ours (checked below)
     "contract": 1,  # our conventions; re-exports the AWS facts of engine.spec
     "options": 1,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import graphlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Literal
 
 from orchestrator.engine.spec import STATE_MACHINE_NAME_PATTERN
@@ -27,9 +27,10 @@ from orchestrator.graph.model import (
 )
 from orchestrator.graph.names import resource_name as ascii_resource_name
 from orchestrator.options import TaskDefaults, settle
+from orchestrator.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FlowDraft:
     """A traced flow as plain data; its nodes carry the options as their tasks declared them."""
 

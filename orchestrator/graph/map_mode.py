@@ -14,13 +14,13 @@ needs one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from orchestrator.contract import DEFAULT_OFFLOAD_BYTES
 from orchestrator.engine.spec import STANDARD_HISTORY_EVENTS
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph.model import ConstInput, ResultInput, TaskNode
 from orchestrator.options import TaskOptions
+from orchestrator.records import record
 
 #: History events one inline item of ours costs: MapIterationStarted, TaskStateEntered,
 #: TaskScheduled, TaskStarted, TaskSucceeded, TaskStateExited, MapIterationSucceeded.
@@ -39,8 +39,10 @@ def inline_capacity(options: TaskOptions) -> int:
     return min(by_history, by_data)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MapMode:
+    """How a mapped node runs (a Distributed Map, or inline) and why."""
+
     distributed: bool
     reason: str
 

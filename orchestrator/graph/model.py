@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from orchestrator.options import RetryDelay, TaskOptions
+from orchestrator.records import record
 
 PathStep = str | int
 
 
-@dataclass(frozen=True, kw_only=True)
 class _Model:
+    """The pydantic spellings every model of the graph has (a plain base: `record`s have no
+    dataclass base)."""
+
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]  # each model's own
+
     def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Self:
         """A copy with `update`'s fields replaced (not validated, as in pydantic)."""
         return dataclasses.replace(self, **(update or {}))
@@ -31,7 +36,7 @@ class _Model:
         return dataclasses.asdict(self)
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ResultInput(_Model):
     """The result of another task run (or part of it, via `path`)."""
 
@@ -40,7 +45,7 @@ class ResultInput(_Model):
     path: tuple[PathStep, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ParamInput(_Model):
     """A flow parameter (or part of it)."""
 
@@ -49,7 +54,7 @@ class ParamInput(_Model):
     path: tuple[PathStep, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ConstInput(_Model):
     """A JSON constant written into the state machine."""
 
@@ -57,7 +62,7 @@ class ConstInput(_Model):
     value: Any
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ListInput(_Model):
     """A list holding at least one reference (compiled to `States.Array`)."""
 
@@ -65,7 +70,7 @@ class ListInput(_Model):
     items: tuple[Input, ...]
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class DictInput(_Model):
     """A dict holding at least one reference (compiled to a nested template)."""
 
@@ -76,7 +81,7 @@ class DictInput(_Model):
 Input = ResultInput | ParamInput | ConstInput | ListInput | DictInput
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class CaseCondition(_Model):
     """`with case(on, value):` around a task call: the task runs only when `on` equals `value`
     (a JSON scalar), and ends SKIPPED otherwise — Prefect 1.x's `case`, compiled to a Choice."""
@@ -85,7 +90,7 @@ class CaseCondition(_Model):
     value: str | bool | int | float | None
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class TaskNode(_Model):
     """One task run of the flow: a Task state, or a Map state when `mapped` is non-empty.
 
@@ -157,20 +162,24 @@ class TaskNode(_Model):
         )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ParameterSpec(_Model):
+    """A flow parameter: its name, and its default when it is not required."""
+
     name: str
     required: bool
     default: Any = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ScheduleSpec(_Model):
+    """When the flow runs: an EventBridge Scheduler expression, in a time zone."""
+
     expression: str
     timezone: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class FlowGraph(_Model):
     """A validated flow: the single input of the planner, deploy and viz."""
 

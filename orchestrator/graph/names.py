@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 MAX_RESOURCE_NAME = 80
@@ -27,6 +26,8 @@ def resource_name(display_name: str) -> str:
     ascii_name = to_ascii(display_name)
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_name).strip("-_") or "flow"
     if ascii_name != display_name or slug != display_name:
+        import hashlib  # OpenSSL's ~5 ms load, only for names that need a digest
+
         digest = hashlib.sha256(display_name.encode()).hexdigest()[:6]
         slug = f"{slug[: MAX_RESOURCE_NAME - 7]}-{digest}"
     return slug[:MAX_RESOURCE_NAME]

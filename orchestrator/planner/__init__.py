@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cached_property
 from itertools import islice
 from typing import Any
@@ -28,6 +28,7 @@ from orchestrator.planner.history_budget import (
 from orchestrator.planner.maps import map_lines
 from orchestrator.planner.split import Child, machine_bytes, split_machine, state_sizes
 from orchestrator.planner.synchronisation import synchronise
+from orchestrator.records import record
 
 #: `orchestrator plan` warns when the estimated makespan exceeds the critical path by more.
 SLOW_SYNCHRONISATION = 1.25
@@ -37,8 +38,10 @@ class SynchronisationAdded(UserWarning):
     """The flow is not series-parallel; the planner made some tasks wait for more than they need."""
 
 
-@dataclass
+@record
 class Plan:
+    """The planner's output for one flow: the ASL and what the planner says about it."""
+
     asl: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     #: DefinitionSubstitutions key (`CleanFunctionArn`) → the task key (`module:qualname`).

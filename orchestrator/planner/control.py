@@ -27,7 +27,7 @@ anyway), and a SKIP travels as a marker in the data that each downstream task's 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from orchestrator.contract import (
@@ -48,6 +48,7 @@ from orchestrator.graph import (
 from orchestrator.options import DEFAULT_TRIGGER
 from orchestrator.planner.paths import param_path, path, result_path
 from orchestrator.planner.steps import Sequence, Step, after
+from orchestrator.records import record
 
 #: The scratch key of the state document where a gate counts upstream states.
 GATE = "$.gate"
@@ -59,7 +60,7 @@ SENTINEL = f"$.{SENTINEL_KEY}"
 COUNTING_TRIGGERS = frozenset({"some_successful", "some_failed"})
 
 
-@dataclass
+@record
 class ControlPlan:
     """Which tasks gain a Catch or a gate, and which reference tasks the end checks."""
 

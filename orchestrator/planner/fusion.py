@@ -33,17 +33,20 @@ last task's list, exactly what its own Map would have produced.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 
 from orchestrator.graph import FlowGraph, ResultInput, TaskNode, references, result_nodes
+from orchestrator.records import record
 
 #: The ItemSelector key under which a fused Map carries the later tasks' unmapped arguments.
 CARRIED = "carried"
 
 
-@dataclass
+@record
 class Fusion:
+    """Which Maps fuse into chains, and why the others do not."""
+
     #: The chain's last task → the chain, first task first (only chains of two or more).
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Every task of a chain but the last → that chain's last task.

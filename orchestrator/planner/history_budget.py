@@ -29,7 +29,6 @@ inline Map runs at once (40), which the summary line says.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.engine.spec import (
@@ -39,6 +38,7 @@ from orchestrator.engine.spec import (
 )
 from orchestrator.graph import FlowGraph
 from orchestrator.graph.map_mode import expected_items
+from orchestrator.records import record
 
 EXECUTION_EVENTS = 2  # ExecutionStarted, ExecutionSucceeded
 TASK_EVENTS = 5  # TaskStateEntered, TaskScheduled, TaskStarted, TaskSucceeded, TaskStateExited
@@ -57,7 +57,7 @@ class HistoryBudgetExceeded(UserWarning):
     execution's history holds."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HistoryEstimate:
     """The events of one execution of each machine of a flow."""
 

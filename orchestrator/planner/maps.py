@@ -24,7 +24,7 @@ data path, so that no state document approaches Step Functions' 256 KiB:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from orchestrator.contract import (
@@ -41,14 +41,17 @@ from orchestrator.engine.spec import S3_GET_OBJECT, S3_LIST_OBJECTS_V2, S3_PUT_O
 from orchestrator.graph import FlowGraph, ResultInput, TaskNode, references
 from orchestrator.planner.fusion import Fusion, fusion_lines
 from orchestrator.planner.paths import result_path
+from orchestrator.records import record
 
 #: The start of the names of a map run's files of succeeded children: `SUCCEEDED_0.json`, and
 #: past 5 GB `SUCCEEDED_1.json`, ... ("ResultWriter (Map)").
 SUCCEEDED_FILES = "SUCCEEDED_"
 
 
-@dataclass
+@record
 class MapIO:
+    """Where each map's data goes: the results it writes to S3, the items it reads."""
+
     #: Distributed Maps exporting their results to S3.
     writes: set[str] = field(default_factory=set)
     #: Distributed Maps reading their items with an ItemReader → the task whose result they read.

@@ -29,7 +29,7 @@ machine starts with the Pass states `Defaults` (when parameters have defaults) a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from orchestrator.contract import FAILED_KEY, PARAMETER_READ_ERROR, START_KEY
@@ -45,6 +45,7 @@ from orchestrator.graph import (
 from orchestrator.planner.control import ControlPlan
 from orchestrator.planner.paths import intrinsic_literal
 from orchestrator.planner.structure import Parallel, Series, Tree
+from orchestrator.records import record
 
 #: Why the machine starts with Pass states: `orchestrator plan` prints it.
 START_REASON = "states building the state document before a first state that cannot"
@@ -56,7 +57,7 @@ FAILED_START_REASON = (
 EXECUTION_INPUT = "$$.Execution.Input"
 
 
-@dataclass
+@record
 class Start:
     """Which states begin the machine, and whether they build the state document themselves."""
 

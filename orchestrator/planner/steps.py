@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from orchestrator.records import record
 
-@dataclass
+
+@record
 class Step:
+    """One state of a sequence, with how it continues."""
+
     name: str
     state: dict[str, Any]
     chained: bool = True  # False: the state already names its successors (Choice) or ends (Fail)
@@ -15,8 +19,10 @@ class Step:
     then: str | None = None
 
 
-@dataclass
+@record
 class Sequence:
+    """The steps chained one after another, and side steps off that chain (`Step.then`)."""
+
     steps: list[Step] = field(default_factory=list)
     side: list[Step] = field(default_factory=list)
 

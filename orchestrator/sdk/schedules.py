@@ -8,10 +8,10 @@ a build error, not a silent deploy that never fires.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from orchestrator.errors import ScheduleError
+from orchestrator.records import record
 
 __all__ = [
     "CronSchedule",
@@ -20,9 +20,10 @@ __all__ = [
 ]
 
 
-_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
-_CRON = re.compile(r"^cron\((.*)\)$")
-_AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+# Patterns, compiled (and cached by `re`) when a schedule is first parsed, not at import.
+_RATE = r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$"
+_CRON = r"^cron\((.*)\)$"
+_AT = r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$"
 
 _MONTHS = "JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC"
 _DAYS = "SUN|MON|TUE|WED|THU|FRI|SAT"
@@ -41,7 +42,7 @@ _FIELD_ITEM = {
 _CRON_FIELDS = list(_FIELD_ITEM)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Schedule:
     """An EventBridge Scheduler expression and the timezone its cron fields are read in."""
 
@@ -88,7 +89,7 @@ def IntervalSchedule(  # noqa: N802 - Prefect 1.x spells the constructor this wa
 def CronSchedule(cron: str, timezone: str | None = None) -> Schedule:  # noqa: N802
     """Run on a cron expression: Unix 5-field (`0 * * * *`) or AWS 6-field / `cron(...)` form."""
     text = cron.strip()
-    match = _CRON.match(text)
+    match = re.match(_CRON, text)
     fields = (match.group(1) if match else text).split()
     if len(fields) == 5 and not match:  # inside cron(...) it must be AWS's six fields
         fields = _unix_to_aws(fields, cron)
@@ -114,7 +115,7 @@ def parse_schedule(value: object) -> Schedule | None:
 
 def validate_expression(expression: str) -> None:
     """Raise a ScheduleError unless `expression` is a valid EventBridge Scheduler expression."""
-    if match := _RATE.match(expression):
+    if match := re.match(_RATE, expression):
         count, unit = int(match.group(1)), match.group(2)
         if count < 1:
             raise ScheduleError(
@@ -127,10 +128,10 @@ def validate_expression(expression: str) -> None:
                 fix=f"AWS wants rate({count} {right})",
             )
         return
-    if match := _CRON.match(expression):
+    if match := re.match(_CRON, expression):
         _validate_cron_fields(match.group(1).split(), expression)
         return
-    if match := _AT.match(expression):
+    if match := re.match(_AT, expression):
         try:
             datetime.fromisoformat(match.group(1))
         except ValueError:
@@ -211,10 +212,7 @@ def _unix_to_aws(fields: list[str], original: str) -> list[str]:
 
 # Unix day-of-week is 0-7 (0 and 7 are Sunday) or SUN-SAT; AWS is 1-7 (1 is Sunday) or SUN-SAT.
 _UNIX_DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
-_UNIX_DOW_ITEM = re.compile(
-    r"^(?:\*|(?P<low>\d+|[a-z]{3})(?:-(?P<high>\d+|[a-z]{3}))?)(?:/(?P<step>\d+))?$",
-    re.IGNORECASE,
-)
+_UNIX_DOW_ITEM = r"^(?:\*|(?P<low>\d+|[a-z]{3})(?:-(?P<high>\d+|[a-z]{3}))?)(?:/(?P<step>\d+))?$"
 
 
 def _unix_dow_to_aws(field: str, original: str) -> str:
@@ -235,7 +233,7 @@ def _unix_dow_to_aws(field: str, original: str) -> str:
 
 
 def _unix_dow_item_to_aws(item: str, original: str) -> str:
-    match = _UNIX_DOW_ITEM.match(item)
+    match = re.match(_UNIX_DOW_ITEM, item, re.IGNORECASE)
     if match is None:
         raise _dow_refusal(original, item)
     low, high, step = match.group("low"), match.group("high"), match.group("step")

@@ -7,7 +7,6 @@ so it can be unit-tested directly.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import math
@@ -37,7 +36,7 @@ R = TypeVar("R")
 MAX_RETRIES = 100  # each attempt adds history events; an execution holds at most 25,000
 #: Prefect 1.x spellings of a TaskOptions field.
 ALIASES = {"max_retries": "retries"}
-_TAG = re.compile(r"[\w.:/=+\-@]+")
+_TAG = r"[\w.:/=+\-@]+"  # compiled (and cached by `re`) for the first task with tags
 
 
 class Task(Generic[P, R]):
@@ -186,6 +185,8 @@ def build_options(fn: Callable[..., Any], options: dict[str, Any]) -> TaskOption
     known = set(TaskOptions.__dataclass_fields__) | set(ALIASES)
     unknown = sorted(set(options) - known)
     if unknown:
+        import difflib  # only for a misspelt option
+
         close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
         raise FlowDefinitionError(
             f"unknown task option {unknown[0]!r}",
@@ -420,7 +421,7 @@ def _tags(name: str, value: Any) -> tuple[str, ...]:
         raise FlowDefinitionError("tags must be strings", task=name, fix='e.g. tags=["etl"]')
     # They become the function's `orchestrator:tags` Lambda tag, space-separated: AWS allows
     # letters, digits, spaces and _ . : / = + - @ in a tag value, at most 256 characters.
-    bad = [t for t in tags if not _TAG.fullmatch(t)]
+    bad = [t for t in tags if not re.fullmatch(_TAG, t)]
     if bad:
         raise FlowDefinitionError(
             f"tag {bad[0]!r} cannot be an AWS tag value",

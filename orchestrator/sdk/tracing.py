@@ -8,10 +8,11 @@ graph's plain data, and `orchestrator.graph` validates it.
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import FlowDefinitionError
+from orchestrator.records import record
 from orchestrator.sdk.result_type import result_type, step_type
 
 if TYPE_CHECKING:
@@ -67,14 +68,14 @@ class _Traced:
         )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class unmapped:  # noqa: N801 - Prefect's spelling
     """Pass `value` whole to every iteration of a `.map(...)` instead of mapping over it."""
 
     value: Any
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class TaskCall:
     """One call of a task in a flow body: a future node of the graph."""
 
