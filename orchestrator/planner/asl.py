@@ -125,6 +125,7 @@ class AslWriter:
         self.key_steps = {n.id: path("", [n.id]) for n in graph.nodes}
         self.selector_names = {n.id: n.id + ".$" for n in graph.nodes}
         self.most_results = 1  # the most task results one state document holds at once
+        self.payloads: list[dict[str, Any]] = []  # every Lambda task's payload, as written
         self.added: dict[str, int] = {}  # control-flow states and Catches added, by reason
         self.added_types: dict[str, int] = {}  # control-flow states added, by state type
         self.context = {**CONTEXT, "flow": graph.resource_name}
@@ -182,18 +183,17 @@ class AslWriter:
         if self.graph.timeout_seconds:
             doc["TimeoutSeconds"] = self.graph.timeout_seconds
         doc.update(link(seq))
-        self.share_offload_limit(doc)
+        self.share_offload_limit()
         return doc
 
-    def share_offload_limit(self, doc: dict[str, Any]) -> None:
+    def share_offload_limit(self) -> None:
         """Results that may sit in one state document together share the offload threshold,
-        so together they stay within it (runtime/results.py): each task is told how many."""
+        so together they stay within it (runtime/results.py): each task is told how many, in
+        the payload it was written with (the machine's states share it), not by a walk."""
         if self.most_results < 2:
             return
-        for state in walk_states(doc):
-            payload = state.get("Parameters", {}).get("Payload")
-            if state.get("Resource") == LAMBDA_INVOKE and isinstance(payload, dict):
-                payload[OFFLOAD_SHARE_KEY] = self.most_results
+        for payload in self.payloads:
+            payload[OFFLOAD_SHARE_KEY] = self.most_results
 
     def count(self, reason: str, seq: Sequence) -> None:
         for step in (*seq.steps, *seq.side):
@@ -457,6 +457,7 @@ class AslWriter:
         return payload
 
     def task_state(self, node: TaskNode, payload: dict[str, Any]) -> dict[str, Any]:
+        self.payloads.append(payload)
         state: dict[str, Any] = {
             "Type": "Task",
             "Resource": LAMBDA_INVOKE,
