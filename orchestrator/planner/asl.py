@@ -125,6 +125,7 @@ class AslWriter:
         self.key_steps = {n.id: path("", [n.id]) for n in graph.nodes}
         self.selector_names = {n.id: n.id + ".$" for n in graph.nodes}
         self.most_results = 1  # the most task results one state document holds at once
+        self.payloads: list[dict[str, Any]] = []  # every Lambda task's payload, as written
         self.added: dict[str, int] = {}  # control-flow states and Catches added, by reason
         self.added_types: dict[str, int] = {}  # control-flow states added, by state type
         self.context = {**CONTEXT, "flow": graph.resource_name}
@@ -159,7 +160,10 @@ class AslWriter:
         self.seeds = seeds
         self.index = TreeIndex(tree, self.data_deps)
         self.start = plan_start(tree, self.graph, self.control)
-        body, _ = self.sequence(tree, known=set(seeds), live=self.final_results())
+        known, live = set(seeds), self.final_results()
+        # (A flow's return value may read a fused Map's inner task, which no part of the tree is.)
+        bounded = live - known <= self.index.position.keys()
+        body, _ = self.sequence(tree, known, live, bounded)
         seq = Sequence()
         if self.start.blocked:
             for name, state in self.start_states(seeds):
@@ -182,18 +186,17 @@ class AslWriter:
         if self.graph.timeout_seconds:
             doc["TimeoutSeconds"] = self.graph.timeout_seconds
         doc.update(link(seq))
-        self.share_offload_limit(doc)
+        self.share_offload_limit()
         return doc
 
-    def share_offload_limit(self, doc: dict[str, Any]) -> None:
+    def share_offload_limit(self) -> None:
         """Results that may sit in one state document together share the offload threshold,
-        so together they stay within it (runtime/results.py): each task is told how many."""
+        so together they stay within it (runtime/results.py): each task is told how many, in
+        the payload it was written with (the machine's states share it), not by a walk."""
         if self.most_results < 2:
             return
-        for state in walk_states(doc):
-            payload = state.get("Parameters", {}).get("Payload")
-            if state.get("Resource") == LAMBDA_INVOKE and isinstance(payload, dict):
-                payload[OFFLOAD_SHARE_KEY] = self.most_results
+        for payload in self.payloads:
+            payload[OFFLOAD_SHARE_KEY] = self.most_results
 
     def count(self, reason: str, seq: Sequence) -> None:
         for step in (*seq.steps, *seq.side):
@@ -221,15 +224,24 @@ class AslWriter:
     # result is the only one still needed replaces the whole `results` map instead of adding to
     # it, so results nobody will read again are dropped: a chain's document stays one result
     # long (Step Functions' 256 KiB limit) instead of growing with every task.
-    def sequence(self, tree: Tree, known: set[str], live: set[str]) -> tuple[Sequence, set[str]]:
+    #
+    # `bounded`: every key of `live` not in `known` is a task of `tree` (true at the root, in a
+    # branch, and in the last part of a series that is: live results are never dropped, so
+    # those of the parts before are known by then). A Parallel then need not look for which of
+    # them its span holds — all — which in a deep machine is most of its work.
+    def sequence(
+        self, tree: Tree, known: set[str], live: set[str], bounded: bool = False
+    ) -> tuple[Sequence, set[str]]:
         if isinstance(tree, Leaf):
             return self.leaf(self.nodes[tree.node], known, live)
         if isinstance(tree, Series):
-            return self.series(tree, known, live)
-        name, state, exists = self.parallel(tree, known, live)
+            return self.series(tree, known, live, bounded)
+        name, state, exists = self.parallel(tree, known, live, bounded)
         return Sequence([Step(name, state)]), exists
 
-    def series(self, tree: Series, known: set[str], live: set[str]) -> tuple[Sequence, set[str]]:
+    def series(
+        self, tree: Series, known: set[str], live: set[str], bounded: bool = False
+    ) -> tuple[Sequence, set[str]]:
         # last(k): the last part that reads result k. Part i must keep the results that exist
         # (known, or produced so far) and are read by a later part: `pending`, each with its
         # last part (asked once). The largest part is never scanned — whether it reads k is
@@ -259,19 +271,20 @@ class AslWriter:
             else:
                 produced = {k: j for k in index.tasks(part) if (j := last(k)) > i}
             pending = {k: j for k, j in pending.items() if j > i} | produced
-            part_seq, known = self.sequence(part, known, live | pending.keys())
+            last_part = bounded and i == len(parts) - 1
+            part_seq, known = self.sequence(part, known, live | pending.keys(), last_part)
             seq.extend(part_seq)
         return seq, known
 
     def parallel(
-        self, tree: Parallel, known: set[str], live: set[str]
+        self, tree: Parallel, known: set[str], live: set[str], bounded: bool = False
     ) -> tuple[str, dict[str, Any], set[str]]:
         self.parallel_count += 1
         name = f"Parallel {self.parallel_count}"
-        kept_by = self.kept_by_branch(tree, known, live)
+        kept_by = self.kept_by_branch(tree, known, live, bounded)
         branches = []
         for i, branch in enumerate(tree.branches):
-            seq, _ = self.sequence(branch, known, kept_by[i])
+            seq, _ = self.sequence(branch, known, kept_by[i], bounded=True)
             branches.append(link(seq))
         source: dict[str, int] = {}
         for i, kept in enumerate(kept_by):
@@ -303,23 +316,27 @@ class AslWriter:
         self.most_results = max(self.most_results, len(keys))
         return name, state, set(source)
 
-    def kept_by_branch(self, tree: Parallel, known: set[str], live: set[str]) -> list[set[str]]:
+    def kept_by_branch(
+        self, tree: Parallel, known: set[str], live: set[str], bounded: bool
+    ) -> list[set[str]]:
         """The results each branch of `tree` leaves for after the join: the live results its
         tasks produce, and the live pre-fork ones (branch 0's). None is live: every branch keeps
         what it produced."""
         index, position = self.index, self.index.position
         start, end = index.spans[id(tree)]
         # Only a live result that does not exist yet (or a seeded one) can come from a branch,
-        # and only a task of the Parallel's span: whichever is fewer is searched. (In a deep
-        # machine, `live` holds every result still to come that the run's output keeps, and the
-        # span shrinks with depth.)
+        # and only a task of the Parallel's span: unless `bounded` says all are, whichever is
+        # fewer is searched.
         produced = live - known
-        if self.seeds:
-            produced |= live & known & self.seeds.keys()
-        if len(produced) > end - start:
+        if bounded:
+            pass
+        elif len(produced) > end - start:
             produced.intersection_update(index.order[start:end])
         else:
             produced = {k for k in produced if start <= position.get(k, -1) < end}
+        if self.seeds:
+            seeded = live & known & self.seeds.keys()
+            produced |= {k for k in seeded if start <= position.get(k, -1) < end}
         spans = [index.spans[id(b)] for b in tree.branches]
         # Each branch but the largest picks its own; the largest takes the rest, so a task is
         # looked at only in the few branches smaller than a sibling it sits in (not once per
@@ -465,6 +482,7 @@ class AslWriter:
         return payload
 
     def task_state(self, node: TaskNode, payload: dict[str, Any]) -> dict[str, Any]:
+        self.payloads.append(payload)
         state: dict[str, Any] = {
             "Type": "Task",
             "Resource": LAMBDA_INVOKE,
