@@ -31,13 +31,14 @@ import math
 import statistics
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import PathError
+from orchestrator.records import record
 
 if TYPE_CHECKING:
     from orchestrator.graph import FlowGraph
@@ -66,7 +67,7 @@ class StaleDurations(UserWarning):
     """durations.json names a task the flow no longer has: its duration is ignored."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FlowDurations:
     """One flow's recording: when, from where, over how many runs, and each task's seconds."""
 
@@ -84,7 +85,7 @@ class FlowDurations:
         }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RecordedDurations:
     """The project's durations.json, read."""
 
@@ -188,7 +189,7 @@ def typical(samples: Sequence[float]) -> float:
     return max(RESOLUTION, round(statistics.median(samples), 3))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Weights:
     """What the planner weighs a flow's tasks by, and where each weight came from."""
 

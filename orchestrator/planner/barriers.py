@@ -11,10 +11,11 @@ counted with one popcount per task before the cut) and its pairs are produced on
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+
+from orchestrator.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Barrier:
     """Tasks (indices in topological order) of `after` wait for those of `before`."""
 

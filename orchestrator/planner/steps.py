@@ -2,34 +2,48 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-# Plain dataclasses, not `records.record`: a plan makes one Step and one Sequence per task, and
-# the generated __init__ is several times faster than the generic one for so few fields.
+# Plain slotted classes, written out: a plan makes a Step and a Sequence per task, where a
+# generic `records.record` __init__ is several times slower, and a `@dataclass` would compile
+# its methods at every import (start-up, `tests/test_startup.py`).
 
 
-@dataclass(slots=True)
 class Step:
     """One state of a sequence, with how it continues."""
 
-    name: str
-    state: dict[str, Any]
-    chained: bool = True  # False: the state already names its successors (Choice) or ends (Fail)
-    #: For a side step: continue where the main step of this name continues (its Next, or End).
-    then: str | None = None
+    __slots__ = ("name", "state", "chained", "then")
+
+    def __init__(
+        self, name: str, state: dict[str, Any], chained: bool = True, then: str | None = None
+    ) -> None:
+        self.name = name
+        self.state = state
+        #: False: the state already names its successors (Choice) or ends (Fail).
+        self.chained = chained
+        #: For a side step: continue where the main step of this name continues (its Next, or
+        #: End).
+        self.then = then
+
+    def __repr__(self) -> str:
+        return f"Step({self.name!r}, chained={self.chained}, then={self.then!r})"
 
 
-@dataclass(slots=True)
 class Sequence:
     """The steps chained one after another, and side steps off that chain (`Step.then`)."""
 
-    steps: list[Step] = field(default_factory=list)
-    side: list[Step] = field(default_factory=list)
+    __slots__ = ("steps", "side")
+
+    def __init__(self, steps: list[Step] | None = None, side: list[Step] | None = None) -> None:
+        self.steps: list[Step] = [] if steps is None else steps
+        self.side: list[Step] = [] if side is None else side
 
     def extend(self, other: Sequence) -> None:
         self.steps.extend(other.steps)
         self.side.extend(other.side)
+
+    def __repr__(self) -> str:
+        return f"Sequence({self.steps!r}, side={self.side!r})"
 
 
 #: Where a state goes after `name`: placeholder resolved by `link` (a Catch's or Choice's Next).

@@ -97,7 +97,9 @@ def test_plan_names_the_first_added_dependencies_and_counts_the_rest(tmp_path: P
     path.write_text(textwrap.dedent(ZIGZAG), encoding="utf-8")
     result = CliRunner().invoke(app, ["plan", f"{path}:flow"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    note, summary = result.stderr.splitlines()[:2]
+    lines = result.stderr.splitlines()
+    note = lines[0]
+    summary = next(line for line in lines if line.startswith("synchronisation:"))
     # The first bottom reads top and top_2: it waits for the other 28, the first 20 named.
     named = ", ".join(f"bottom waits for top_{i}" for i in range(3, 23))
     assert note.endswith(f"least: {named} and 821 more")
