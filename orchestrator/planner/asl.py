@@ -695,6 +695,8 @@ class AslWriter:
 
     def expression(self, value: Input, node: TaskNode) -> str:
         if isinstance(value, ResultInput):
+            if not value.path:  # `result_path(value.node)`, from the key's steps made once
+                return "$.results" + self.key_steps[value.node] + ".value"
             return result_path(value.node, value.path)
         if isinstance(value, ParamInput):
             return path(path(self.param_base, [value.name]), value.path)

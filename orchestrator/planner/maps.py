@@ -73,11 +73,17 @@ def plan_map_io(graph: FlowGraph, controlled: bool, fusion: Fusion | None = None
     if graph.output is not None:
         values.append(graph.output)
     for value in values:
-        path_read |= {r.node for r in references(value) if isinstance(r, ResultInput) and r.path}
+        if type(value) is ResultInput:  # most inputs: no need to walk into it
+            if value.path:
+                path_read.add(value.node)
+        else:
+            path_read |= {
+                r.node for r in references(value) if isinstance(r, ResultInput) and r.path
+            }
     item_sources: dict[str, str | None] = {}  # map → the one whole result it iterates, if any
     listed: set[str] = set()  # results some Map's ItemsPath (or a zip) reads in the document
     for node in graph.nodes:
-        if node.id in followers:
+        if node.id in followers or not node.mapped:
             continue
         sources = [v for v in node.mapped.values() if isinstance(v, ResultInput)]
         whole = len(node.mapped) == 1 and len(sources) == 1 and not sources[0].path
