@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import math
-import statistics
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import field
@@ -186,6 +185,8 @@ def typical(samples: Sequence[float]) -> float:
     after a throttle, a busy laptop — does not move it. The planner compares typical runs; the
     tail is what timeouts are for.
     """
+    import statistics  # only recording needs it: ~10 ms of a first plan's start-up otherwise
+
     return max(RESOLUTION, round(statistics.median(samples), 3))
 
 

@@ -34,7 +34,8 @@ print(json.dumps({"modules": sorted(sys.modules), "compiled": compiled.count("<s
 """
 
 #: Loaded only by what needs them: a run (engine, run store), deploy, the CLI, AWS, viz, the
-#: Lambda runtime, parameter validation (pydantic), names that need a digest (hashlib, OpenSSL).
+#: Lambda runtime, parameter validation (pydantic), names that need a digest (hashlib, OpenSSL),
+#: recording durations (statistics).
 NOT_IMPORTED = (
     "boto3",
     "botocore",
@@ -56,6 +57,7 @@ NOT_IMPORTED = (
     "logging",
     "tempfile",
     "urllib.request",
+    "statistics",
     "orchestrator.engine.interpreter",
     "orchestrator.local",
     "orchestrator.deploy",
