@@ -49,6 +49,55 @@ def measure(
     return size + _whitespace(value, 0), walk.found
 
 
+def measure_entries(
+    key: str, entries: dict[str, Any], pattern: re.Pattern[str] | None = None, cap: int | None = None
+) -> list[tuple[int, int]]:
+    """`[measure({key: {name: value}}, pattern, cap) for name, value in entries.items()]`: each
+    state of a machine as a machine of its own, say. The C encoder writes all the values that
+    nest no states in one call (a call per value costs more than its encoding: a 10,000-task
+    chain's states), and the wrapper's share comes from measuring it once around a stub."""
+    stub, stub_found = measure({key: {"": 0}}, pattern)
+    wrapper = stub - len('"":0')  # the wrapper's bytes and whitespace, less the stub member's
+    flat = [n for n, v in entries.items() if type(v) is dict and _NESTING.isdisjoint(v)]
+    try:
+        names, texts = _encode_each(flat), _encode_each([entries[n] for n in flat])
+    except RecursionError:  # one nests beyond the C encoder's bound: each is walked
+        flat, names, texts = [], [], []
+    measured: dict[str, tuple[int, int]] = {}
+    for name, name_text, text in zip(flat, names, texts, strict=True):
+        size = wrapper + _utf8_size(name_text) + 1 + _utf8_size(text)
+        found = stub_found
+        if pattern is not None:
+            found += len(pattern.findall(name_text)) + len(pattern.findall(text))
+        if cap is None or size <= cap:  # (over it, the indented text is longer still)
+            size += _whitespace(entries[name], 2)  # {key: {name: value}}: value at depth 2
+        measured[name] = (size, found)
+    return [
+        measured[n] if n in measured else measure({key: {n: v}}, pattern, cap)
+        for n, v in entries.items()
+    ]
+
+
+#: Written between the values `_encode_each` encodes in one call, to cut the text apart again.
+_MARK = "\0orchestrator size mark\0"
+_SEPARATOR = f",{compact_text(_MARK)},"
+
+
+def _encode_each(values: list[Any]) -> list[str]:
+    """`[compact_text(v) for v in values]` by one call of the C encoder."""
+    batch: list[Any] = []
+    for value in values:
+        batch += (value, _MARK)
+    pieces = compact_text(batch[:-1])[1:-1].split(_SEPARATOR) if values else []
+    if len(pieces) != len(values):  # a value holds the mark itself: one call each
+        return [compact_text(v) for v in values]
+    return pieces
+
+
+def _utf8_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())
+
+
 class _OverCap(Exception):
     pass
 

@@ -25,7 +25,7 @@ from orchestrator.contract import PLACEHOLDER
 from orchestrator.engine.spec import START_EXECUTION_SYNC2
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import FlowGraph, function_id
-from orchestrator.planner.definition_size import measure
+from orchestrator.planner.definition_size import measure, measure_entries
 
 #: A placeholder's text is replaced at deploy time by an ARN: a Lambda function version's
 #: (`arn:<partition>:lambda:<region>:<account>:function:<name ≤ 64>:<version>`) or a state
@@ -61,15 +61,18 @@ def definition_bytes(asl: dict[str, Any] | str, cap: int | None = None) -> int:
     if isinstance(asl, str):
         return len(asl.encode()) + ARN_ALLOWANCE * len(PLACEHOLDER.findall(asl))
     # The committed text's size, counted without writing it (definition_size.py).
-    size, placeholders = measure(asl, PLACEHOLDER, cap)
-    return size + 1 + ARN_ALLOWANCE * placeholders  # + asl_text's final newline
+    return _deployed(*measure(asl, PLACEHOLDER, cap))
+
+
+def _deployed(text_bytes: int, placeholders: int) -> int:
+    return text_bytes + 1 + ARN_ALLOWANCE * placeholders  # + asl_text's final newline
 
 
 def state_sizes(asl: dict[str, Any], cap: int | None = None) -> list[int]:
     """Each top-level state's size as a machine of its own state alone (`{"States": {name:
     state}}`, `definition_bytes`): what a chunk of the split adds for it. With `cap`, a state
     over it may come back as any figure over it."""
-    return [definition_bytes({"States": {n: s}}, cap) for n, s in asl["States"].items()]
+    return [_deployed(*m) for m in measure_entries("States", asl["States"], PLACEHOLDER, cap)]
 
 
 def machine_bytes(asl: dict[str, Any], sizes: list[int]) -> int:

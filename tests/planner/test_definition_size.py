@@ -116,3 +116,38 @@ def test_a_deep_machine_is_measured_piece_by_piece_exactly() -> None:
         assert measure(deep, PLACEHOLDER) == (expected, 2)
     finally:
         sys.setrecursionlimit(limit)
+
+
+state_like = st.dictionaries(
+    st.sampled_from(["Type", "Branches", "Resource", "Parameters", "Comment", "é ${A_b}"]),
+    json_values | st.just("\0orchestrator size mark\0") | st.just("${SomeFunctionArn}"),
+    max_size=5,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    entries=st.dictionaries(st.text(), state_like | json_values, max_size=6),
+    cap=st.none() | st.integers(0, 400),
+)
+def test_entries_measured_together_are_measured_as_each_alone(
+    entries: dict[str, Any], cap: int | None
+) -> None:
+    """The batch (one C encoder call for the values that nest no states, cut apart at a mark)
+    gives each value what measuring it alone gives: also for a value holding the mark itself,
+    for values nesting states, and under a cap (exact under it, over it above)."""
+    from orchestrator.contract import PLACEHOLDER
+    from orchestrator.planner.definition_size import measure, measure_entries
+
+    together = measure_entries("States", entries, PLACEHOLDER, cap)
+    assert len(together) == len(entries)
+    for (name, value), (size, found) in zip(entries.items(), together, strict=True):
+        wrapped = {"States": {name: value}}
+        exact = len(json.dumps(wrapped, indent=2, ensure_ascii=False).encode())
+        if cap is None or exact <= cap:  # (over a cap, measuring may stop anywhere past it)
+            assert size == exact
+            assert found == len(PLACEHOLDER.findall(json.dumps(wrapped, ensure_ascii=False)))
+        else:
+            assert size > cap
+        if cap is None:
+            assert (size, found) == measure(wrapped, PLACEHOLDER)
