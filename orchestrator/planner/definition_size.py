@@ -50,7 +50,10 @@ def measure(
 
 
 def measure_entries(
-    key: str, entries: dict[str, Any], pattern: re.Pattern[str] | None = None, cap: int | None = None
+    key: str,
+    entries: dict[str, Any],
+    pattern: re.Pattern[str] | None = None,
+    cap: int | None = None,
 ) -> list[tuple[int, int]]:
     """`[measure({key: {name: value}}, pattern, cap) for name, value in entries.items()]`: each
     state of a machine as a machine of its own, say. The C encoder writes all the values that
