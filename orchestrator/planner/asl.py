@@ -294,7 +294,7 @@ class AslWriter:
         entry_of: dict[str, tuple[str, str]] = {}
         for i, kept in enumerate(kept_by):
             entries = self.branch_entries(i)
-            entry_of.update(zip(kept, map(entries.__getitem__, kept), strict=True))
+            entry_of.update(zip(kept, map(entries.__getitem__, kept)))
         keys = sorted(entry_of, key=self.order.__getitem__)
         selector = dict(map(entry_of.__getitem__, keys))
         state: dict[str, Any] = {
