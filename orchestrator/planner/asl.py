@@ -124,7 +124,6 @@ class AslWriter:
         # `path(base, [k])` is `base + key_steps[k]`: a Parallel's ResultSelector names many.
         self.key_steps = {n.id: path("", [n.id]) for n in graph.nodes}
         self.selector_names = {n.id: n.id + ".$" for n in graph.nodes}
-        self.entries: list[_BranchEntries] = []  # by branch index
         self.most_results = 1  # the most task results one state document holds at once
         self.payloads: list[dict[str, Any]] = []  # every Lambda task's payload, as written
         self.added: dict[str, int] = {}  # control-flow states and Catches added, by reason
@@ -287,16 +286,16 @@ class AslWriter:
         for i, branch in enumerate(tree.branches):
             seq, _ = self.sequence(branch, known, kept_by[i], bounded=True)
             branches.append(link(seq))
-        # Only `results` is rebuilt: ResultPath keeps the input's params and consts as they were.
-        # A deep machine lists hundreds of thousands of results in all, most of them in many
-        # Parallels: each entry is made once per branch index (`_BranchEntries`), and the
-        # selector is put together by C calls alone.
-        entry_of: dict[str, tuple[str, str]] = {}
+        source: dict[str, int] = {}
         for i, kept in enumerate(kept_by):
-            entries = self.branch_entries(i)
-            entry_of.update(zip(kept, map(entries.__getitem__, kept)))
-        keys = sorted(entry_of, key=self.order.__getitem__)
-        selector = dict(map(entry_of.__getitem__, keys))
+            source.update(dict.fromkeys(kept, i))
+        keys = sorted(source, key=self.order.__getitem__)
+        # Only `results` is rebuilt: ResultPath keeps the input's params and consts as they were.
+        # (A deep machine lists hundreds of thousands of results in all: each entry is a few
+        # lookups and a concatenation.)
+        names, steps = self.selector_names, self.key_steps
+        bases = [f"$[{i}].results" for i in range(len(kept_by))]
+        selector = {names[k]: bases[source[k]] + steps[k] for k in keys}
         state: dict[str, Any] = {
             "Type": "Parallel",
             "Branches": branches,
@@ -315,13 +314,7 @@ class AslWriter:
                 state = {"Type": "Parallel", "Parameters": parameters, **state}
                 self.start_extras.append(parameters)
         self.most_results = max(self.most_results, len(keys))
-        return name, state, set(entry_of)
-
-    def branch_entries(self, branch: int) -> _BranchEntries:
-        while len(self.entries) <= branch:
-            base = f"$[{len(self.entries)}].results"
-            self.entries.append(_BranchEntries(base, self.selector_names, self.key_steps))
-        return self.entries[branch]
+        return name, state, set(source)
 
     def kept_by_branch(
         self, tree: Parallel, known: set[str], live: set[str], bounded: bool
@@ -725,19 +718,6 @@ class AslWriter:
             task=node.task_name,
             fix="pass the dict as its own argument, or build the structure inside a task",
         )
-
-
-class _BranchEntries(dict[str, tuple[str, str]]):
-    """A Parallel's ResultSelector entry for result k taken from branch i's output, `(k.$,
-    $[i].results…k)`, by k: made when first asked for."""
-
-    def __init__(self, base: str, names: dict[str, str], steps: dict[str, str]) -> None:
-        super().__init__()
-        self.base, self.names, self.steps = base, names, steps
-
-    def __missing__(self, key: str) -> tuple[str, str]:
-        entry = self[key] = (self.names[key], self.base + self.steps[key])
-        return entry
 
 
 def comment(graph: FlowGraph) -> str:
