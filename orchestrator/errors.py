@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from os import PathLike
+from pathlib import Path
+
+
+def display_path(path: str | PathLike[str]) -> str:
+    """`path` as a message names it: relative to the current directory when it is below it
+    (shorter messages), else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
 
 class OrchestratorError(Exception):
     """Base class of every error Orchestrator raises on purpose."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
 
-from orchestrator.errors import FlowDefinitionError, OrchestratorError
+from orchestrator.errors import FlowDefinitionError, OrchestratorError, display_path
 from orchestrator.sdk.flow import Flow
 from orchestrator.settings import read_settings
 
@@ -66,7 +66,7 @@ def load_callable(spec: str, root: Path | None = None) -> Any:
         module = _import_dotted(target, base)
     value = getattr(module, attr, None)
     if not callable(value):
-        source = _display_path(getattr(module, "__file__", None) or module.__name__)
+        source = display_path(getattr(module, "__file__", None) or module.__name__)
         what = "has no attribute" if value is None else "has a non-callable"
         raise FlowDefinitionError(
             f"{source} {what} {attr!r}", fix="point at a function: handler(event, context)"
@@ -94,7 +94,7 @@ def user_location(tb: TracebackType | None) -> str | None:
     frames = traceback.extract_tb(tb)
     for frame in reversed(frames):
         if _is_user_file(frame.filename):
-            return f"{_display_path(frame.filename)}:{frame.lineno}"
+            return f"{display_path(frame.filename)}:{frame.lineno}"
     return None
 
 
@@ -124,7 +124,7 @@ def _import_file(path: Path) -> ModuleType:
             if not path.exists()
             else "name a .py file, not a directory"
         )
-        raise FlowDefinitionError(f"flow file {_display_path(str(path))} does not exist", fix=hint)
+        raise FlowDefinitionError(f"flow file {display_path(str(path))} does not exist", fix=hint)
     path = path.resolve()
     name, sys_path_entry = _module_name_for(path)
     existing = sys.modules.get(name)
@@ -132,7 +132,7 @@ def _import_file(path: Path) -> ModuleType:
         if _same_file(getattr(existing, "__file__", None), path):
             return existing
         raise FlowDefinitionError(
-            f"the flow file {_display_path(str(path))} is importable as {name!r}, which is "
+            f"the flow file {display_path(str(path))} is importable as {name!r}, which is "
             "already another module",
             where=getattr(existing, "__file__", None) or name,
             fix=f"rename {path.name} (tasks are imported by module name on Lambda)",
@@ -200,12 +200,12 @@ def _import_failure(err: BaseException, what: str) -> BaseException:
     if isinstance(err, OrchestratorError):
         return with_location(err, where)
     if isinstance(err, SyntaxError) and err.filename:
-        where = f"{_display_path(err.filename)}:{err.lineno}"
+        where = f"{display_path(err.filename)}:{err.lineno}"
         detail = f"SyntaxError: {err.msg}"
     else:
         detail = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
     return FlowDefinitionError(
-        f"importing {_display_path(what) if _is_path(what) else what} failed with {detail}",
+        f"importing {display_path(what) if _is_path(what) else what} failed with {detail}",
         where=where,
         fix="fix the error at that line (run with --debug for the traceback)",
     )
@@ -213,7 +213,7 @@ def _import_failure(err: BaseException, what: str) -> BaseException:
 
 def _pick_flow(module: ModuleType, attr: str | None, spec: str) -> Flow:
     flows = _flows_in(module)
-    source = _display_path(getattr(module, "__file__", None) or module.__name__)
+    source = display_path(getattr(module, "__file__", None) or module.__name__)
     if attr is None:
         if len(flows) == 1:
             return next(iter(flows.values()))
@@ -264,14 +264,6 @@ def _is_user_file(filename: str) -> bool:
     if resolved.startswith(_ORCHESTRATOR_DIR + os.sep):
         return False
     return not any(resolved.startswith(d + os.sep) for d in _LIBRARY_DIRS)
-
-
-def _display_path(filename: str) -> str:
-    """`filename` relative to the current directory when it is below it (shorter messages)."""
-    try:
-        return str(Path(filename).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return filename
 
 
 def _same_file(a: str | None, b: Path) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orchestrator
+from orchestrator.errors import display_path
 from orchestrator.runtime.error_payload import read_error_payload
 
 _FRAME = re.compile(r'\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>.*)')
@@ -74,16 +75,9 @@ def _user_frame(frame: str) -> str | None:
         return None
     lines = [line for line in frame.splitlines()[1:] if line.strip(" ^~")]
     code = f"\n    {lines[0].strip()}" if lines else ""
-    return f'File "{_relative(file)}", line {match["line"]}, in {match["function"]}{code}'
+    return f'File "{display_path(file)}", line {match["line"]}, in {match["function"]}{code}'
 
 
 def _location(frame: str) -> str | None:
     match = _FRAME.match(frame)
     return f"{match['file']}:{match['line']}" if match else None
-
-
-def _relative(file: Path) -> str:
-    try:
-        return str(file.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(file)

@@ -31,7 +31,7 @@ from orchestrator.durations import (
     typical,
     write_durations,
 )
-from orchestrator.errors import FlowDefinitionError, PathError
+from orchestrator.errors import FlowDefinitionError, PathError, display_path
 from orchestrator.loader import load_project_flows
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def _record_project(root: Path, flows: list[Flow], runs: int, target: AwsTarget 
     if not recorded:
         return
     path = write_durations(root, entries)
-    typer.echo(f"wrote {_shown(path)}: commit it, then run `orchestrator build`")
+    typer.echo(f"wrote {display_path(path)}: commit it, then run `orchestrator build`")
 
 
 def _samples(
@@ -154,13 +154,6 @@ def _samples(
         return local_samples(store, flow.graph, runs), str(store.path), "local runs"
     finally:
         store.close()
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def register(app: typer.Typer) -> None:

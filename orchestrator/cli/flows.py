@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from orchestrator.errors import FlowDefinitionError, OrchestratorError
+from orchestrator.errors import FlowDefinitionError, OrchestratorError, display_path
 from orchestrator.graph import FlowGraph
 from orchestrator.loader import load_flow, split_spec, user_location, with_location
 from orchestrator.sdk.flow import Flow
@@ -53,15 +52,8 @@ def _source(flow: Flow, spec: str) -> str | None:
     """Where the flow is defined: its function, else the file the spec names."""
     code = getattr(flow._fn, "__code__", None)
     if code is not None:
-        return _relative(code.co_filename) + f":{code.co_firstlineno}"
+        return display_path(code.co_filename) + f":{code.co_firstlineno}"
     target, _ = split_spec(spec)
     module = sys.modules.get(target)
     file = getattr(module, "__file__", None) if module else target
-    return _relative(file) if file else None
-
-
-def _relative(filename: str) -> str:
-    try:
-        return str(Path(filename).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return filename
+    return display_path(file) if file else None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.contract import PLACEHOLDER, statemachine_path
-from orchestrator.errors import FlowDefinitionError
+from orchestrator.errors import FlowDefinitionError, display_path
 from orchestrator.graph import FlowGraph
 from orchestrator.planner.split import child_arn_key
 
@@ -43,7 +43,7 @@ def stale_note(graph: FlowGraph, compiled: str, root: Path | None) -> str | None
     if committed.replace("\r\n", "\n") == compiled:
         return None
     return (
-        f"flow {graph.name!r}: the deployed state machine {_shown(path)} is stale — this run "
+        f"flow {graph.name!r}: the deployed state machine {display_path(path)} is stale — this run "
         "compiles the code as it is now; run `orchestrator build` to update it, or "
         "`orchestrator run --committed` to run the committed file"
     )
@@ -81,7 +81,7 @@ def _read(graph: FlowGraph, path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, NotADirectoryError):
         raise FlowDefinitionError(
-            f"{_shown(path)} does not exist",
+            f"{display_path(path)} does not exist",
             flow=graph.name,
             fix="run `orchestrator build` to write it, or run without --committed",
         ) from None
@@ -89,21 +89,14 @@ def _read(graph: FlowGraph, path: Path) -> dict[str, Any]:
         definition = json.loads(text)
     except json.JSONDecodeError as err:
         raise FlowDefinitionError(
-            f"{_shown(path)} is not JSON ({err})",
+            f"{display_path(path)} is not JSON ({err})",
             flow=graph.name,
             fix="run `orchestrator build` to rewrite it",
         ) from None
     if not isinstance(definition, dict):
         raise FlowDefinitionError(
-            f"{_shown(path)} is not a state machine (a JSON object)",
+            f"{display_path(path)} is not a state machine (a JSON object)",
             flow=graph.name,
             fix="run `orchestrator build` to rewrite it",
         )
     return definition
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
