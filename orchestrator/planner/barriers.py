@@ -27,6 +27,12 @@ class Barrier:
     #: The pairs the DAG does not already order: what this barrier adds.
     count: int
 
+    def adds(self, i: int, j: int) -> bool:
+        """Whether the barrier makes task j wait for task i where the DAG did not."""
+        if i not in self.before or j not in self.after:
+            return False
+        return not self.reached[self.before.index(i)] >> (j - min(self.after)) & 1
+
     def pairs(self) -> Iterator[tuple[int, int]]:
         """What the barrier adds, downstream task by downstream task."""
         low = min(self.after)
@@ -70,7 +76,12 @@ class AddedDependencies:
         return self.count
 
     def __contains__(self, pair: object) -> bool:
-        return any(p == pair for p in self)
+        """Asked of the barriers, not by listing their pairs (millions, on a large DAG)."""
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            return False
+        position = {name: i for i, name in enumerate(self.names)}
+        i, j = (position.get(name, -1) for name in pair)
+        return any(barrier.adds(i, j) for barrier in self.barriers)
 
     def __repr__(self) -> str:
         return f"AddedDependencies({len(self.barriers)} barriers, {self.count} pairs)"

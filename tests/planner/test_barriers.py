@@ -76,3 +76,5 @@ def test_each_barrier_expands_to_its_groups_less_what_the_dag_orders(
         assert len(added) == len(expected) == sum(b.count for b in added.barriers)
         assert all(b.count > 0 for b in added.barriers)
         assert bool(added) == bool(expected)
+        # Membership, asked of the barriers, agrees with the listing for every pair of tasks.
+        assert {(a, b) for a in nodes for b in nodes if (a, b) in added} == set(expected)
