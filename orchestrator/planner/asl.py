@@ -328,11 +328,9 @@ class AslWriter:
         # and only a task of the Parallel's span: unless `bounded` says all are, whichever is
         # fewer is searched.
         produced = live - known
-        if bounded:
-            pass
-        elif len(produced) > end - start:
+        if not bounded and len(produced) > end - start:
             produced.intersection_update(index.order[start:end])
-        else:
+        elif not bounded:
             produced = {k for k in produced if start <= position.get(k, -1) < end}
         if self.seeds:
             seeded = live & known & self.seeds.keys()
