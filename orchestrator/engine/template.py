@@ -30,11 +30,16 @@ class Template:
     __slots__ = ("evaluate", "uses_context", "_entries")
 
     def __init__(self, template: Any) -> None:
-        static, node, self.uses_context = _compile(template, "")
-        self.evaluate: Evaluator = (lambda document, context: node) if static else node
+        #: An object template's top-level fields, kept for `bind` (compiled once, here).
         self._entries: tuple[_Entry, ...] | None = None
-        if not static and isinstance(template, dict):
-            self._entries = tuple(_entries(template))
+        if isinstance(template, dict):
+            entries = _entries(template)
+            static, node, self.uses_context = _object(template, entries)
+            if not static:
+                self._entries = entries
+        else:
+            static, node, self.uses_context = _compile(template, "")
+        self.evaluate: Evaluator = (lambda document, context: node) if static else node
 
     def bind(self, document: Any) -> Callable[[ContextFn], Any]:
         """The template over `document`, for many contexts (a Map's ItemSelector, once per
@@ -69,37 +74,33 @@ def _raising(error: StatesError) -> Evaluator:
     return evaluate
 
 
-def _entries(template: dict[str, Any]) -> list[_Entry]:
-    """An object template's top-level fields, compiled one by one (as `_compile` does)."""
+def _entries(template: dict[str, Any]) -> tuple[_Entry, ...]:
+    """An object template's fields, each compiled."""
     out: list[_Entry] = []
     for key, item in template.items():
         if key.endswith(".$"):
+            if not isinstance(item, str):
+                raise DefinitionError(f"the value of the field '{key}' must be a string")
             evaluator, reads = _compile_expression(item, key)
             out.append((key[:-2], False, evaluator, reads))
         else:
             static, node, reads = _compile(item, key)
             out.append((key, static, node, reads))
-    return out
+    return tuple(out)
+
+
+def _object(value: dict[str, Any], entries: tuple[_Entry, ...]) -> tuple[bool, Any, bool]:
+    """`_compile` of an object template from its compiled fields."""
+    if all(static for _, static, _, _ in entries):
+        return True, value, False
+    return False, _dict(tuple(e[:3] for e in entries)), any(e[3] for e in entries)
 
 
 def _compile(value: Any, field: str) -> tuple[bool, Any, bool]:
     """(static, the value or its evaluator, whether it reads the context). Static subtrees are
     kept as the original (shared, never mutated) values."""
     if isinstance(value, dict):
-        entries: list[tuple[str, bool, Any]] = []
-        dynamic = context = False
-        for key, item in value.items():
-            if key.endswith(".$"):
-                if not isinstance(item, str):
-                    raise DefinitionError(f"the value of the field '{key}' must be a string")
-                evaluator, reads = _compile_expression(item, key)
-                entries.append((key[:-2], False, evaluator))
-                dynamic, context = True, context or reads
-            else:
-                static, node, reads = _compile(item, key)
-                entries.append((key, static, node))
-                dynamic, context = dynamic or not static, context or reads
-        return (False, _dict(tuple(entries)), context) if dynamic else (True, value, False)
+        return _object(value, _entries(value))
     if isinstance(value, list):
         nodes = [_compile(item, field) for item in value]
         if not all(static for static, _, _ in nodes):
