@@ -34,6 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from orchestrator.contract import substitution
 from orchestrator.graph import FlowGraph, ResultInput, TaskNode
 from orchestrator.options import TaskDefaults, TaskOptions, settle
 from orchestrator.planner import Plan, plan_flow
@@ -124,7 +125,7 @@ def asl_makespan(
 
 def plan_makespan(plan: Plan, durations: dict[str, float]) -> float:
     """`asl_makespan` of a plan's machine, through the child machines of a split one."""
-    children = {f"${{{c.arn_key}}}": c.asl for c in plan.children}
+    children = {substitution(c.arn_key): c.asl for c in plan.children}
     return asl_makespan(plan.asl, durations, children)
 
 

@@ -162,6 +162,11 @@ PLACEHOLDER_SUFFIX = "FunctionArn"
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
+def substitution(key: str) -> str:
+    """`${key}`: where a DefinitionSubstitutions value goes in an ASL file (`PLACEHOLDER`)."""
+    return "${" + key + "}"
+
+
 def placeholder_key(function_id: str) -> str:
     """The DefinitionSubstitutions key of a task's function ARN: `CleanFunctionArn`."""
     return f"{function_id}{PLACEHOLDER_SUFFIX}"
@@ -169,7 +174,7 @@ def placeholder_key(function_id: str) -> str:
 
 def placeholder(function_id: str) -> str:
     """The text the ASL holds where the function ARN goes: `${CleanFunctionArn}`."""
-    return "${" + placeholder_key(function_id) + "}"
+    return substitution(placeholder_key(function_id))
 
 
 __all__ = [
@@ -212,6 +217,7 @@ __all__ = [
     "TRIGGER_FAILED_KEY",
     "placeholder",
     "placeholder_key",
+    "substitution",
     "results_prefix",
     "map_results_prefix",
     "REF_BUCKET_FIELD",

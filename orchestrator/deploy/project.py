@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.contract import statemachine_path
+from orchestrator.contract import statemachine_path, substitution
 from orchestrator.durations import weights_of
 from orchestrator.errors import FlowDefinitionError, ScheduleError
 from orchestrator.graph import FlowGraph
@@ -50,7 +50,7 @@ class FlowBuild:
         out = []
         for child in self.plan.children:
             text = json.dumps(child.asl)
-            used = {k: v for k, v in self.plan.placeholders.items() if "${" + k + "}" in text}
+            used = {k: v for k, v in self.plan.placeholders.items() if substitution(k) in text}
             plan = Plan(asl=child.asl, placeholders=used)
             out.append(FlowBuild(self.spec, self.graph, plan, self.code_hash, part=child.part))
         return out

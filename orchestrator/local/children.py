@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from orchestrator.contract import substitution
 from orchestrator.engine.child_execution import StateMachines
 from orchestrator.engine.spec import LOCAL_ACCOUNT, LOCAL_REGION
 
@@ -37,6 +38,6 @@ def child_machines(
     machines: dict[str, dict[str, Any] | str] = {}
     for key, asl in children.items():
         arn = local_arn(flow_resource_name, key)
-        text = text.replace("${" + key + "}", arn)
+        text = text.replace(substitution(key), arn)
         machines[arn] = local_definition(asl)
     return text, StateMachines(machines)

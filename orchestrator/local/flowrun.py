@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from orchestrator.contract import LOCAL_RESULTS_BUCKET, RESULTS_BUCKET_SUBSTITUTION
+from orchestrator.contract import LOCAL_RESULTS_BUCKET, RESULTS_BUCKET_SUBSTITUTION, substitution
 from orchestrator.engine.child_execution import StateMachines
 from orchestrator.engine.clock import Clock, RealClock, VirtualClock
 from orchestrator.engine.errors import LambdaFunctionError
@@ -273,7 +273,7 @@ def local_definition(definition: dict[str, Any] | str) -> dict[str, Any] | str:
     bucket's placeholder is the local results bucket, as DefinitionSubstitutions makes it the
     real one when deployed (function placeholders stay: the invoker resolves them). The engine
     never mutates the definition."""
-    marker = f"${{{RESULTS_BUCKET_SUBSTITUTION}}}"
+    marker = substitution(RESULTS_BUCKET_SUBSTITUTION)
     text = definition if isinstance(definition, str) else json.dumps(definition)
     if marker in text:
         return text.replace(marker, LOCAL_RESULTS_BUCKET)

@@ -36,6 +36,7 @@ from orchestrator.contract import (
     REF_PREFIX_FIELD,
     RESULTS_BUCKET_SUBSTITUTION,
     map_results_prefix,
+    substitution,
 )
 from orchestrator.engine.spec import S3_GET_OBJECT, S3_LIST_OBJECTS_V2, S3_PUT_OBJECT
 from orchestrator.graph import FlowGraph, ResultInput, TaskNode, references
@@ -140,7 +141,7 @@ def result_writer(flow: str, node: TaskNode) -> dict[str, Any]:
     return {
         "Resource": S3_PUT_OBJECT,
         "Parameters": {
-            "Bucket": f"${{{RESULTS_BUCKET_SUBSTITUTION}}}",
+            "Bucket": substitution(RESULTS_BUCKET_SUBSTITUTION),
             "Prefix": map_results_prefix(flow, node.id),
         },
     }

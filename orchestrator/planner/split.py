@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.contract import PLACEHOLDER
+from orchestrator.contract import PLACEHOLDER, substitution
 from orchestrator.engine.spec import START_EXECUTION_SYNC2
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import FlowGraph, function_id
@@ -128,7 +128,7 @@ def _parent(asl: dict[str, Any], children: list[Child]) -> dict[str, Any]:
         task: dict[str, Any] = {
             "Type": "Task",
             "Resource": START_EXECUTION_SYNC2,
-            "Parameters": {"StateMachineArn": "${" + child.arn_key + "}", "Input.$": "$"},
+            "Parameters": {"StateMachineArn": substitution(child.arn_key), "Input.$": "$"},
             "OutputPath": "$.Output",
             "Retry": [dict(START_RETRY)],
             "Catch": [{"ErrorEquals": ["States.TaskFailed"], "Next": CHILD_FAILED}],

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from orchestrator import Flow, task
+from orchestrator.contract import substitution
 from orchestrator.engine.spec import MAX_DEFINITION_BYTES, START_EXECUTION_SYNC2
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.local import run_flow
@@ -137,7 +138,7 @@ def test_moto_accepts_the_parent_and_its_children() -> None:
             arns[child.arn_key] = made["stateMachineArn"]
         parent = json.dumps(plan.asl)
         for key, arn in arns.items():
-            parent = parent.replace("${" + key + "}", arn)
+            parent = parent.replace(substitution(key), arn)
         made = sfn.sfn.create_state_machine(name="big", definition=parent, roleArn=sfn.role_arn)
         assert made["stateMachineArn"].endswith(":stateMachine:big")
 
