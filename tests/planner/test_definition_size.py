@@ -151,3 +151,15 @@ def test_entries_measured_together_are_measured_as_each_alone(
             assert size > cap
         if cap is None:
             assert (size, found) == measure(wrapped, PLACEHOLDER)
+
+
+def test_values_holding_the_mark_between_commas_are_encoded_one_by_one() -> None:
+    """The batch is cut apart at `,<mark>,`: a value whose own text holds that (the mark as a
+    list item) makes the pieces more than the values, and each is then encoded alone."""
+    from orchestrator.planner.definition_size import _MARK, _encode_each, compact_text
+
+    values: list[Any] = [{"a": [1, _MARK, 2]}, {"b": "é"}, [_MARK], {"c": {"d": _MARK}}]
+    assert _encode_each(values) == [compact_text(v) for v in values]
+    assert _encode_each([]) == []
+    plain: list[Any] = [{"x": 1}, {"y": [2, 3]}, "z"]
+    assert _encode_each(plain) == [compact_text(v) for v in plain]
