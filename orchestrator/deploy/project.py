@@ -51,7 +51,7 @@ class FlowBuild:
         for child in self.plan.children:
             text = json.dumps(child.asl)
             used = {k: v for k, v in self.plan.placeholders.items() if substitution(k) in text}
-            plan = Plan(asl=child.asl, placeholders=used)
+            plan = Plan(asl=child.asl, placeholders=used, compact=child.compact)
             out.append(FlowBuild(self.spec, self.graph, plan, self.code_hash, part=child.part))
         return out
 

@@ -19,6 +19,7 @@ from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import AslWriter
 from orchestrator.planner.barriers import AddedDependencies
 from orchestrator.planner.control import plan_control
+from orchestrator.planner.definition_size import COMPACT_ENCODER, compact_text
 from orchestrator.planner.fusion import contract, plan_fusion
 from orchestrator.planner.history_budget import (
     HistoryBudgetExceeded,
@@ -58,7 +59,11 @@ class Plan:
     consts_bytes: int = 0
     #: Over the definition size quota: the child machines `asl` (then their parent) starts.
     children: tuple[Child, ...] = ()
+    #: The indented text's size, when it is over the quota (the machine is then written
+    #: compact, or split).
     unsplit_bytes: int = 0
+    #: Written without whitespace: indented, the text would be over the quota (`asl_text`).
+    compact: bool = False
     #: Over the quota and impossible to split: why (what `orchestrator build` raises).
     oversize: FlowDefinitionError | None = None
     #: (upstream, downstream) pairs the planner made wait that the flow does not order.
@@ -71,13 +76,23 @@ class Plan:
     history: HistoryEstimate | None = None
 
     def split_summary(self) -> str | None:
-        """One line when the machine was split into child machines (None otherwise)."""
+        """One line when the machine is written compact or was split into child machines
+        (None otherwise)."""
+        if self.compact:
+            return (
+                f"definition of {self.unsplit_bytes:,} B indented is over Step Functions' "
+                f"{MAX_DEFINITION_BYTES:,}-byte limit: written without whitespace "
+                f"({len(self.text.encode()):,} B)"
+            )
         if not self.children:
             return None
+        written = sum(c.compact for c in self.children)
+        compact = f", {written} of them without whitespace" if written else ""
         return (
             f"definition of {self.unsplit_bytes:,} B is over Step Functions' "
-            f"{MAX_DEFINITION_BYTES:,}-byte limit: split into {len(self.children)} child state "
-            "machines that the flow's machine starts in turn (startExecution.sync:2)"
+            f"{MAX_DEFINITION_BYTES:,}-byte limit even without whitespace: split into "
+            f"{len(self.children)} child state machines that the flow's machine starts in turn "
+            f"(startExecution.sync:2){compact}"
         )
 
     def state_size_summary(self) -> str:
@@ -135,12 +150,19 @@ class Plan:
     @cached_property
     def text(self) -> str:
         """The ASL as `orchestrator plan` prints it and `orchestrator build` commits it."""
-        return asl_text(self.asl)
+        return asl_text(self.asl, self.compact)
 
 
-def asl_text(asl: dict[str, Any]) -> str:
-    """The one serialisation of a state machine: what is committed, deployed and compared."""
-    return json.dumps(asl, indent=2, ensure_ascii=False) + "\n"
+def asl_text(asl: dict[str, Any], compact: bool = False) -> str:
+    """The one serialisation of a state machine: what is committed, deployed and compared.
+    Indented; `compact` (a machine whose indented text is over the quota: the indentation of
+    nested Parallel states grows with their depth), without whitespace."""
+    if not compact:
+        return json.dumps(asl, indent=2, ensure_ascii=False) + "\n"
+    try:
+        return compact_text(asl) + "\n"
+    except RecursionError:  # nested beyond the C encoder's own bound: the Python encoder's
+        return "".join(COMPACT_ENCODER.iterencode(asl)) + "\n"
 
 
 def plan_flow(
@@ -165,6 +187,9 @@ def plan_flow(
         if size <= max_definition_bytes:
             plan.history = estimate_history(graph, plan.asl)  # (keeps the cached text)
             return plan
+        if machine_bytes(plan.asl, sizes, compact=True) <= max_definition_bytes:
+            history = estimate_history(graph, plan.asl)
+            return replace(plan, unsplit_bytes=size, compact=True, history=history)
         try:
             parent, children = split_machine(graph, plan.asl, max_definition_bytes, sizes)
         except FlowDefinitionError as err:

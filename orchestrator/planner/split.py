@@ -25,13 +25,16 @@ from orchestrator.contract import PLACEHOLDER, substitution
 from orchestrator.engine.spec import START_EXECUTION_SYNC2
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import FlowGraph, function_id
-from orchestrator.planner.definition_size import measure, measure_entries
+from orchestrator.planner.definition_size import measure_both, measure_entries
 
 #: A placeholder's text is replaced at deploy time by an ARN: a Lambda function version's
 #: (`arn:<partition>:lambda:<region>:<account>:function:<name ≤ 64>:<version>`) or a state
 #: machine's (`…:stateMachine:<name ≤ 80>`), at most this many bytes.
 ARN_ALLOWANCE = 160
 CHILD_FAILED = "Child failed"
+#: What a chunk's machine may add to its states' sizes besides its head (Comment, StartAt, the
+#: `End` or `Chunk end` state that ends it): a generous bound, so a chunk never overruns.
+CHUNK_OVERHEAD = 200
 #: Where a chunk's Choice rule or Catch that led into the next chunk goes instead (no task state
 #: is named with a space and no suffix, so no state of the flow has this name).
 CHUNK_END = "Chunk end"
@@ -53,38 +56,64 @@ class Child:
     asl: dict[str, Any]
     #: DefinitionSubstitutions key of the child's ARN in the parent (`ETLPart1StateMachineArn`).
     arn_key: str
+    #: Written without whitespace (`asl_text`): indented, it would be over the quota.
+    compact: bool = False
 
 
-def definition_bytes(asl: dict[str, Any] | str, cap: int | None = None) -> int:
-    """The size of `asl` (or its text) as deployed: its committed text, each placeholder
-    counted as a full ARN. With `cap`, any size over it may come back as some figure over it."""
+def definition_bytes(
+    asl: dict[str, Any] | str, cap: int | None = None, compact: bool = False
+) -> int:
+    """The size of `asl` (or its text) as deployed: its committed text (`asl_text`, indented
+    unless `compact`), each placeholder counted as a full ARN. With `cap`, any size over it may
+    come back as some figure over it."""
     if isinstance(asl, str):
         return len(asl.encode()) + ARN_ALLOWANCE * len(PLACEHOLDER.findall(asl))
     # The committed text's size, counted without writing it (definition_size.py).
-    return _deployed(*measure(asl, PLACEHOLDER, cap))
+    indented, compact_bytes, found = measure_both(asl, PLACEHOLDER, cap)
+    return _deployed(compact_bytes if compact else indented, found)
 
 
 def _deployed(text_bytes: int, placeholders: int) -> int:
     return text_bytes + 1 + ARN_ALLOWANCE * placeholders  # + asl_text's final newline
 
 
-def state_sizes(asl: dict[str, Any], cap: int | None = None) -> list[int]:
+@dataclass(frozen=True)
+class StateSizes:
     """Each top-level state's size as a machine of its own state alone (`{"States": {name:
-    state}}`, `definition_bytes`): what a chunk of the split adds for it. With `cap`, a state
+    state}}`, `definition_bytes`), indented and compact, in the machine's order."""
+
+    indented: list[int]
+    compact: list[int]
+
+    def of(self, compact: bool) -> list[int]:
+        return self.compact if compact else self.indented
+
+
+def state_sizes(asl: dict[str, Any], cap: int | None = None) -> StateSizes:
+    """Each top-level state's sizes: what a chunk of the split adds for it. With `cap`, a size
     over it may come back as any figure over it."""
-    return [_deployed(*m) for m in measure_entries("States", asl["States"], PLACEHOLDER, cap)]
-
-
-def machine_bytes(asl: dict[str, Any], sizes: list[int]) -> int:
-    """`definition_bytes(asl)` from its states' `state_sizes`, without measuring them again: a
-    state's text is the same at the same depth, inside its own wrapper or the whole machine.
-    Over any state's cap when one of `sizes` was over it."""
-    base = definition_bytes({**asl, "States": {"a": 0}})
-    # What one state's wrapper adds besides the state (less the comma between two states).
-    wrapper = 2 * definition_bytes({"States": {"a": 0}}) - definition_bytes(
-        {"States": {"a": 0, "b": 0}}
+    measured = measure_entries("States", asl["States"], PLACEHOLDER, cap)
+    return StateSizes(
+        [_deployed(indented, found) for indented, _, found in measured],
+        [_deployed(compact, found) for _, compact, found in measured],
     )
-    return base - definition_bytes({"States": {"a": 0}}) + sum(sizes) - wrapper * (len(sizes) - 1)
+
+
+def machine_bytes(asl: dict[str, Any], sizes: StateSizes, compact: bool = False) -> int:
+    """`definition_bytes(asl, compact=compact)` from its states' `state_sizes`, without
+    measuring them again: a state's text is the same at the same depth, inside its own wrapper
+    or the whole machine. Over any state's cap when one of `sizes` was over it."""
+    return _machine_bytes(asl, sizes.of(compact), compact)
+
+
+def _machine_bytes(asl: dict[str, Any], sizes: list[int], compact: bool) -> int:
+    def size(value: dict[str, Any]) -> int:
+        return definition_bytes(value, compact=compact)
+
+    base = size({**asl, "States": {"a": 0}})
+    # What one state's wrapper adds besides the state (less the comma between two states).
+    wrapper = 2 * size({"States": {"a": 0}}) - size({"States": {"a": 0, "b": 0}})
+    return base - size({"States": {"a": 0}}) + sum(sizes) - wrapper * (len(sizes) - 1)
 
 
 def _size(measured: int, limit: int) -> str:
@@ -97,13 +126,19 @@ def child_arn_key(graph: FlowGraph, part: str) -> str:
 
 
 def split_machine(
-    graph: FlowGraph, asl: dict[str, Any], limit: int, sizes: list[int] | None = None
+    graph: FlowGraph, asl: dict[str, Any], limit: int, sizes: StateSizes | None = None
 ) -> tuple[dict[str, Any], tuple[Child, ...]]:
-    """The parent machine of `asl`, over `limit` bytes, and its children (each under it).
-    `sizes`: its `state_sizes` capped at `limit`, when already measured."""
+    """The parent machine of `asl`, over `limit` bytes even compact, and its children (each
+    under it). `sizes`: its `state_sizes` capped at `limit`, when already measured.
+
+    The chunks are cut by the states' compact sizes (fewer children: each one more execution,
+    with its own events, to run); a child is written indented when that fits too."""
     states: dict[str, Any] = asl["States"]
-    chunks = _chunks(graph, asl, limit, state_sizes(asl, limit) if sizes is None else sizes)
+    sizes = state_sizes(asl, limit) if sizes is None else sizes
+    chunks = _chunks(graph, asl, limit, sizes.compact)
     head = {k: v for k, v in asl.items() if k not in ("StartAt", "States", "TimeoutSeconds")}
+    size_of = dict(zip(states, sizes.indented, strict=True))
+    indented_overhead = definition_bytes({**head, "StartAt": ""}) + CHUNK_OVERHEAD
     children = []
     for i, names in enumerate(chunks, 1):
         part = f"part{i}"
@@ -115,7 +150,8 @@ def split_machine(
             child_states[CHUNK_END] = {"Type": "Succeed"}
         child = {**head, "Comment": f"{asl.get('Comment', '')} ({part} of {len(chunks)})"}
         child.update({"StartAt": names[0], "States": child_states})
-        children.append(Child(part, child, child_arn_key(graph, part)))
+        indented = indented_overhead + sum(size_of[n] for n in names)  # (at most)
+        children.append(Child(part, child, child_arn_key(graph, part), indented > limit))
     return _parent(asl, children), tuple(children)
 
 
@@ -201,7 +237,8 @@ def _chunks(
     graph: FlowGraph, asl: dict[str, Any], limit: int, state_sizes: list[int]
 ) -> list[list[str]]:
     """The top-level states in consecutive chunks, each under `limit` as its own machine
-    (`state_sizes`: each state's size, in order, measured up to `limit`)."""
+    written compact (`state_sizes`: each state's compact size, in order, measured up to
+    `limit`)."""
     states: dict[str, Any] = asl["States"]
     names = list(states)
     # The main chain: link() emits the sequence's states first, in order, then side states.
@@ -255,7 +292,8 @@ def _chunks(
     # Each state measured at the depth it has in a machine (inside "States").
     size_of = dict(zip(names, state_sizes, strict=True))
     sizes = [sum(size_of[n] for n in members[p]) for p in range(len(main))]
-    overhead = definition_bytes({k: v for k, v in asl.items() if k != "States"}) + 200
+    head = {k: v for k, v in asl.items() if k != "States"}
+    overhead = definition_bytes(head, compact=True) + CHUNK_OVERHEAD
     bounds = [0, *valid, len(main)]
     chunks: list[list[str]] = []
     start, total = 0, overhead

@@ -37,7 +37,12 @@ def test_a_planned_machine_counts_as_its_committed_text(gen: Any) -> None:
 @given(gen=random_flows(max_tasks=7))
 def test_a_machine_s_size_follows_from_its_states_sizes(gen: Any) -> None:
     asl = plan_flow(gen.flow.graph).asl
-    assert machine_bytes(asl, state_sizes(asl)) == definition_bytes(asl_text(asl))
+    sizes = state_sizes(asl)
+    assert machine_bytes(asl, sizes) == definition_bytes(asl_text(asl))
+    compact = asl_text(asl, compact=True)
+    assert machine_bytes(asl, sizes, compact=True) == definition_bytes(compact)
+    assert definition_bytes(asl, compact=True) == definition_bytes(compact)
+    assert json.loads(compact) == asl and "\n" not in compact[:-1]
 
 
 def test_a_machine_deeper_than_the_c_encoder_goes_is_measured_by_the_walk() -> None:
@@ -137,20 +142,25 @@ def test_entries_measured_together_are_measured_as_each_alone(
     gives each value what measuring it alone gives: also for a value holding the mark itself,
     for values nesting states, and under a cap (exact under it, over it above)."""
     from orchestrator.contract import PLACEHOLDER
-    from orchestrator.planner.definition_size import measure, measure_entries
+    from orchestrator.planner.definition_size import measure_both, measure_entries
 
     together = measure_entries("States", entries, PLACEHOLDER, cap)
     assert len(together) == len(entries)
-    for (name, value), (size, found) in zip(entries.items(), together, strict=True):
+    for (name, value), (size, compact, found) in zip(entries.items(), together, strict=True):
         wrapped = {"States": {name: value}}
         exact = len(json.dumps(wrapped, indent=2, ensure_ascii=False).encode())
-        if cap is None or exact <= cap:  # (over a cap, measuring may stop anywhere past it)
+        text = json.dumps(wrapped, ensure_ascii=False, separators=(",", ":"))
+        if cap is None or len(text.encode()) <= cap:  # (over a cap, measuring may stop past it)
+            assert compact == len(text.encode())
+            assert found == len(PLACEHOLDER.findall(text))
+        else:
+            assert compact > cap
+        if cap is None or exact <= cap:
             assert size == exact
-            assert found == len(PLACEHOLDER.findall(json.dumps(wrapped, ensure_ascii=False)))
         else:
             assert size > cap
         if cap is None:
-            assert (size, found) == measure(wrapped, PLACEHOLDER)
+            assert (size, compact, found) == measure_both(wrapped, PLACEHOLDER)
 
 
 def test_values_holding_the_mark_between_commas_are_encoded_one_by_one() -> None:
