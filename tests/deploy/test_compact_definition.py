@@ -1,0 +1,93 @@
+"""A machine over Step Functions' 1 MB definition quota only because of its indentation is
+written without whitespace, and deploys whole (`asl_text`, `plan_flow`).
+
+A DAG that is not series-parallel nests Parallel states about as deep as it has levels, and
+`indent=2` puts two more spaces before every line at each level: the project's 300-task flow is
+1.75 MB indented and 0.24 MB compact. Built with the real quota (nothing lowered), its committed
+file is one line, `build --check` finds it current, and `run --committed` runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from orchestrator.cli import app
+from orchestrator.engine.spec import MAX_DEFINITION_BYTES
+from orchestrator.loader import load_flow
+from orchestrator.planner.split import definition_bytes
+
+pytestmark = pytest.mark.usefixtures("isolated_imports")
+
+FLOWS = """\
+import random
+
+from orchestrator import flow, task
+
+
+@task
+def add(a: int = 0, b: int = 0) -> int:
+    return a + b + 1
+
+
+@flow(name="mesh")
+def mesh():
+    # 30 layers of 10 tasks, each reading 2 random tasks of the layer before.
+    rng = random.Random(1)
+    row = [add() for _ in range(10)]
+    for _ in range(29):
+        row = [add(*rng.sample(row, 2)) for _ in range(10)]
+    return row[0]
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.orchestrator]\nflows = ["deepapp.flows:mesh"]\n', encoding="utf-8"
+    )
+    (tmp_path / "deepapp").mkdir()
+    (tmp_path / "deepapp" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "deepapp" / "flows.py").write_text(FLOWS, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [m for m in sys.modules if m == "deepapp" or m.startswith("deepapp.")]:
+        monkeypatch.delitem(sys.modules, name)
+    return tmp_path
+
+
+def test_a_deep_dag_is_built_compact_and_runs_from_its_committed_file(project: Path) -> None:
+    result = CliRunner().invoke(app, ["build", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    folder = project / "infra" / "statemachines"
+    assert [p.name for p in folder.glob("*.json")] == ["mesh.asl.json"]  # no child machines
+    text = (folder / "mesh.asl.json").read_text("utf-8")
+    assert text.count("\n") == 1 and text.endswith("}\n")
+    # As deployed (each placeholder replaced by an ARN of up to 160 bytes): under the quota.
+    assert definition_bytes(text) <= MAX_DEFINITION_BYTES
+    machine = json.loads(text)
+    indented = json.dumps(machine, indent=2, ensure_ascii=False) + "\n"
+    assert definition_bytes(indented) > MAX_DEFINITION_BYTES
+
+    check = CliRunner().invoke(app, ["build", "--check", "--project", str(project)])
+    assert check.exit_code == 0, check.output
+
+    mesh = load_flow("deepapp.flows:mesh")
+    plan = mesh.plan()
+    assert plan.text == text and plan.children == () and plan.oversize is None
+    summary = plan.split_summary() or ""
+    assert "written without whitespace" in summary and f"{len(text.encode()):,} B" in summary
+
+    committed = mesh.run(committed=True, clock="virtual")
+    compiled = mesh.run(clock="virtual")
+    assert committed.state == compiled.state == "SUCCEEDED"
+    assert committed.result == compiled.result
+    assert len(committed.task_runs) == 300
+
+    result = CliRunner().invoke(app, ["run", "deepapp.flows:mesh", "--committed", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "SUCCEEDED" in result.output
