@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -25,8 +24,9 @@ def plan(flow: FlowSpec, output: OutputOption = None) -> None:
     if output is not None:
         check_output(output)  # before compiling: a typo in -o should not cost a build
     compiled, _ = load_graph(flow)
-    text = json.dumps(compiled.asl(), indent=2, ensure_ascii=False) + "\n"
+    compiled.asl()  # (for its warnings: SynchronisationAdded, HistoryBudgetExceeded)
     plan_ = compiled.plan()
+    text = plan_.text  # what `orchestrator build` commits, byte for byte
     summary = plan_.control_summary()
     if summary:  # on stderr: stdout stays the ASL document
         typer.echo(summary, err=True)

@@ -75,6 +75,9 @@ def test_a_deep_dag_is_built_compact_and_runs_from_its_committed_file(project: P
 
     check = CliRunner().invoke(app, ["build", "--check", "--project", str(project)])
     assert check.exit_code == 0, check.output
+    printed = CliRunner().invoke(app, ["plan", "deepapp.flows:mesh"])
+    assert printed.exit_code == 0, printed.output
+    assert printed.stdout == text and "written without whitespace" in printed.stderr
 
     mesh = load_flow("deepapp.flows:mesh")
     plan = mesh.plan()
