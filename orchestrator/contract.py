@@ -65,7 +65,7 @@ def results_prefix(flow_resource_name: str) -> str:
     return f"{flow_resource_name}/"
 
 
-# -- Distributed Maps' results in the results bucket (planner/asl.py, runtime/map_results.py) ----
+# -- Distributed Maps' results in the results bucket (planner/map_states.py, runtime/map_results.py)
 #: The ASL placeholder of the results bucket's name (`${ResultsBucketName}`), which a Distributed
 #: Map's ResultWriter (and an ItemReader) name: DefinitionSubstitutions gives the deployed bucket,
 #: a local run LOCAL_RESULTS_BUCKET, the moto harness its own bucket.

@@ -266,7 +266,7 @@ def _plan(graph: FlowGraph, durations: Mapping[str, float]) -> Plan:
         control_kinds=writer.added_types,
         maps=map_lines(graph, writer.map_io, fusion),
         most_results=writer.most_results,
-        consts_bytes=len(json.dumps(writer.consts)) if writer.consts else 0,
+        consts_bytes=len(json.dumps(writer.tasks.consts)) if writer.tasks.consts else 0,
         placeholders={placeholder_key(n.function_id): n.task_key for n in graph.nodes},
         added=structure.added,
         makespan_ratio=structure.ratio,

@@ -9,35 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from orchestrator.contract import (
-    AFTER_KEY,
-    BATCH_KEY,
-    MAP_SIZE_KEY,
-    MARKER_SAFE_KEY,
-    OFFLOAD_SHARE_KEY,
-    PARAM_KEY,
-    RESULT_READS_KEY,
-    SKIP_ON_UPSTREAM_SKIP_KEY,
-    START_KEY,
-    STORE_RESULT_KEY,
-    TRIGGER_CHECKED_KEY,
-    placeholder,
-)
-from orchestrator.engine.spec import LAMBDA_INVOKE
-from orchestrator.errors import FlowDefinitionError
-from orchestrator.graph import (
-    ConstInput,
-    DictInput,
-    FlowGraph,
-    Input,
-    ListInput,
-    ParamInput,
-    ResultInput,
-    TaskNode,
-    references,
-    result_nodes,
-)
-from orchestrator.options import DEFAULT_TRIGGER
+from orchestrator.contract import OFFLOAD_SHARE_KEY, START_KEY
+from orchestrator.graph import FlowGraph, TaskNode, result_nodes
 from orchestrator.planner.control import (
     ControlPlan,
     GateWriter,
@@ -45,22 +18,10 @@ from orchestrator.planner.control import (
     final_sequence,
     item_catcher,
 )
-from orchestrator.planner.fusion import CARRIED, Fusion
-from orchestrator.planner.maps import (
-    distributed_fields,
-    item_reader,
-    plan_map_io,
-    read_item,
-    result_writer,
-    results_reference,
-)
-from orchestrator.planner.paths import (
-    const_path,
-    intrinsic_literal,
-    param_path,
-    path,
-    result_path,
-)
+from orchestrator.planner.fusion import Fusion
+from orchestrator.planner.map_states import map_states
+from orchestrator.planner.maps import plan_map_io
+from orchestrator.planner.paths import path
 from orchestrator.planner.start import (
     FAILED_START_REASON,
     START_REASON,
@@ -72,33 +33,11 @@ from orchestrator.planner.start import (
 )
 from orchestrator.planner.steps import Sequence, Step, link
 from orchestrator.planner.structure import Leaf, Parallel, Series, Tree
+from orchestrator.planner.task_states import TaskStates
 from orchestrator.planner.tree_index import TreeIndex
 
+
 # Lambda's own transient failures, retried on every task as the Step Functions guide recommends.
-LAMBDA_TRANSIENT_ERRORS = (
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-)
-TRANSIENT_RETRY: dict[str, Any] = {
-    "ErrorEquals": list(LAMBDA_TRANSIENT_ERRORS),
-    "IntervalSeconds": 1,
-    "MaxAttempts": 3,
-    "BackoffRate": 2.0,
-}
-MAP_LENGTH_MISMATCH = "orchestrator.MapLengthMismatch"
-IDEMPOTENCY_IN_PROGRESS = "IdempotencyAlreadyInProgressError"  # Powertools idempotency
-CONTEXT = {
-    # The flow is a constant of its machine: the runtime reads it (result prefix, logs) rather
-    # than parsing the state machine's name, which CloudFormation generates.
-    "flow": None,
-    "execution_id.$": "$$.Execution.Id",
-    "state.$": "$$.State.Name",
-    "retry_count.$": "$$.State.RetryCount",
-}
-
-
 class AslWriter:
     def __init__(
         self, graph: FlowGraph, control: ControlPlan | None = None, fusion: Fusion | None = None
@@ -108,41 +47,29 @@ class AslWriter:
         self.fusion = fusion or Fusion()
         self.nodes = {n.id: n for n in graph.nodes}
         self.order = {n.id: i for i, n in enumerate(graph.nodes)}
-        self.consts: dict[str, Any] = {}
         self.parallel_count = 0
+        self.map_io = plan_map_io(graph, self.control.controlled, self.fusion)
+        self.tasks = TaskStates(graph, self.control, self.map_io)
         # The results a task's states read: its inputs, its case conditions, and the values of
         # its order-only upstream tasks (sent under "after", for their markers).
-        self.after = {n.id: n.order_only_dependencies() for n in graph.nodes}
+        after = self.tasks.after
         self.data_deps = {
-            n.id: {*n.data_dependencies(), *n.case_dependencies(), *self.after[n.id]}
+            n.id: {*n.data_dependencies(), *n.case_dependencies(), *after[n.id]}
             for n in graph.nodes
         }
         for last, chain in self.fusion.chains.items():  # a fused Map reads what its tasks read
             reads = {k for member in chain for k in self.data_deps[member]}
             self.data_deps[last] = reads - set(chain)
-        self.map_io = plan_map_io(graph, self.control.controlled, self.fusion)
-        # `path(base, [k])` is `base + key_steps[k]`: a Parallel's ResultSelector names many.
-        self.key_steps = {n.id: path("", [n.id]) for n in graph.nodes}
+        self.key_steps = self.tasks.key_steps
         self.selector_names = {n.id: n.id + ".$" for n in graph.nodes}
         self.most_results = 1  # the most task results one state document holds at once
-        self.payloads: list[dict[str, Any]] = []  # every Lambda task's payload, as written
         self.added: dict[str, int] = {}  # control-flow states and Catches added, by reason
         self.added_types: dict[str, int] = {}  # control-flow states added, by state type
-        self.context = {**CONTEXT, "flow": graph.resource_name}
-        # The paths into each task's result the flow's own result reads: checked by the task
-        # (RESULT_READS_KEY), as only the caller reads the execution's output.
-        self.output_reads: dict[str, list[list[str | int]]] = {}
         self.start = Start()
         self.seeds: dict[str, Any] = {}
         # The first states' templates of the whole document: their constants are added last.
         self.start_extras: list[dict[str, Any]] = []
-        self.param_base = "$.params"  # where the state being written reads parameters
-        self.starting = False  # writing a first task: parameters with defaults are markers
-        self.defaults = graph.defaults()
-
-        for ref in references(graph.output) if graph.output is not None else ():
-            if isinstance(ref, ResultInput) and ref.path:
-                self.output_reads.setdefault(ref.node, []).append(list(ref.path))
+        self.defaults = self.tasks.defaults
 
     def final_results(self) -> set[str]:
         """What the execution output keeps: results no task reads, and the flow's return value.
@@ -195,7 +122,7 @@ class AslWriter:
         the payload it was written with (the machine's states share it), not by a walk."""
         if self.most_results < 2:
             return
-        for payload in self.payloads:
+        for payload in self.tasks.payloads:
             payload[OFFLOAD_SHARE_KEY] = self.most_results
 
     def count(self, reason: str, seq: Sequence) -> None:
@@ -214,8 +141,8 @@ class AslWriter:
         """The state document's keys besides params and results: the counting sentinel, the
         constants."""
         extra = self.control.start(self.graph)
-        if self.consts:
-            extra["consts"] = dict(self.consts)
+        if self.tasks.consts:
+            extra["consts"] = dict(self.tasks.consts)
         return extra
 
     # -- tree walk -----------------------------------------------------------------------------
@@ -382,17 +309,14 @@ class AslWriter:
 
     def leaf(self, node: TaskNode, known: set[str], live: set[str]) -> tuple[Sequence, set[str]]:
         if node.is_map:
-            own, exists = self.map_states(node, known, live)
+            own, exists = map_states(self, node, known, live)
         elif node.id in self.start.tasks:
             state, exists = self.start_task(node, known, live)
             own = Sequence([Step(node.id, state)])
         else:
-            state = self.task_state(
-                node,
-                payload=self.payload(
-                    node, {"inputs": self.template(node, node.inputs), "context": self.context}
-                ),
-            )
+            inputs = self.tasks.template(node, node.inputs)
+            body = {"inputs": inputs, "context": self.tasks.context}
+            state = self.tasks.task_state(node, payload=self.tasks.payload(node, body))
             exists = self.store_result(state, node, "$.Payload", known, live)
             own = Sequence([Step(node.id, state)])
         if node.id in self.control.caught:
@@ -425,14 +349,14 @@ class AslWriter:
         """A first task (planner/start.py): it reads the bare parameters, its handler merges
         the defaults, and its ResultSelector writes the whole state document."""
         base = self.start.tasks[node.id]
-        self.param_base, self.starting = base, True
+        self.tasks.param_base, self.tasks.starting = base, True
         try:
-            inputs = self.template(node, node.inputs)
+            inputs = self.tasks.template(node, node.inputs)
         finally:
-            self.param_base, self.starting = "$.params", False
+            self.tasks.param_base, self.tasks.starting = "$.params", False
         start = {"params.$": base, "defaults": self.defaults}
-        body = {"inputs": inputs, "context": self.context, START_KEY: start}
-        state = self.task_state(node, payload=self.payload(node, body))
+        body = {"inputs": inputs, "context": self.tasks.context, START_KEY: start}
+        state = self.tasks.task_state(node, payload=self.tasks.payload(node, body))
         exists = self.store_result(state, node, "$.Payload.value", known, live)
         selector = state["ResultSelector"]
         if state["ResultPath"] == "$.results":
@@ -457,266 +381,6 @@ class AslWriter:
         self.start_extras.append(steps[-1].state["Parameters"])  # the constants, the sentinel
         return catch, [*steps, Step(*invalid, chained=False)]
 
-    def payload(self, node: TaskNode, body: dict[str, Any]) -> dict[str, Any]:
-        """The Lambda payload: task id, inputs, context; and whether a large result may be
-        stored by reference (not when the state machine itself reads into the result)."""
-        payload = {"task": node.id, **body}
-        after = self.after[node.id]
-        if after:  # order-only upstream tasks: their values, for the markers they may hold
-            payload[AFTER_KEY] = {f"{u}.$": result_path(u) for u in after}
-        if node.options.trigger != DEFAULT_TRIGGER:
-            payload[TRIGGER_CHECKED_KEY] = True  # the gate evaluated trigger and skips
-        elif not node.options.skip_on_upstream_skip:
-            payload[SKIP_ON_UPSTREAM_SKIP_KEY] = False
-        if node.id in self.map_io.inline:
-            payload["offload"] = False
-            if node.id in self.control.marker_safe:
-                payload[MARKER_SAFE_KEY] = True
-        elif node.id in self.map_io.stored:
-            payload[STORE_RESULT_KEY] = True  # a Distributed Map reads it with an ItemReader
-        reads = self.output_reads.get(node.id)
-        if reads:
-            payload[RESULT_READS_KEY] = reads
-        return payload
-
-    def task_state(self, node: TaskNode, payload: dict[str, Any]) -> dict[str, Any]:
-        self.payloads.append(payload)
-        state: dict[str, Any] = {
-            "Type": "Task",
-            "Resource": LAMBDA_INVOKE,
-            "Parameters": {"FunctionName": placeholder(node.function_id), "Payload": payload},
-            # Always set, equal to the function's Timeout: the state gives up exactly when
-            # Lambda stops the function, locally as in AWS.
-            "TimeoutSeconds": node.timeout,
-            "Retry": self.retriers(node),
-        }
-        return state
-
-    def retriers(self, node: TaskNode) -> list[dict[str, Any]]:
-        transient = dict(TRANSIENT_RETRY)
-        options = node.options
-        if options.idempotent:
-            # A retry that overlaps a still-running attempt of the same key waits for it.
-            transient["ErrorEquals"] = [*LAMBDA_TRANSIENT_ERRORS, IDEMPOTENCY_IN_PROGRESS]
-        out = [transient]
-        if options.retries:
-            delay = options.retry_delay
-            retrier: dict[str, Any] = {
-                "ErrorEquals": list(options.error_equals),
-                "IntervalSeconds": delay.interval,
-                "MaxAttempts": options.retries,
-                "BackoffRate": float(delay.backoff_rate),  # statelint wants a float
-            }
-            if delay.max_delay is not None:
-                retrier["MaxDelaySeconds"] = delay.max_delay
-            if delay.jitter:
-                retrier["JitterStrategy"] = "FULL"
-            out.append(retrier)
-        return out
-
-    # -- maps ----------------------------------------------------------------------------------
-    def map_states(
-        self, node: TaskNode, known: set[str], live: set[str]
-    ) -> tuple[Sequence, set[str]]:
-        """The Map state of `node`, named by it: over its own items, or for the last task of a
-        fused chain (`planner/fusion.py`), over the chain's first task's items."""
-        io = self.map_io
-        chain = [self.nodes[m] for m in self.fusion.chain(node.id)]
-        head = chain[0]
-        source = io.reads.get(head.id)
-        first = next(iter(head.mapped))
-        inputs = self.template(head, head.inputs)
-        selector: dict[str, Any] = {"inputs": inputs, "index.$": "$$.Map.Item.Index"}
-        state: dict[str, Any] = {"Type": "Map"}
-        seq = Sequence()
-        if source is not None:  # one whole stored result: read it from S3
-            exported = source in io.writes
-            read = read_item(from_map=exported)
-            inputs[first + ".$"] = read.pop("value")
-            selector.update({k + ".$": v for k, v in read.items()})
-            state["ItemReader"] = item_reader(source, exported)
-        else:
-            iterables = {arg: self.iterable_path(head, arg, v) for arg, v in head.mapped.items()}
-            if len(iterables) > 1:
-                seq = self.zip_check(head, iterables, node.id)
-                self.count("states checking that zipped iterables have the same length", seq)
-            for arg, items in iterables.items():
-                if arg == first:
-                    inputs[arg + ".$"] = "$$.Map.Item.Value"
-                else:
-                    inputs[arg + ".$"] = f"States.ArrayGetItem({items}, $$.Map.Item.Index)"
-            state["ItemsPath"] = iterables[first]
-        context: dict[str, Any] = {**self.context, "map_index.$": "$.index"}
-        if not node.options.distributed:
-            # Each item stores a result above its share of the offload threshold, so the
-            # collected list fits the state document (runtime/results.py).
-            selector["size.$"] = f"States.ArrayLength({state['ItemsPath']})"
-            context[MAP_SIZE_KEY + ".$"] = "$.size"
-        if node.options.batch_size:  # a child runs a batch: {"Items": [selector outputs]}
-            context.pop("map_index.$")
-            body: dict[str, Any] = {BATCH_KEY + ".$": "$.Items", "context": context}
-        else:
-            body = {"inputs.$": "$.inputs", "context": context}
-        states: dict[str, Any] = {}
-        carried: dict[str, Any] = {}
-        for i, member in enumerate(chain):
-            if i > 0:
-                body = {
-                    "inputs": self.fed_inputs(member, chain[i - 1], carried),
-                    "context": context,
-                }
-            item_state = self.task_state(member, payload=self.payload(member, body))
-            if member is node:
-                item_state["OutputPath"] = "$.Payload"
-                item_state["End"] = True
-            else:  # the next task of the chain reads it from the iteration's document
-                item_state["ResultSelector"] = {member.id: {"value.$": "$.Payload"}}
-                item_state["ResultPath"] = "$.results"
-                item_state["Next"] = f"{chain[i + 1].id} item"
-            states[f"{member.id} item"] = item_state
-        if carried:
-            selector[CARRIED] = carried
-        state["ItemSelector"] = selector
-        state["MaxConcurrency"] = node.options.max_concurrency
-        state["ItemProcessor"] = {
-            "ProcessorConfig": (
-                # Each item a child execution: its events are not in this history.
-                {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
-                if node.options.distributed
-                else {"Mode": "INLINE"}
-            ),
-            "StartAt": f"{head.id} item",
-            "States": states,
-        }
-        if node.options.distributed:
-            state.update(distributed_fields(node))
-        value: str | dict[str, Any] = "$"
-        if node.id in io.writes:
-            state["ResultWriter"] = result_writer(self.graph.resource_name, node)
-            value = results_reference(self.graph.resource_name, node)
-        exists = self.store_result(state, node, value, known, live)
-        seq.steps.append(Step(node.id, state))
-        return seq, exists
-
-    def fed_inputs(
-        self, node: TaskNode, previous: TaskNode, carried: dict[str, Any]
-    ) -> dict[str, Any]:
-        """The inputs of a fused chain's later task: the item is the previous task's result in
-        the iteration's document; an unmapped argument is carried into the iteration by the
-        ItemSelector (`carried`), a constant written in place."""
-        (arg,) = node.mapped
-        inputs: dict[str, Any] = {arg + ".$": result_path(previous.id)}
-        mine: dict[str, Any] = {}
-        for key, value in node.inputs.items():
-            if isinstance(value, ConstInput):
-                self.put(inputs, key, value, node)
-            else:
-                self.put(mine, key, value, node)
-                inputs[key + ".$"] = path(f"$.{CARRIED}", [node.id, key])
-        if mine:
-            carried[node.id] = mine
-        return inputs
-
-    def iterable_path(self, node: TaskNode, arg: str, value: Input) -> str:
-        if isinstance(value, ResultInput):
-            return result_path(value.node, value.path)
-        if isinstance(value, ParamInput):
-            return param_path(value.name, value.path)
-        if isinstance(value, ConstInput):
-            key = f"{node.id}_{arg}"
-            self.consts[key] = value.value
-            return const_path(key)
-        raise FlowDefinitionError(
-            f"argument {arg!r} of .map(...) is a literal list of task results",
-            flow=self.graph.name,
-            task=node.task_name,
-            fix="return the list from a task and map over that task's result",
-        )
-
-    def zip_check(self, node: TaskNode, iterables: dict[str, str], map_name: str) -> Sequence:
-        """Pass + Choice + Fail: zipped iterables of different lengths fail the run clearly.
-        The lengths are written where the Map (`map_name`) then writes its results."""
-        check = f"{node.id} lengths"
-        choice = f"{node.id} same lengths?"
-        fail = f"{node.id} length mismatch"
-        keys = list(iterables)
-        lengths = {f"{k}.$": f"States.ArrayLength({p})" for k, p in iterables.items()}
-        base = path("$.results", [map_name])
-        rules = [
-            {"Variable": path(base, [k]), "NumericEqualsPath": path(base, [keys[0]])}
-            for k in keys[1:]
-        ]
-        rule: dict[str, Any] = rules[0] if len(rules) == 1 else {"And": rules}
-        names = ", ".join(keys)
-        return Sequence(
-            steps=[
-                Step(check, {"Type": "Pass", "Parameters": lengths, "ResultPath": base}),
-                Step(
-                    choice,
-                    {"Type": "Choice", "Choices": [{**rule, "Next": map_name}], "Default": fail},
-                    chained=False,
-                ),
-            ],
-            side=[
-                Step(
-                    fail,
-                    {
-                        "Type": "Fail",
-                        "Error": MAP_LENGTH_MISMATCH,
-                        "Cause": f"{node.task_name}.map(...) zips {names}, which must have "
-                        "the same length",
-                    },
-                    chained=False,
-                )
-            ],
-        )
-
-    # -- payload templates --------------------------------------------------------------------
-    def template(self, node: TaskNode, inputs: dict[str, Input]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in inputs.items():
-            self.put(out, key, value, node)
-        return out
-
-    def put(self, out: dict[str, Any], key: str, value: Input, node: TaskNode) -> None:
-        if self.starting and isinstance(value, ParamInput):
-            if value.name in self.defaults:  # the handler reads it (runtime/start.py)
-                out[key] = {PARAM_KEY: [value.name, *value.path]}
-                return
-        if isinstance(value, ConstInput):
-            _check_const_keys(value.value, self.graph.name, node.task_name)
-            out[key] = value.value
-        elif isinstance(value, DictInput):
-            out[key] = self.template(node, value.items)
-        else:
-            out[key + ".$"] = self.expression(value, node)
-
-    def expression(self, value: Input, node: TaskNode) -> str:
-        if isinstance(value, ResultInput):
-            if not value.path:  # `result_path(value.node)`, from the key's steps made once
-                return "$.results" + self.key_steps[value.node] + ".value"
-            return result_path(value.node, value.path)
-        if isinstance(value, ParamInput):
-            return path(path(self.param_base, [value.name]), value.path)
-        if isinstance(value, ConstInput):
-            literal = intrinsic_literal(value.value)
-            if literal is not None:
-                return literal
-            # No intrinsic literal for it (null, an exponent float, an object, a list): a
-            # constant of the document, read by path.
-            _check_const_keys(value.value, self.graph.name, node.task_name)
-            key = f"{node.id}_const_{len(self.consts)}"
-            self.consts[key] = value.value
-            return const_path(key)
-        if isinstance(value, ListInput):
-            return "States.Array(" + ", ".join(self.expression(v, node) for v in value.items) + ")"
-        raise FlowDefinitionError(
-            "a list holding a dict of task results cannot be passed to a task",
-            flow=self.graph.name,
-            task=node.task_name,
-            fix="pass the dict as its own argument, or build the structure inside a task",
-        )
-
 
 def comment(graph: FlowGraph) -> str:
     """The machine's Comment: the flow's name and its `description=` (or docstring), which the
@@ -740,19 +404,3 @@ def walk_states(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
         if "ItemProcessor" in state:
             inner.append(state["ItemProcessor"])
         stack.extend(iter(machine.get("States", {}).values()) for machine in reversed(inner))
-
-
-def _check_const_keys(value: Any, flow: str, task: str) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if k.endswith(".$"):
-                raise FlowDefinitionError(
-                    f"the constant key {k!r} ends in '.$', which Step Functions reads as a path",
-                    flow=flow,
-                    task=task,
-                    fix="rename the key",
-                )
-            _check_const_keys(v, flow, task)
-    elif isinstance(value, list):
-        for v in value:
-            _check_const_keys(v, flow, task)

@@ -8,9 +8,9 @@ errors by type and each item attempt's start and outcome (for the timeline's den
 
 Plain data in — the `FlowGraph` and `HistoryEvent`s, from the local run store or read back from
 Step Functions — and plain data out. A task's state is named by the task's id and a mapped
-task's per-item state is `"<id> item"` (the planner's names, orchestrator/planner/asl.py); the
-attempt chain of an event is found through `previous_event_id`, as Step Functions links them,
-so attempts of concurrent iterations never mix.
+task's per-item state is `"<id> item"` (the planner's names, orchestrator/planner/map_states.py);
+the attempt chain of an event is found through `previous_event_id`, as Step Functions links
+them, so attempts of concurrent iterations never mix.
 """
 
 from __future__ import annotations

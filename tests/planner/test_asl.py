@@ -17,7 +17,7 @@ from orchestrator import (
     unmapped,
 )
 from orchestrator.planner import SynchronisationAdded, plan_flow
-from orchestrator.planner.asl import LAMBDA_TRANSIENT_ERRORS
+from orchestrator.planner.task_states import LAMBDA_TRANSIENT_ERRORS
 
 
 class PaymentFailed(Exception):
