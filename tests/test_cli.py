@@ -393,10 +393,12 @@ def test_plan_writes_file(
 def test_plan_formatting_with_a_stub_planner(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The CLI's own contract (indent 2, Unicode kept, trailing newline), whatever the planner emits.
-    from orchestrator.sdk.flow import Flow
+    # The CLI prints the plan's text (indent 2, Unicode kept, trailing newline), whatever the
+    # planner emits: what `orchestrator build` commits, byte for byte.
+    from orchestrator import planner
 
-    monkeypatch.setattr(Flow, "asl", lambda self: {"Comment": '流程 "x"', "States": {}})
+    stub = planner.Plan(asl={"Comment": '流程 "x"', "States": {}})
+    monkeypatch.setattr(planner, "plan_flow", lambda graph, durations=None: stub)
     monkeypatch.chdir(tmp_path)
     spec = _write_case(tmp_path, "plan_stub", GOOD, "etl")
     result = _cli(runner, "plan", spec)

@@ -26,6 +26,7 @@ from orchestrator.engine.spec import START_EXECUTION_SYNC2
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.graph import FlowGraph, function_id
 from orchestrator.planner.definition_size import measure_both, measure_entries
+from orchestrator.records import record
 
 #: A placeholder's text is replaced at deploy time by an ARN: a Lambda function version's
 #: (`arn:<partition>:lambda:<region>:<account>:function:<name ≤ 64>:<version>`) or a state
@@ -77,7 +78,7 @@ def _deployed(text_bytes: int, placeholders: int) -> int:
     return text_bytes + 1 + ARN_ALLOWANCE * placeholders  # + asl_text's final newline
 
 
-@dataclass(frozen=True)
+@record
 class StateSizes:
     """Each top-level state's size as a machine of its own state alone (`{"States": {name:
     state}}`, `definition_bytes`), indented and compact, in the machine's order."""
