@@ -42,6 +42,9 @@ def plan(flow: FlowSpec, output: OutputOption = None) -> None:
     split = plan_.split_summary()
     if split:  # stdout is the parent machine; `orchestrator build` writes the children too
         typer.echo(split, err=True)
+    oversize = plan_.oversize_warning()
+    if oversize:
+        warning(oversize)
     if output is None:
         typer.echo(text, nl=False)
         return

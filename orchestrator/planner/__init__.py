@@ -77,7 +77,9 @@ class Plan:
 
     def split_summary(self) -> str | None:
         """One line when the machine is written compact or was split into child machines
-        (None otherwise)."""
+        (None otherwise, and for a machine that cannot deploy: `oversize_warning`)."""
+        if self.oversize is not None:
+            return None
         if self.compact:
             return (
                 f"definition of {self.unsplit_bytes:,} B indented is over Step Functions' "
@@ -94,6 +96,12 @@ class Plan:
             f"{len(self.children)} child state machines that the flow's machine starts in turn "
             f"(startExecution.sync:2){compact}"
         )
+
+    def oversize_warning(self) -> str | None:
+        """One line when the machine is over the definition quota and cannot be split."""
+        if self.oversize is None:
+            return None
+        return f"{self.oversize} (it runs locally; `orchestrator build` refuses it)"
 
     def state_size_summary(self) -> str:
         """One line: the bound on the largest state document this machine can produce."""
@@ -193,10 +201,11 @@ def plan_flow(
         try:
             parent, children = split_machine(graph, plan.asl, max_definition_bytes, sizes)
         except FlowDefinitionError as err:
-            # Still runs locally (and benchmarks plan such flows); `orchestrator build` refuses it.
+            # Still runs locally (and benchmarks plan such flows); `orchestrator build` refuses it,
+            # and `orchestrator plan` warns (printing it compact, the smaller text).
             history = estimate_history(graph, plan.asl)
             # (`size` is then only known to be over the limit: it was measured up to it.)
-            return replace(plan, unsplit_bytes=size, oversize=err, history=history)
+            return replace(plan, unsplit_bytes=size, oversize=err, history=history, compact=True)
         history = estimate_history(graph, parent, {c.part: c.asl for c in children})
         # Exact (a split leaves every state under the limit): `orchestrator plan` prints it.
         return replace(plan, asl=parent, children=children, unsplit_bytes=size, history=history)

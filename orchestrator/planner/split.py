@@ -208,6 +208,19 @@ def _parent(asl: dict[str, Any], children: list[Child]) -> dict[str, Any]:
     return parent
 
 
+#: What to do about a state too large for a child machine of its own, by its type.
+_OVERSIZE_FIX: dict[str | None, str] = {
+    # A DAG that is not series-parallel nests Parallel states about a level per layer of tasks,
+    # all under one top-level Parallel: a split cuts only between top-level states.
+    "Parallel": "split the flow into several flows (every task under one Parallel state must "
+    "stay in one machine), or give its tasks fewer cross-dependencies so that it is closer to "
+    "series-parallel (`orchestrator plan` lists the dependencies the planner added)",
+    "Map": "map over fewer, larger items (a Distributed Map keeps each item out of the "
+    "definition), or split the flow into several flows",
+    None: "split the flow into several flows",
+}
+
+
 def _targets(state: dict[str, Any]) -> list[str]:
     out = [state["Next"]] if "Next" in state else []
     if "Default" in state:
@@ -302,14 +315,14 @@ def _chunks(
         segment = sum(sizes[lo:hi])
         if overhead + segment > limit:
             biggest = max(range(lo, hi), key=sizes.__getitem__)
+            kind = states[main[biggest]].get("Type")
             raise FlowDefinitionError(
-                f"its state machine is over Step Functions' {limit:,}-byte definition limit and "
-                f"state {main[biggest]!r} ({_size(sizes[biggest], limit)} with what must stay "
-                "beside it) "
-                "cannot be split off into a child machine of its own",
+                f"its state machine is over Step Functions' {limit:,}-byte definition limit even "
+                f"without whitespace, and state {main[biggest]!r} ({kind}, "
+                f"{_size(sizes[biggest], limit)} with what must stay beside it) cannot be split "
+                "off into a child machine of its own",
                 flow=graph.name,
-                fix="map over fewer, larger items (a Distributed Map keeps each item out of the "
-                "definition), or split the flow into several flows",
+                fix=_OVERSIZE_FIX.get(kind, _OVERSIZE_FIX[None]),
             )
         if total + segment > limit and lo > start:
             chunks.append([n for p in range(start, lo) for n in members[p]])

@@ -45,19 +45,23 @@ def mesh():
 """
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "pyproject.toml").write_text(
+def make_project(root: Path, monkeypatch: pytest.MonkeyPatch, flows: str) -> Path:
+    (root / "pyproject.toml").write_text(
         '[tool.orchestrator]\nflows = ["deepapp.flows:mesh"]\n', encoding="utf-8"
     )
-    (tmp_path / "deepapp").mkdir()
-    (tmp_path / "deepapp" / "__init__.py").write_text("", encoding="utf-8")
-    (tmp_path / "deepapp" / "flows.py").write_text(FLOWS, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
+    (root / "deepapp").mkdir()
+    (root / "deepapp" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "deepapp" / "flows.py").write_text(flows, encoding="utf-8")
+    monkeypatch.chdir(root)
+    monkeypatch.syspath_prepend(str(root))
     for name in [m for m in sys.modules if m == "deepapp" or m.startswith("deepapp.")]:
         monkeypatch.delitem(sys.modules, name)
-    return tmp_path
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return make_project(tmp_path, monkeypatch, FLOWS)
 
 
 def test_a_deep_dag_is_built_compact_and_runs_from_its_committed_file(project: Path) -> None:
@@ -94,3 +98,25 @@ def test_a_deep_dag_is_built_compact_and_runs_from_its_committed_file(project: P
     result = CliRunner().invoke(app, ["run", "deepapp.flows:mesh", "--committed", "-q"])
     assert result.exit_code == 0, result.output
     assert "SUCCEEDED" in result.output
+
+
+def test_a_dag_over_the_quota_even_compact_is_planned_with_a_warning_and_refused_by_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1,200 tasks: over the quota compact too, and all under one top-level Parallel, which a
+    split cannot cut. `plan` prints it (compact) with a warning, `build` refuses it in one line
+    (exit 2) naming the flow, the state and a fix that fits a Parallel."""
+    make_project(tmp_path, monkeypatch, FLOWS.replace("range(29)", "range(119)"))
+    printed = CliRunner().invoke(app, ["plan", "deepapp.flows:mesh"])
+    assert printed.exit_code == 0, printed.output
+    assert printed.stdout.count("\n") == 1 and json.loads(printed.stdout)["StartAt"]
+    warned = [line for line in printed.stderr.splitlines() if line.startswith("warning:")]
+    assert any("cannot be split off" in line and "runs locally" in line for line in warned)
+
+    built = CliRunner().invoke(app, ["build", "--project", str(tmp_path)])
+    assert built.exit_code == 2
+    message = built.output.strip()
+    assert "\n" not in message and "Traceback" not in message
+    assert "flow 'mesh'" in message and "'Parallel 1' (Parallel" in message
+    assert "even without whitespace" in message and "series-parallel" in message
+    assert not (tmp_path / "infra" / "statemachines").exists()
