@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +25,11 @@ def plan(flow: FlowSpec, output: OutputOption = None) -> None:
     if output is not None:
         check_output(output)  # before compiling: a typo in -o should not cost a build
     compiled, _ = load_graph(flow)
-    compiled.asl()  # (for its warnings: SynchronisationAdded, HistoryBudgetExceeded)
+    from orchestrator.planner import DefinitionOverQuota
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DefinitionOverQuota)  # a `warning:` line, below
+        compiled.asl()  # (for its notes: SynchronisationAdded, HistoryBudgetExceeded)
     plan_ = compiled.plan()
     text = plan_.text  # what `orchestrator build` commits, byte for byte
     summary = plan_.control_summary()

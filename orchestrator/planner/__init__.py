@@ -35,6 +35,11 @@ from orchestrator.records import record
 SLOW_SYNCHRONISATION = 1.25
 
 
+class DefinitionOverQuota(UserWarning):
+    """The flow's machine is over Step Functions' definition quota even compact, and cannot be
+    split into child machines: it runs locally, and `orchestrator build` refuses it."""
+
+
 class SynchronisationAdded(UserWarning):
     """The flow is not series-parallel; the planner made some tasks wait for more than they need."""
 
@@ -282,4 +287,11 @@ def _plan(graph: FlowGraph, durations: Mapping[str, float]) -> Plan:
     )
 
 
-__all__ = ["HistoryBudgetExceeded", "Plan", "SynchronisationAdded", "asl_text", "plan_flow"]
+__all__ = [
+    "DefinitionOverQuota",
+    "HistoryBudgetExceeded",
+    "Plan",
+    "SynchronisationAdded",
+    "asl_text",
+    "plan_flow",
+]

@@ -210,10 +210,15 @@ class Flow:
         """The Step Functions state machine (ASL, JSONPath mode) this flow compiles to.
 
         Warns (`SynchronisationAdded`) when the flow is not series-parallel and the planner had
-        to make some tasks wait for more than they depend on, and (`HistoryBudgetExceeded`)
-        when one execution would record more history events than Step Functions allows.
+        to make some tasks wait for more than they depend on, (`HistoryBudgetExceeded`)
+        when one execution would record more history events than Step Functions allows, and
+        (`DefinitionOverQuota`) when the machine is too large to deploy.
         """
-        from orchestrator.planner import HistoryBudgetExceeded, SynchronisationAdded
+        from orchestrator.planner import (
+            DefinitionOverQuota,
+            HistoryBudgetExceeded,
+            SynchronisationAdded,
+        )
 
         plan = self.plan()
         for note in plan.notes:
@@ -221,6 +226,9 @@ class Flow:
         over = plan.history_warning()
         if over is not None:
             warnings.warn(over, HistoryBudgetExceeded, stacklevel=2)
+        oversize = plan.oversize_warning()
+        if oversize is not None:
+            warnings.warn(oversize, DefinitionOverQuota, stacklevel=2)
         # A copy, so the caller may change it without changing the plan the flow runs; through
         # JSON, which is what the ASL is, at a third of deepcopy's cost (its memo of every object).
         return json.loads(json.dumps(plan.asl))

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from orchestrator.cli import app
 from orchestrator.engine.spec import MAX_DEFINITION_BYTES
 from orchestrator.loader import load_flow
+from orchestrator.planner import DefinitionOverQuota
 from orchestrator.planner.split import definition_bytes
 
 pytestmark = pytest.mark.usefixtures("isolated_imports")
@@ -112,6 +113,10 @@ def test_a_dag_over_the_quota_even_compact_is_planned_with_a_warning_and_refused
     assert printed.stdout.count("\n") == 1 and json.loads(printed.stdout)["StartAt"]
     warned = [line for line in printed.stderr.splitlines() if line.startswith("warning:")]
     assert any("cannot be split off" in line and "runs locally" in line for line in warned)
+
+    assert sum("cannot be split off" in line for line in printed.stderr.splitlines()) == 1
+    with pytest.warns(DefinitionOverQuota, match="flow 'mesh'.*cannot be split off"):
+        load_flow("deepapp.flows:mesh").asl()
 
     built = CliRunner().invoke(app, ["build", "--project", str(tmp_path)])
     assert built.exit_code == 2
