@@ -10,7 +10,6 @@ file is one line, `build --check` finds it current, and `run --committed` runs i
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from orchestrator.engine.spec import MAX_DEFINITION_BYTES
 from orchestrator.loader import load_flow
 from orchestrator.planner import DefinitionOverQuota
 from orchestrator.planner.split import definition_bytes
+from tests.projects import use_project
 
 pytestmark = pytest.mark.usefixtures("isolated_imports")
 
@@ -47,17 +47,8 @@ def mesh():
 
 
 def make_project(root: Path, monkeypatch: pytest.MonkeyPatch, flows: str) -> Path:
-    (root / "pyproject.toml").write_text(
-        '[tool.orchestrator]\nflows = ["deepapp.flows:mesh"]\n', encoding="utf-8"
-    )
-    (root / "deepapp").mkdir()
-    (root / "deepapp" / "__init__.py").write_text("", encoding="utf-8")
-    (root / "deepapp" / "flows.py").write_text(flows, encoding="utf-8")
-    monkeypatch.chdir(root)
-    monkeypatch.syspath_prepend(str(root))
-    for name in [m for m in sys.modules if m == "deepapp" or m.startswith("deepapp.")]:
-        monkeypatch.delitem(sys.modules, name)
-    return root
+    pyproject = '[tool.orchestrator]\nflows = ["deepapp.flows:mesh"]\n'
+    return use_project(root, monkeypatch, "deepapp", flows, pyproject)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from orchestrator.engine.spec import START_EXECUTION_SYNC2
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.loader import load_flow
 from orchestrator.planner import plan_flow
+from tests.projects import use_project
 
 pytestmark = pytest.mark.usefixtures("isolated_imports")
 
@@ -44,16 +44,8 @@ def chain(x: int = 0):
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.orchestrator]\nflows = ["splitapp.flows:chain"]\n', encoding="utf-8"
-    )
-    (tmp_path / "splitapp").mkdir()
-    (tmp_path / "splitapp" / "__init__.py").write_text("", encoding="utf-8")
-    (tmp_path / "splitapp" / "flows.py").write_text(FLOWS, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for name in [m for m in sys.modules if m == "splitapp" or m.startswith("splitapp.")]:
-        monkeypatch.delitem(sys.modules, name)
+    pyproject = '[tool.orchestrator]\nflows = ["splitapp.flows:chain"]\n'
+    use_project(tmp_path, monkeypatch, "splitapp", FLOWS, pyproject)
     with monkeypatch.context() as build_only:
         build_only.setattr(
             deploy_project, "plan_flow", functools.partial(plan_flow, max_definition_bytes=6_000)

@@ -8,7 +8,6 @@ template and the local engine alike, and a committed ASL edited by hand must be 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from orchestrator.cli import app
 from orchestrator.errors import FlowDefinitionError
 from orchestrator.loader import load_flow
 from orchestrator.local import StaleStateMachine
+from tests.projects import use_project
 
 pytestmark = pytest.mark.usefixtures("isolated_imports")
 
@@ -71,14 +71,7 @@ FAIL_MACHINE = {
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
-    (tmp_path / "app" / "flows.py").write_text(FLOWS, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for name in [m for m in sys.modules if m == "app" or m.startswith("app.")]:
-        monkeypatch.delitem(sys.modules, name)
+    use_project(tmp_path, monkeypatch, "app", FLOWS, PYPROJECT)
     result = CliRunner().invoke(app, ["build", "--project", str(tmp_path)])
     assert result.exit_code == 0, result.output
     return tmp_path
