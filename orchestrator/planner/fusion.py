@@ -61,16 +61,23 @@ class Fusion:
 def plan_fusion(graph: FlowGraph, controlled: bool) -> Fusion:
     """Which Maps fuse, and why the others do not."""
     nodes = {n.id: n for n in graph.nodes}
+    producers = {
+        n.id: producer
+        for n in graph.nodes
+        if n.mapped and (producer := _producer(n, nodes)) is not None
+    }
+    fusion = Fusion()
+    if not producers:  # no Map maps over a Map's results (most flows): nothing to look at
+        return fusion
     readers: dict[str, list[str]] = {}  # result → the tasks (and cases) reading it
     for node in graph.nodes:
         for dep in node.dependencies():
             readers.setdefault(dep, []).append(node.id)
     returned = set(result_nodes(graph.output)) if graph.output is not None else set()
     ancestors = _Ancestors(graph)
-    fusion = Fusion()
     head_of: dict[str, str] = {}  # a task of a chain → its first task
     for node in graph.nodes:
-        producer = _producer(node, nodes)
+        producer = producers.get(node.id)
         if producer is None:
             continue
         head = head_of.get(producer.id, producer.id)
