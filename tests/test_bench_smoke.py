@@ -72,6 +72,8 @@ def test_planner_bench_runs_at_a_tiny_size() -> None:
         ("gnp", 30),
     ]
     assert all(seconds >= 0 for _, _, seconds, _ in rows)
+    rounds = module.main([20], repeats=1, shapes=("layered",), rounds=2)
+    assert [(name, n) for name, n, _, _ in rounds] == [("layered", 20)]
 
 
 def test_planner_quality_bench_runs_at_a_tiny_size() -> None:
