@@ -88,3 +88,91 @@ def test_a_missing_validator_names_the_extra_to_install(
     ]
     assert results["sam validate --lint"].skipped == f"the sam CLI is not installed: {INSTALL_HINT}"
     assert INSTALL_HINT == "pip install 'orchestrator[deploy]'"
+
+
+CHAIN = """\
+from orchestrator import flow, task
+
+
+@task
+def inc(x: int) -> int:
+    return x + 1
+
+
+@flow(name="chain")
+def chain(x: int = 0):
+    for _ in range(40):
+        x = inc(x)
+    return x
+"""
+
+MESH = """\
+import random
+
+from orchestrator import flow, task
+
+
+@task
+def add(a: int = 0, b: int = 0) -> int:
+    return a + b + 1
+
+
+@flow(name="mesh")
+def mesh():
+    rng = random.Random(1)
+    row = [add() for _ in range(10)]
+    for _ in range(5):
+        row = [add(*rng.sample(row, 2)) for _ in range(10)]
+    return row[0]
+"""
+
+
+def _built(root: Path, monkeypatch: pytest.MonkeyPatch, name: str, flows: str) -> Path:
+    from orchestrator.cli import app
+    from tests.projects import use_project
+
+    pyproject = f'[tool.orchestrator]\nflows = ["lintapp.flows:{name}"]\n'
+    use_project(root, monkeypatch, "lintapp", flows, pyproject)
+    result = CliRunner().invoke(app, ["build", "--project", str(root)])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.mark.usefixtures("isolated_imports")
+def test_cfn_lint_checks_a_40_task_flow_as_deployed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """samtranslator writes an inline definition out as an Fn::Join of its lines, which
+    cfn-lint expands by one recursive call per line: a 20-task chain (800 lines) ended the
+    process with a stack overflow, and 40 tasks were reported as a failure. The definition is
+    linted as deployed, the committed text."""
+    root = _built(tmp_path, monkeypatch, "chain", CHAIN)
+    result = check_cfn_lint(root, load_template(root))
+    assert result.ok, result.problems
+
+
+@pytest.mark.usefixtures("isolated_imports")
+def test_cfn_lint_s_refusal_of_parameters_on_a_parallel_state_is_not_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The developer guide lists `Parameters` (JSONPath) among a Parallel state's fields; the
+    planner writes it on a Parallel that starts a machine. cfn-lint 1.58's schema refuses it:
+    that finding is dropped, and only that one — the same field on a Choice state, where the
+    guide has no Parameters, is still reported."""
+    root = _built(tmp_path, monkeypatch, "mesh", MESH)
+    path = root / "infra/statemachines/mesh.asl.json"
+    asl = json.loads(path.read_text("utf-8"))
+    first = asl["States"][asl["StartAt"]]
+    assert first["Type"] == "Parallel" and "Parameters" in first
+    assert check_cfn_lint(root, load_template(root)).ok
+
+    asl["States"]["Odd choice"] = {
+        "Type": "Choice",
+        "Parameters": {"x": 1},
+        "Choices": [{"Variable": "$.x", "IsPresent": True, "Next": asl["StartAt"]}],
+        "Default": asl["StartAt"],
+    }
+    path.write_text(json.dumps(asl, indent=2) + "\n", encoding="utf-8")
+    result = check_cfn_lint(root, load_template(root))
+    assert not result.ok
+    assert any("E3601" in p and "Odd choice" in p for p in result.problems), result.problems
