@@ -20,30 +20,11 @@ from orchestrator.engine.spec import MAX_DEFINITION_BYTES
 from orchestrator.loader import load_flow
 from orchestrator.planner import DefinitionOverQuota
 from orchestrator.planner.split import definition_bytes
-from tests.projects import use_project
+from tests.projects import mesh_flows, use_project
 
 pytestmark = pytest.mark.usefixtures("isolated_imports")
 
-FLOWS = """\
-import random
-
-from orchestrator import flow, task
-
-
-@task
-def add(a: int = 0, b: int = 0) -> int:
-    return a + b + 1
-
-
-@flow(name="mesh")
-def mesh():
-    # 30 layers of 10 tasks, each reading 2 random tasks of the layer before.
-    rng = random.Random(1)
-    row = [add() for _ in range(10)]
-    for _ in range(29):
-        row = [add(*rng.sample(row, 2)) for _ in range(10)]
-    return row[0]
-"""
+FLOWS = mesh_flows(30)  # 300 tasks
 
 
 def make_project(root: Path, monkeypatch: pytest.MonkeyPatch, flows: str) -> Path:
@@ -98,7 +79,7 @@ def test_a_dag_over_the_quota_even_compact_is_planned_with_a_warning_and_refused
     """1,200 tasks: over the quota compact too, and all under one top-level Parallel, which a
     split cannot cut. `plan` prints it (compact) with a warning, `build` refuses it in one line
     (exit 2) naming the flow, the state and a fix that fits a Parallel."""
-    make_project(tmp_path, monkeypatch, FLOWS.replace("range(29)", "range(119)"))
+    make_project(tmp_path, monkeypatch, mesh_flows(120))
     printed = CliRunner().invoke(app, ["plan", "deepapp.flows:mesh"])
     assert printed.exit_code == 0, printed.output
     assert printed.stdout.count("\n") == 1 and json.loads(printed.stdout)["StartAt"]

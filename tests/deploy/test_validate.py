@@ -19,6 +19,7 @@ from orchestrator.deploy.validate import (
     sam_executable,
 )
 from tests.deploy.conftest import REPO
+from tests.projects import mesh_flows
 
 
 def test_validate_is_clean_on_the_shipped_template() -> None:
@@ -106,25 +107,7 @@ def chain(x: int = 0):
     return x
 """
 
-MESH = """\
-import random
-
-from orchestrator import flow, task
-
-
-@task
-def add(a: int = 0, b: int = 0) -> int:
-    return a + b + 1
-
-
-@flow(name="mesh")
-def mesh():
-    rng = random.Random(1)
-    row = [add() for _ in range(10)]
-    for _ in range(5):
-        row = [add(*rng.sample(row, 2)) for _ in range(10)]
-    return row[0]
-"""
+MESH = mesh_flows(6)  # 60 tasks
 
 
 def _built(root: Path, monkeypatch: pytest.MonkeyPatch, name: str, flows: str) -> Path:
