@@ -19,7 +19,7 @@ from orchestrator.graph import FlowGraph
 from orchestrator.planner.asl import AslWriter
 from orchestrator.planner.barriers import AddedDependencies
 from orchestrator.planner.control import plan_control
-from orchestrator.planner.definition_size import COMPACT_ENCODER, compact_text
+from orchestrator.planner.definition_size import COMPACT_ENCODER, compact_text, json_depth
 from orchestrator.planner.fusion import contract, plan_fusion
 from orchestrator.planner.history_budget import (
     HistoryBudgetExceeded,
@@ -170,12 +170,14 @@ def asl_text(asl: dict[str, Any], compact: bool = False) -> str:
     """The one serialisation of a state machine: what is committed, deployed and compared.
     Indented; `compact` (a machine whose indented text is over the quota: the indentation of
     nested Parallel states grows with their depth), without whitespace."""
-    if not compact:
-        return json.dumps(asl, indent=2, ensure_ascii=False) + "\n"
-    try:
-        return compact_text(asl) + "\n"
-    except RecursionError:  # nested beyond the C encoder's own bound: the Python encoder's
-        return "".join(COMPACT_ENCODER.iterencode(asl)) + "\n"
+    # The Python encoder (indent=2, or past the C encoder's own bound) recurses per level.
+    with _recursion_room(1000 + 4 * json_depth(asl)):
+        if not compact:
+            return json.dumps(asl, indent=2, ensure_ascii=False) + "\n"
+        try:
+            return compact_text(asl) + "\n"
+        except RecursionError:  # nested beyond the C encoder's own bound
+            return "".join(COMPACT_ENCODER.iterencode(asl)) + "\n"
 
 
 def plan_flow(
@@ -235,16 +237,25 @@ def _compiling(tasks: int) -> Iterator[None]:
     (and the JSON encoder's) recurse once per level. And the cyclic garbage collector is paused:
     the planner builds acyclic data only, and a collection pass per few hundred new dicts would
     re-traverse all of them — 40% of the time of a 10,000-task flow."""
-    limit = sys.getrecursionlimit()
     collecting = gc.isenabled()
-    sys.setrecursionlimit(max(limit, 1000 + 2 * tasks))
     gc.disable()
+    try:
+        with _recursion_room(1000 + 2 * tasks):
+            yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+@contextmanager
+def _recursion_room(frames: int) -> Iterator[None]:
+    """At least `frames` of Python recursion, then the limit as it was."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, frames))
     try:
         yield
     finally:
         sys.setrecursionlimit(limit)
-        if collecting:
-            gc.enable()
 
 
 def _plan(graph: FlowGraph, durations: Mapping[str, float]) -> Plan:

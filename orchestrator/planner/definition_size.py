@@ -34,6 +34,20 @@ def compact_text(value: Any) -> str:
     return COMPACT_ENCODER.encode(value)
 
 
+def json_depth(value: Any) -> int:
+    """How deep containers nest in `value` (a scalar: 0), by a walk that does not recurse."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is dict or kind is list:
+            deepest = max(deepest, depth)
+            stack.extend(
+                (member, depth + 1) for member in (item.values() if kind is dict else item)
+            )
+    return deepest
+
+
 def indented_bytes(value: Any) -> int:
     """len(json.dumps(value, indent=2, ensure_ascii=False).encode()), computed from the
     compact text's size and the shape of `value`."""

@@ -173,3 +173,31 @@ def test_values_holding_the_mark_between_commas_are_encoded_one_by_one() -> None
     assert _encode_each([]) == []
     plain: list[Any] = [{"x": 1}, {"y": [2, 3]}, "z"]
     assert _encode_each(plain) == [compact_text(v) for v in plain]
+
+
+def test_asl_text_writes_a_machine_nested_past_the_c_encoder_at_the_default_limit() -> None:
+    """`orchestrator plan` prints the text of a machine that cannot deploy too (a 10,000-task
+    layered DAG nests ~1,500 Parallel states): past the C encoder's own bound, the Python
+    encoder recurses per level, and `asl_text` makes room for it — the text is what
+    `json.dumps` writes, read back equal."""
+    import sys
+
+    from orchestrator.planner.definition_size import json_depth
+
+    deep: Any = {"Type": "Succeed"}
+    for _ in range(3000):  # beyond the C encoder's own recursion bound
+        deep = {"Type": "Parallel", "Branches": [{"StartAt": "p", "States": {"p": deep}}]}
+    asl = {"StartAt": "p", "States": {"p": deep}}
+    assert json_depth(asl) == 4 * 3000 + 3 and json_depth(1) == 0 and json_depth([]) == 1
+    assert sys.getrecursionlimit() == 1000  # (pytest's default: what a plain process has)
+    compact = asl_text(asl, compact=True)
+    indented = asl_text(asl)
+    assert sys.getrecursionlimit() == 1000
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(60_000)  # the standard library's Python encoder, for the expected text
+    try:
+        stdlib = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+        assert compact == "".join(stdlib.iterencode(asl)) + "\n"  # (json.dumps: the C encoder)
+        assert indented == json.dumps(asl, indent=2, ensure_ascii=False) + "\n"
+    finally:
+        sys.setrecursionlimit(limit)
