@@ -198,11 +198,11 @@ def plan_flow(
         # Each state measured once, only as far as the limit (a state far over it is not
         # walked whole); the machine's size follows from its states', and so does a split.
         sizes = state_sizes(plan.asl, cap=max_definition_bytes)
-        size = machine_bytes(plan.asl, sizes)  # exact unless a state is over the limit
+        size = machine_bytes(plan.asl, sizes.indented)  # exact unless a state is over the limit
         if size <= max_definition_bytes:
             plan.history = estimate_history(graph, plan.asl)  # (keeps the cached text)
             return plan
-        if machine_bytes(plan.asl, sizes, compact=True) <= max_definition_bytes:
+        if machine_bytes(plan.asl, sizes.compact, compact=True) <= max_definition_bytes:
             history = estimate_history(graph, plan.asl)
             return replace(plan, unsplit_bytes=size, compact=True, history=history)
         try:

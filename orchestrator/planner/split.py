@@ -86,9 +86,6 @@ class StateSizes:
     indented: list[int]
     compact: list[int]
 
-    def of(self, compact: bool) -> list[int]:
-        return self.compact if compact else self.indented
-
 
 def state_sizes(asl: dict[str, Any], cap: int | None = None) -> StateSizes:
     """Each top-level state's sizes: what a chunk of the split adds for it. With `cap`, a size
@@ -100,14 +97,12 @@ def state_sizes(asl: dict[str, Any], cap: int | None = None) -> StateSizes:
     )
 
 
-def machine_bytes(asl: dict[str, Any], sizes: StateSizes, compact: bool = False) -> int:
-    """`definition_bytes(asl, compact=compact)` from its states' `state_sizes`, without
-    measuring them again: a state's text is the same at the same depth, inside its own wrapper
-    or the whole machine. Over any state's cap when one of `sizes` was over it."""
-    return _machine_bytes(asl, sizes.of(compact), compact)
+def machine_bytes(asl: dict[str, Any], sizes: list[int], compact: bool = False) -> int:
+    """`definition_bytes(asl, compact=compact)` from its states' sizes (`state_sizes`, in the
+    same form), without measuring them again: a state's text is the same at the same depth,
+    inside its own wrapper or the whole machine. Over any state's cap when one of `sizes` was
+    over it."""
 
-
-def _machine_bytes(asl: dict[str, Any], sizes: list[int], compact: bool) -> int:
     def size(value: dict[str, Any]) -> int:
         return definition_bytes(value, compact=compact)
 
@@ -115,6 +110,13 @@ def _machine_bytes(asl: dict[str, Any], sizes: list[int], compact: bool) -> int:
     # What one state's wrapper adds besides the state (less the comma between two states).
     wrapper = 2 * size({"States": {"a": 0}}) - size({"States": {"a": 0, "b": 0}})
     return base - size({"States": {"a": 0}}) + sum(sizes) - wrapper * (len(sizes) - 1)
+
+
+def _chunk_overhead(asl: dict[str, Any], compact: bool) -> int:
+    """What a chunk's machine holds besides its states, at most: the machine's own fields
+    (`CHUNK_OVERHEAD` for what a chunk changes in them and adds)."""
+    head = {k: v for k, v in asl.items() if k != "States"}
+    return definition_bytes(head, compact=compact) + CHUNK_OVERHEAD
 
 
 def _size(measured: int, limit: int) -> str:
@@ -139,7 +141,7 @@ def split_machine(
     chunks = _chunks(graph, asl, limit, sizes.compact)
     head = {k: v for k, v in asl.items() if k not in ("StartAt", "States", "TimeoutSeconds")}
     size_of = dict(zip(states, sizes.indented, strict=True))
-    indented_overhead = definition_bytes({**head, "StartAt": ""}) + CHUNK_OVERHEAD
+    indented_overhead = _chunk_overhead(asl, compact=False)
     children = []
     for i, names in enumerate(chunks, 1):
         part = f"part{i}"
@@ -306,8 +308,7 @@ def _chunks(
     # Each state measured at the depth it has in a machine (inside "States").
     size_of = dict(zip(names, state_sizes, strict=True))
     sizes = [sum(size_of[n] for n in members[p]) for p in range(len(main))]
-    head = {k: v for k, v in asl.items() if k != "States"}
-    overhead = definition_bytes(head, compact=True) + CHUNK_OVERHEAD
+    overhead = _chunk_overhead(asl, compact=True)
     bounds = [0, *valid, len(main)]
     chunks: list[list[str]] = []
     start, total = 0, overhead

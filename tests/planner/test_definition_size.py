@@ -38,9 +38,9 @@ def test_a_planned_machine_counts_as_its_committed_text(gen: Any) -> None:
 def test_a_machine_s_size_follows_from_its_states_sizes(gen: Any) -> None:
     asl = plan_flow(gen.flow.graph).asl
     sizes = state_sizes(asl)
-    assert machine_bytes(asl, sizes) == definition_bytes(asl_text(asl))
+    assert machine_bytes(asl, sizes.indented) == definition_bytes(asl_text(asl))
     compact = asl_text(asl, compact=True)
-    assert machine_bytes(asl, sizes, compact=True) == definition_bytes(compact)
+    assert machine_bytes(asl, sizes.compact, compact=True) == definition_bytes(compact)
     assert definition_bytes(asl, compact=True) == definition_bytes(compact)
     assert json.loads(compact) == asl and "\n" not in compact[:-1]
 
