@@ -103,13 +103,11 @@ def check_statelint(root: Path, template: dict[str, Any]) -> CheckResult:
     return result
 
 
-def inline_definitions(root: Path, template: dict[str, Any]) -> dict[str, Any]:
-    """The template with each state machine's ASL file read into `Definition`."""
-    return _inlined(root, template)[0]
-
-
-def _inlined(root: Path, template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """`inline_definitions`, and each state machine's committed text by logical id."""
+def inline_definitions(
+    root: Path, template: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The template with each state machine's ASL file read into `Definition`, and each one's
+    committed text by logical id."""
     out = json.loads(json.dumps(template))
     texts: dict[str, str] = {}
     for name, resource in out["Resources"].items():
@@ -140,7 +138,7 @@ def check_cfn_lint(root: Path, template: dict[str, Any]) -> CheckResult:
         from cfnlint.api import ManualArgs, lint
     except ModuleNotFoundError as err:
         return missing_tool(result, err)
-    inlined, texts = _inlined(root, template)
+    inlined, texts = inline_definitions(root, template)
     try:
         cfn = _committed_definitions(
             translate(package_template(inlined, placeholder_uploader())), texts
