@@ -27,10 +27,10 @@ def plan(flow: FlowSpec, output: OutputOption = None) -> None:
     compiled, _ = load_graph(flow)
     from orchestrator.planner import DefinitionOverQuota
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DefinitionOverQuota)  # a `warning:` line, below
-        compiled.asl()  # (for its notes: SynchronisationAdded, HistoryBudgetExceeded)
     plan_ = compiled.plan()
+    for message, category in plan_.warnings():  # `note:` lines (cli/app.py shows warnings so)
+        if category is not DefinitionOverQuota:  # (a `warning:` line, below)
+            warnings.warn(message, category, stacklevel=1)
     text = plan_.text  # what `orchestrator build` commits, byte for byte
     summary = plan_.control_summary()
     if summary:  # on stderr: stdout stays the ASL document

@@ -102,6 +102,20 @@ class Plan:
             f"(startExecution.sync:2){compact}"
         )
 
+    def warnings(self) -> list[tuple[str, type[UserWarning]]]:
+        """What `flow.asl()` warns about this plan, and as what: the synchronisation added, the
+        history over its quota, a machine too large to deploy."""
+        found: list[tuple[str, type[UserWarning]]] = [
+            (note, SynchronisationAdded) for note in self.notes
+        ]
+        over = self.history_warning()
+        if over is not None:
+            found.append((over, HistoryBudgetExceeded))
+        oversize = self.oversize_warning()
+        if oversize is not None:
+            found.append((oversize, DefinitionOverQuota))
+        return found
+
     def oversize_warning(self) -> str | None:
         """One line when the machine is over the definition quota and cannot be split."""
         if self.oversize is None:

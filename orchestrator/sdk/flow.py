@@ -214,21 +214,9 @@ class Flow:
         when one execution would record more history events than Step Functions allows, and
         (`DefinitionOverQuota`) when the machine is too large to deploy.
         """
-        from orchestrator.planner import (
-            DefinitionOverQuota,
-            HistoryBudgetExceeded,
-            SynchronisationAdded,
-        )
-
         plan = self.plan()
-        for note in plan.notes:
-            warnings.warn(note, SynchronisationAdded, stacklevel=2)
-        over = plan.history_warning()
-        if over is not None:
-            warnings.warn(over, HistoryBudgetExceeded, stacklevel=2)
-        oversize = plan.oversize_warning()
-        if oversize is not None:
-            warnings.warn(oversize, DefinitionOverQuota, stacklevel=2)
+        for message, category in plan.warnings():
+            warnings.warn(message, category, stacklevel=2)
         # A copy, so the caller may change it without changing the plan the flow runs; through
         # JSON, which is what the ASL is, at a third of deepcopy's cost (its memo of every object).
         return json.loads(json.dumps(plan.asl))
