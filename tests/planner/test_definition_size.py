@@ -189,13 +189,13 @@ def test_asl_text_writes_a_machine_nested_past_the_c_encoder_at_the_default_limi
         deep = {"Type": "Parallel", "Branches": [{"StartAt": "p", "States": {"p": deep}}]}
     asl = {"StartAt": "p", "States": {"p": deep}}
     assert json_depth(asl) == 4 * 3000 + 3 and json_depth(1) == 0 and json_depth([]) == 1
-    assert sys.getrecursionlimit() == 1000  # (pytest's default: what a plain process has)
-    compact = asl_text(asl, compact=True)
-    indented = asl_text(asl)
-    assert sys.getrecursionlimit() == 1000
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(60_000)  # the standard library's Python encoder, for the expected text
+    sys.setrecursionlimit(1000)  # Python's default: what a plain process has
     try:
+        compact = asl_text(asl, compact=True)
+        indented = asl_text(asl)
+        assert sys.getrecursionlimit() == 1000
+        sys.setrecursionlimit(60_000)  # the standard library's own encoders, for the expected text
         stdlib = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
         assert compact == "".join(stdlib.iterencode(asl)) + "\n"  # (json.dumps: the C encoder)
         assert indented == json.dumps(asl, indent=2, ensure_ascii=False) + "\n"
