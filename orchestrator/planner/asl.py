@@ -19,6 +19,7 @@ from orchestrator.planner.control import (
     item_catcher,
 )
 from orchestrator.planner.fusion import Fusion
+from orchestrator.planner.join import JoinResults, joined
 from orchestrator.planner.map_states import map_states
 from orchestrator.planner.maps import plan_map_io
 from orchestrator.planner.paths import path
@@ -37,8 +38,9 @@ from orchestrator.planner.task_states import TaskStates
 from orchestrator.planner.tree_index import TreeIndex
 
 
-# Lambda's own transient failures, retried on every task as the Step Functions guide recommends.
 class AslWriter:
+    """Writes a flow's state machine from its series/parallel tree (planner/structure.py)."""
+
     def __init__(
         self, graph: FlowGraph, control: ControlPlan | None = None, fusion: Fusion | None = None
     ) -> None:
@@ -61,7 +63,6 @@ class AslWriter:
             reads = {k for member in chain for k in self.data_deps[member]}
             self.data_deps[last] = reads - set(chain)
         self.key_steps = self.tasks.key_steps
-        self.selector_names = {n.id: n.id + ".$" for n in graph.nodes}
         self.most_results = 1  # the most task results one state document holds at once
         self.added: dict[str, int] = {}  # control-flow states and Catches added, by reason
         self.added_types: dict[str, int] = {}  # control-flow states added, by state type
@@ -86,6 +87,7 @@ class AslWriter:
         seeds = self.control.seeds(self.graph)
         self.seeds = seeds
         self.index = TreeIndex(tree, self.data_deps)
+        self.join = JoinResults(self.index, self.order, self.key_steps, seeds)
         self.start = plan_start(tree, self.graph, self.control)
         known, live = set(seeds), self.final_results()
         # (A flow's return value may read a fused Map's inner task, which no part of the tree is.)
@@ -156,11 +158,20 @@ class AslWriter:
     # branch, and in the last part of a series that is: live results are never dropped, so
     # those of the parts before are known by then). A Parallel then need not look for which of
     # them its span holds — all — which in a deep machine is most of its work.
+    #
+    # `owned`: `known` is the caller's own set, which a task may add its result to rather than
+    # copy (a series' after its first part). A G(n, p) DAG's document holds thousands of
+    # results: a copy per task was a third of its compile time.
     def sequence(
-        self, tree: Tree, known: set[str], live: set[str], bounded: bool = False
+        self,
+        tree: Tree,
+        known: set[str],
+        live: set[str],
+        bounded: bool = False,
+        owned: bool = False,
     ) -> tuple[Sequence, set[str]]:
         if isinstance(tree, Leaf):
-            return self.leaf(self.nodes[tree.node], known, live)
+            return self.leaf(self.nodes[tree.node], known, live, owned)
         if isinstance(tree, Series):
             return self.series(tree, known, live, bounded)
         name, state, exists = self.parallel(tree, known, live, bounded)
@@ -199,7 +210,9 @@ class AslWriter:
                 produced = {k: j for k in index.tasks(part) if (j := last(k)) > i}
             pending = {k: j for k, j in pending.items() if j > i} | produced
             last_part = bounded and i == len(parts) - 1
-            part_seq, known = self.sequence(part, known, live | pending.keys(), last_part)
+            # Each part returns a set of its own making: known is the series' from the second on.
+            part_live = live | pending.keys() if pending else live  # (no callee changes live)
+            part_seq, known = self.sequence(part, known, part_live, last_part, owned=i > 0)
             seq.extend(part_seq)
         return seq, known
 
@@ -208,21 +221,16 @@ class AslWriter:
     ) -> tuple[str, dict[str, Any], set[str]]:
         self.parallel_count += 1
         name = f"Parallel {self.parallel_count}"
-        kept_by = self.kept_by_branch(tree, known, live, bounded)
+        kept_by = self.join.kept_by_branch(tree, known, live, bounded)
         branches = []
         for i, branch in enumerate(tree.branches):
-            seq, _ = self.sequence(branch, known, kept_by[i], bounded=True)
+            if isinstance(branch, Leaf):  # (what it leaves is kept_by[i]: `exists` is not read)
+                seq, _ = self.leaf(self.nodes[branch.node], known, kept_by[i], discard=True)
+            else:
+                seq, _ = self.sequence(branch, known, kept_by[i], bounded=True)
             branches.append(link(seq))
-        source: dict[str, int] = {}
-        for i, kept in enumerate(kept_by):
-            source.update(dict.fromkeys(kept, i))
-        keys = sorted(source, key=self.order.__getitem__)
         # Only `results` is rebuilt: ResultPath keeps the input's params and consts as they were.
-        # (A deep machine lists hundreds of thousands of results in all: each entry is a few
-        # lookups and a concatenation.)
-        names, steps = self.selector_names, self.key_steps
-        bases = [f"$[{i}].results" for i in range(len(kept_by))]
-        selector = {names[k]: bases[source[k]] + steps[k] for k in keys}
+        selector = self.join.selector(kept_by)
         state: dict[str, Any] = {
             "Type": "Parallel",
             "Branches": branches,
@@ -240,49 +248,8 @@ class AslWriter:
                 parameters = document("$", dict(self.seeds), {})
                 state = {"Type": "Parallel", "Parameters": parameters, **state}
                 self.start_extras.append(parameters)
-        self.most_results = max(self.most_results, len(keys))
-        return name, state, set(source)
-
-    def kept_by_branch(
-        self, tree: Parallel, known: set[str], live: set[str], bounded: bool
-    ) -> list[set[str]]:
-        """The results each branch of `tree` leaves for after the join: the live results its
-        tasks produce, and the live pre-fork ones (branch 0's). None is live: every branch keeps
-        what it produced."""
-        index, position = self.index, self.index.position
-        start, end = index.spans[id(tree)]
-        # Only a live result that does not exist yet (or a seeded one) can come from a branch,
-        # and only a task of the Parallel's span: unless `bounded` says all are, whichever is
-        # fewer is searched.
-        produced = live - known
-        if not bounded and len(produced) > end - start:
-            produced.intersection_update(index.order[start:end])
-        elif not bounded:
-            produced = {k for k in produced if start <= position.get(k, -1) < end}
-        if self.seeds:
-            seeded = live & known & self.seeds.keys()
-            produced |= {k for k in seeded if start <= position.get(k, -1) < end}
-        spans = [index.spans[id(b)] for b in tree.branches]
-        # Each branch but the largest picks its own; the largest takes the rest, so a task is
-        # looked at only in the few branches smaller than a sibling it sits in (not once per
-        # level of a deep machine).
-        heavy = max(range(len(spans)), key=lambda i: spans[i][1] - spans[i][0])
-        kept_by: list[set[str]] = []
-        rest = set(produced)
-        for i, (lo, hi) in enumerate(spans):
-            if i == heavy:
-                kept_by.append(set())
-            elif hi - lo < len(produced):
-                kept_by.append(produced.intersection(index.order[lo:hi]))
-            else:
-                kept_by.append({k for k in produced if lo <= position[k] < hi})
-            rest -= kept_by[i]
-        kept_by[heavy] = rest
-        # The live pre-fork results go on from branch 0 (a seeded one its own branch produces).
-        kept_by[0] |= (known & live) - produced
-        if not any(kept_by):  # nothing is read after the join: keep what the branches produced
-            return [set(index.tasks(b)) for b in tree.branches]
-        return kept_by
+        self.most_results = max(self.most_results, len(selector))
+        return name, state, joined(kept_by)
 
     def store_result(
         self,
@@ -291,9 +258,13 @@ class AslWriter:
         value: str | dict[str, Any],
         known: set[str],
         live: set[str],
+        owned: bool = False,
+        discard: bool = False,
     ) -> set[str]:
         """Write the task's result (a path into the state's result, or a template over it) into
-        the document, dropping dead results when it can."""
+        the document, dropping dead results when it can. Returns the results the document then
+        holds: `known` itself with the task's added when `owned`, else a new set; with
+        `discard` (the caller does not read it: a Parallel's branch), `known` as it was."""
         record = {"value.$": value} if isinstance(value, str) else {"value": value}
         if not self.control.controlled and live & known <= {node.id}:
             # live keys produced later do not exist yet
@@ -302,22 +273,33 @@ class AslWriter:
             return {node.id}
         state["ResultSelector"] = record
         state["ResultPath"] = path("$.results", [node.id])
-        exists = set(known)  # (a copy then an add: `known | {node.id}` copies more slowly)
+        if discard:
+            self.most_results = max(self.most_results, len(known) + (node.id not in known))
+            return known
+        exists = known if owned else set(known)  # (`known | {node.id}` copies more slowly)
         exists.add(node.id)
         self.most_results = max(self.most_results, len(exists))
         return exists
 
-    def leaf(self, node: TaskNode, known: set[str], live: set[str]) -> tuple[Sequence, set[str]]:
+    def leaf(
+        self,
+        node: TaskNode,
+        known: set[str],
+        live: set[str],
+        owned: bool = False,
+        discard: bool = False,
+    ) -> tuple[Sequence, set[str]]:
+        """A task's states; and the results the document holds after them (`store_result`)."""
         if node.is_map:
-            own, exists = map_states(self, node, known, live)
+            own, exists = map_states(self, node, known, live, owned, discard)
         elif node.id in self.start.tasks:
-            state, exists = self.start_task(node, known, live)
+            state, exists = self.start_task(node, known, live)  # (a first task: a copy)
             own = Sequence([Step(node.id, state)])
         else:
             inputs = self.tasks.template(node, node.inputs)
             body = {"inputs": inputs, "context": self.tasks.context}
             state = self.tasks.task_state(node, payload=self.tasks.payload(node, body))
-            exists = self.store_result(state, node, "$.Payload", known, live)
+            exists = self.store_result(state, node, "$.Payload", known, live, owned, discard)
             own = Sequence([Step(node.id, state)])
         if node.id in self.control.caught:
             caught = own.steps[-1].state
