@@ -161,7 +161,7 @@ class AslWriter:
     #
     # `owned`: `known` is the caller's own set, which a task may add its result to rather than
     # copy (a series' after its first part). A G(n, p) DAG's document holds thousands of
-    # results: a copy per task was a third of its compile time.
+    # results: a copy per task came to 23 million set entries at 10,000 tasks.
     def sequence(
         self,
         tree: Tree,
