@@ -158,20 +158,11 @@ class AslWriter:
     # branch, and in the last part of a series that is: live results are never dropped, so
     # those of the parts before are known by then). A Parallel then need not look for which of
     # them its span holds — all — which in a deep machine is most of its work.
-    #
-    # `owned`: `known` is the caller's own set, which a task may add its result to rather than
-    # copy (a series' after its first part). A G(n, p) DAG's document holds thousands of
-    # results: a copy per task came to 23 million set entries at 10,000 tasks.
     def sequence(
-        self,
-        tree: Tree,
-        known: set[str],
-        live: set[str],
-        bounded: bool = False,
-        owned: bool = False,
+        self, tree: Tree, known: set[str], live: set[str], bounded: bool = False
     ) -> tuple[Sequence, set[str]]:
         if isinstance(tree, Leaf):
-            return self.leaf(self.nodes[tree.node], known, live, owned)
+            return self.leaf(self.nodes[tree.node], known, live)
         if isinstance(tree, Series):
             return self.series(tree, known, live, bounded)
         name, state, exists = self.parallel(tree, known, live, bounded)
@@ -210,9 +201,8 @@ class AslWriter:
                 produced = {k: j for k in index.tasks(part) if (j := last(k)) > i}
             pending = {k: j for k, j in pending.items() if j > i} | produced
             last_part = bounded and i == len(parts) - 1
-            # Each part returns a set of its own making: known is the series' from the second on.
             part_live = live | pending.keys() if pending else live  # (no callee changes live)
-            part_seq, known = self.sequence(part, known, part_live, last_part, owned=i > 0)
+            part_seq, known = self.sequence(part, known, part_live, last_part)
             seq.extend(part_seq)
         return seq, known
 
@@ -224,7 +214,9 @@ class AslWriter:
         kept_by = self.join.kept_by_branch(tree, known, live, bounded)
         branches = []
         for i, branch in enumerate(tree.branches):
-            if isinstance(branch, Leaf):  # (what it leaves is kept_by[i]: `exists` is not read)
+            # A one-task branch's `exists` is not read (it leaves kept_by[i]). Copying it was 21
+            # of the 24 million set entries a 10,000-task G(n, p) DAG's tasks copied.
+            if isinstance(branch, Leaf):
                 seq, _ = self.leaf(self.nodes[branch.node], known, kept_by[i], discard=True)
             else:
                 seq, _ = self.sequence(branch, known, kept_by[i], bounded=True)
@@ -258,13 +250,11 @@ class AslWriter:
         value: str | dict[str, Any],
         known: set[str],
         live: set[str],
-        owned: bool = False,
         discard: bool = False,
     ) -> set[str]:
         """Write the task's result (a path into the state's result, or a template over it) into
         the document, dropping dead results when it can. Returns the results the document then
-        holds: `known` itself with the task's added when `owned`, else a new set; with
-        `discard` (the caller does not read it: a Parallel's branch), `known` as it was."""
+        holds (a new set); with `discard` (the caller does not read it), `known` as it was."""
         record = {"value.$": value} if isinstance(value, str) else {"value": value}
         if not self.control.controlled and live & known <= {node.id}:
             # live keys produced later do not exist yet
@@ -276,7 +266,7 @@ class AslWriter:
         if discard:
             self.most_results = max(self.most_results, len(known) + (node.id not in known))
             return known
-        exists = known if owned else set(known)  # (`known | {node.id}` copies more slowly)
+        exists = set(known)  # (a copy then an add: `known | {node.id}` copies more slowly)
         exists.add(node.id)
         self.most_results = max(self.most_results, len(exists))
         return exists
@@ -286,12 +276,11 @@ class AslWriter:
         node: TaskNode,
         known: set[str],
         live: set[str],
-        owned: bool = False,
         discard: bool = False,
     ) -> tuple[Sequence, set[str]]:
         """A task's states; and the results the document holds after them (`store_result`)."""
         if node.is_map:
-            own, exists = map_states(self, node, known, live, owned, discard)
+            own, exists = map_states(self, node, known, live, discard)
         elif node.id in self.start.tasks:
             state, exists = self.start_task(node, known, live)  # (a first task: a copy)
             own = Sequence([Step(node.id, state)])
@@ -299,7 +288,7 @@ class AslWriter:
             inputs = self.tasks.template(node, node.inputs)
             body = {"inputs": inputs, "context": self.tasks.context}
             state = self.tasks.task_state(node, payload=self.tasks.payload(node, body))
-            exists = self.store_result(state, node, "$.Payload", known, live, owned, discard)
+            exists = self.store_result(state, node, "$.Payload", known, live, discard)
             own = Sequence([Step(node.id, state)])
         if node.id in self.control.caught:
             caught = own.steps[-1].state

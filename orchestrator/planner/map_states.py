@@ -28,12 +28,7 @@ MAP_LENGTH_MISMATCH = "orchestrator.MapLengthMismatch"
 
 
 def map_states(
-    w: AslWriter,
-    node: TaskNode,
-    known: set[str],
-    live: set[str],
-    owned: bool = False,
-    discard: bool = False,
+    w: AslWriter, node: TaskNode, known: set[str], live: set[str], discard: bool = False
 ) -> tuple[Sequence, set[str]]:
     """The Map state of `node`, named by it: over its own items, or for the last task of a
     fused chain (`planner/fusion.py`), over the chain's first task's items."""
@@ -111,7 +106,7 @@ def map_states(
     if node.id in io.writes:
         state["ResultWriter"] = result_writer(w.graph.resource_name, node)
         value = results_reference(w.graph.resource_name, node)
-    exists = w.store_result(state, node, value, known, live, owned, discard)
+    exists = w.store_result(state, node, value, known, live, discard)
     seq.steps.append(Step(node.id, state))
     return seq, exists
 
